@@ -1,0 +1,178 @@
+"""Stepping through a scenario: forward one layer at a time, then backward.
+
+A run of n layers is a plan of 2n steps: the n layers forward in file order,
+then the same layers backward in reverse. ``Engine`` walks that plan. Each step
+it computes becomes a ``Step`` record that is never changed again: its arrays
+are read-only and later steps make new arrays instead of writing into old
+ones, so stepping back and forth shows the same numbers every time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Mapping
+
+import numpy as np
+
+from .scenario import LayerSpec, Scenario
+
+FORWARD, BACKWARD = "forward", "backward"
+
+
+def frozen(a) -> np.ndarray:
+    """``a`` as a read-only ndarray (0-d for a scalar), without copying an ndarray."""
+    a = np.asarray(a)
+    a.flags.writeable = False
+    return a
+
+
+def sum_to(grad: np.ndarray, shape: tuple) -> np.ndarray:
+    """Undo numpy broadcasting: sum ``grad`` back down to ``shape``."""
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
+    return grad.sum(axis=axes, keepdims=True).reshape(shape)
+
+
+@dataclass(frozen=True)
+class Step:
+    """What one step did. Forward fields are set on both phases; the backward
+    fields (``dout``, ``grads``) only on backward steps."""
+
+    index: int                      # position in the plan, 0-based
+    phase: str                      # FORWARD or BACKWARD
+    layer: LayerSpec
+    inputs: tuple[np.ndarray, ...]  # the layer's input values, in order
+    output: np.ndarray
+    saved: Mapping[str, object]     # what the layer keeps for backward (the book's self.x, self.mask ...)
+    values: Mapping[str, np.ndarray]  # every value known after this step
+    grads: Mapping[str, np.ndarray]   # every gradient known after this step (fan-out sums so far)
+    dout: np.ndarray | None = None    # backward: the upstream gradient; None if nothing flows back here
+    input_grads: tuple[np.ndarray | None, ...] = ()  # backward: what this step sends to each input
+                                                     # (None for a constant)
+
+    @property
+    def mask(self) -> np.ndarray | None:
+        """The Relu mask (True where x <= 0), or None for other layers."""
+        return self.saved.get("mask")
+
+
+class Engine:
+    """Walks a scenario's plan. ``position`` is the number of steps done."""
+
+    def __init__(self, scenario: Scenario):
+        self.scenario = scenario
+        layers = scenario.layers
+        self.plan: tuple[tuple[str, LayerSpec], ...] = tuple(
+            [(FORWARD, l) for l in layers] + [(BACKWARD, l) for l in reversed(layers)])
+        self.position = 0
+        self._steps: list[Step] = []  # computed steps; kept when stepping back
+        self._leaves = MappingProxyType({k: frozen(v) for k, v in scenario.leaves.items()})
+
+    # -- where we are -----------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.plan)
+
+    @property
+    def current(self) -> Step | None:
+        """The step done last, or None at the start."""
+        return self._steps[self.position - 1] if self.position else None
+
+    @property
+    def values(self) -> Mapping[str, np.ndarray]:
+        return self.current.values if self.position else self._leaves
+
+    @property
+    def grads(self) -> Mapping[str, np.ndarray]:
+        return self.current.grads if self.position else MappingProxyType({})
+
+    @property
+    def at_start(self) -> bool:
+        return self.position == 0
+
+    @property
+    def at_end(self) -> bool:
+        return self.position == len(self.plan)
+
+    @property
+    def phase(self) -> str:
+        """The phase of the next step, or "done" at the end."""
+        return "done" if self.at_end else self.plan[self.position][0]
+
+    # -- moving -------------------------------------------------------------
+    def next(self) -> Step:
+        if self.at_end:
+            raise IndexError("already at the end of the plan")
+        if self.position == len(self._steps):
+            self._steps.append(self._compute(self.position))
+        self.position += 1
+        return self.current
+
+    def back(self) -> Step | None:
+        if self.at_start:
+            raise IndexError("already at the start of the plan")
+        self.position -= 1
+        return self.current
+
+    def to_start(self) -> None:
+        self.position = 0
+
+    def to_end(self) -> Step:
+        while not self.at_end:
+            self.next()
+        return self.current
+
+    def steps(self) -> list[Step]:
+        """Every step computed so far, in plan order (more than ``position``
+        after stepping back)."""
+        return list(self._steps)
+
+    # -- computing ----------------------------------------------------------
+    def _compute(self, i: int) -> Step:
+        phase, spec = self.plan[i]
+        prev = self._steps[i - 1] if i else None
+        values = prev.values if prev else self._leaves
+        grads = prev.grads if prev else {}
+        if phase == FORWARD:
+            inputs = tuple(values[n] for n in spec.inputs)
+            out, saved = spec.op.forward(*inputs)
+            out = frozen(out)
+            saved = MappingProxyType(
+                {k: frozen(v) if isinstance(v, np.ndarray) else v for k, v in saved.items()})
+            values = MappingProxyType({**values, spec.output: out})
+            return Step(i, phase, spec, inputs, out, saved, values, MappingProxyType(dict(grads)))
+        fwd = self._steps[spec.index]  # the same layer's forward step
+        grads = dict(grads)
+        if i == len(self.plan) // 2:  # first backward step: feed dout into the final output
+            grads[spec.output] = frozen(np.broadcast_to(self.scenario.dout, fwd.output.shape))
+        dout = grads.get(spec.output)
+        sent: list[np.ndarray | None] = [None] * len(spec.inputs)
+        if dout is not None:
+            local = spec.op.backward(dout, fwd.saved)
+            for k, (name, g) in enumerate(zip(spec.inputs, local)):
+                if g is None or name in self.scenario.constants:
+                    continue
+                g = frozen(sum_to(np.asarray(g, dtype=np.float64), fwd.inputs[k].shape))
+                sent[k] = g
+                grads[name] = frozen(grads[name] + g) if name in grads else g
+        return Step(i, phase, spec, fwd.inputs, fwd.output, fwd.saved, values,
+                    MappingProxyType(grads), dout, tuple(sent))
+
+
+def run(scenario: Scenario) -> Engine:
+    """An engine stepped to the end: every value and every gradient."""
+    engine = Engine(scenario)
+    engine.to_end()
+    return engine
+
+
+def forward_output(scenario: Scenario, leaves: Mapping[str, np.ndarray]) -> np.ndarray:
+    """The final output for the given leaves: the forward pass alone, no records.
+    Used by the numerical gradient."""
+    values = dict(leaves)
+    for spec in scenario.layers:
+        values[spec.output] = spec.op.forward(*(values[n] for n in spec.inputs))[0]
+    return values[scenario.layers[-1].output]

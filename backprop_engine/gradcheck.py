@@ -1,0 +1,113 @@
+"""The numerical gradient (4.3, 5.5.3 "gradient check") as an oracle for backprop.
+
+For a final output that is not a scalar, the function differentiated is
+L = sum(output * dout), whose gradient is what backward computes from dout.
+Large arrays are checked on a fixed sample of entries so a check stays quick.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .engine import Engine, forward_output
+from .scenario import Scenario
+
+H = 1e-5            # central-difference step
+RTOL, ATOL = 1e-4, 1e-7   # backprop vs numeric: |a - n| <= ATOL + RTOL * |n|
+EXPECT_RTOL, EXPECT_ATOL = 1e-9, 1e-12  # [expect], as the contract says
+SAMPLE = 20         # entries checked per array at most
+
+
+@dataclass(frozen=True)
+class GradCheck:
+    name: str
+    shape: tuple
+    entries: np.ndarray    # flat indices checked
+    analytic: np.ndarray   # backprop gradient at those entries
+    numeric: np.ndarray    # central difference at those entries
+    h: float
+
+    @property
+    def sampled(self) -> bool:
+        return len(self.entries) < int(np.prod(self.shape))
+
+    @property
+    def abs_diff(self) -> float:
+        return float(np.max(np.abs(self.analytic - self.numeric), initial=0.0))
+
+    @property
+    def rel_err(self) -> float:
+        """max |a - n| / max(|a|, |n|), 0 where both are 0."""
+        scale = np.maximum(np.abs(self.analytic), np.abs(self.numeric))
+        diff = np.abs(self.analytic - self.numeric)
+        return float(np.max(np.divide(diff, scale, out=np.zeros_like(diff), where=scale > 0),
+                            initial=0.0))
+
+    @property
+    def ok(self) -> bool:
+        return bool(np.all(np.abs(self.analytic - self.numeric) <= ATOL + RTOL * np.abs(self.numeric)))
+
+
+def sample_entries(size: int, k: int = SAMPLE, seed: int = 0) -> np.ndarray:
+    """All flat indices, or a fixed-seed sorted sample of k of them."""
+    if size <= k:
+        return np.arange(size)
+    return np.sort(np.random.default_rng(seed).choice(size, k, replace=False))
+
+
+def loss(scenario: Scenario, leaves) -> float:
+    return float(np.sum(forward_output(scenario, leaves) * scenario.dout))
+
+
+def numerical_gradient(scenario: Scenario, name: str, entries, h: float = H) -> np.ndarray:
+    """Central difference (f(x+h) - f(x-h)) / 2h of the loss, at each flat entry of ``name``."""
+    base = scenario.leaves[name]
+    out = np.empty(len(entries))
+    for k, e in enumerate(entries):
+        nudged = []
+        for sign in (1, -1):
+            x = base.copy()  # our own copy: the scenario's array is never written
+            x.flat[e] += sign * h
+            nudged.append(loss(scenario, {**scenario.leaves, name: x}))
+        out[k] = (nudged[0] - nudged[1]) / (2 * h)
+    return out
+
+
+def check_gradients(scenario: Scenario, engine: Engine | None = None, h: float = H,
+                    sample: int = SAMPLE) -> list[GradCheck]:
+    """Backprop against the numerical gradient for every ``[values]`` leaf."""
+    if engine is None:
+        engine = Engine(scenario)
+    engine.to_end()
+    results = []
+    for name in scenario.params:
+        shape = scenario.shapes[name]
+        entries = sample_entries(int(np.prod(shape)), sample)
+        grad = engine.grads.get(name, np.zeros(shape))  # not reached: the gradient is 0
+        results.append(GradCheck(name, shape, entries, np.asarray(grad).ravel()[entries],
+                                 numerical_gradient(scenario, name, entries, h), h))
+    return results
+
+
+@dataclass(frozen=True)
+class ExpectCheck:
+    key: str            # a value name or "grad.<name>"
+    expected: np.ndarray
+    actual: np.ndarray | None   # None: the value has no gradient
+
+    @property
+    def ok(self) -> bool:
+        return self.actual is not None and bool(
+            np.all(np.abs(self.actual - self.expected) <= EXPECT_ATOL + EXPECT_RTOL * np.abs(self.expected)))
+
+
+def check_expect(scenario: Scenario, engine: Engine) -> list[ExpectCheck]:
+    """The scenario's ``[expect]`` numbers against a full run."""
+    engine.to_end()
+    results = []
+    for key, expected in scenario.expect.items():
+        table, name = (engine.grads, key[5:]) if key.startswith("grad.") else (engine.values, key)
+        results.append(ExpectCheck(key, expected, table.get(name)))
+    return results

@@ -1,0 +1,395 @@
+"""Scenario files: TOML in, a checked ``Scenario`` out (contract section 1).
+
+A scenario file is data. The loader reads it with ``tomllib`` and nothing
+else: no eval, no pickle, no includes. Everything that would stop a run is
+found here, before any array is computed, and reported as one line per
+problem; ``ScenarioError.lines`` holds them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from .layers import ALIASES, LAYER_TYPES, Layer, ShapeError
+
+MAX_ELEMENTS = 10_000_000
+TOP_KEYS = ("title", "description", "reference", "seed", "values", "constants",
+            "layers", "backward", "train", "expect")
+LAYER_KEYS = ("name", "type", "inputs", "output")
+INIT_KEYS = {  # the keys each init takes besides init, shape and seed
+    "normal": ("mean", "std"), "uniform": ("low", "high"), "randint": ("low", "high"),
+    "zeros": (), "ones": (),
+}
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_HERE = Path(__file__).parent
+# Inside an installed wheel the scenarios sit in the package; in a checkout, beside it.
+BUNDLED_DIR = _HERE / "scenarios" if (_HERE / "scenarios").is_dir() else _HERE.parent / "scenarios"
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be loaded; one message per problem."""
+
+    def __init__(self, path, problems: list[str]):
+        self.path = str(path)
+        self.problems = problems
+        super().__init__("\n".join(self.lines))
+
+    @property
+    def lines(self) -> list[str]:
+        return [f"error: {self.path}: {p}" for p in self.problems]
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One ``[[layers]]`` entry, checked."""
+
+    index: int
+    name: str
+    type: str                 # canonical type name (aliases resolved)
+    inputs: tuple[str, ...]
+    output: str
+
+    @property
+    def op(self) -> Layer:
+        return LAYER_TYPES[self.type]
+
+    def __str__(self) -> str:
+        return f"layer {self.index} '{self.name}' ({self.type})"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    path: str
+    title: str
+    leaves: dict[str, np.ndarray]      # [values] and [constants], in file order
+    constants: frozenset[str]           # the leaves that get no gradient
+    layers: tuple[LayerSpec, ...]
+    shapes: dict[str, tuple]            # every value's shape, leaves and outputs
+    dout: np.ndarray = field(default_factory=lambda: np.float64(1.0))
+    lr: float = 0.1
+    expect: dict[str, np.ndarray] = field(default_factory=dict)
+    description: str = ""
+    reference: str = ""
+
+    @property
+    def params(self) -> list[str]:
+        """The ``[values]`` names: the leaves that receive gradients."""
+        return [n for n in self.leaves if n not in self.constants]
+
+    @property
+    def output(self) -> str:
+        return self.layers[-1].output
+
+    def with_leaves(self, **leaves: np.ndarray) -> "Scenario":
+        """The same scenario with some leaves replaced (same shapes)."""
+        return replace(self, leaves={**self.leaves, **leaves})
+
+
+# -- reading values -------------------------------------------------------------
+
+def _shape_of(v, where: str) -> tuple:
+    """The shape of a nested list of numbers; raises ValueError if ragged or not numeric."""
+    if isinstance(v, bool) or not isinstance(v, (int, float, list)):
+        raise ValueError(f"{where}: {v!r} is not a number")
+    if not isinstance(v, list):
+        return ()
+    if not v:
+        return (0,)
+    shapes = [_shape_of(e, where) for e in v]
+    if any(s != shapes[0] for s in shapes):
+        raise ValueError(f"{where}: ragged list: rows of shapes {sorted(set(shapes))} differ")
+    return (len(v), *shapes[0])
+
+
+def _too_big(shape: tuple, where: str) -> None:
+    if math.prod(shape) > MAX_ELEMENTS:
+        raise ValueError(f"{where}: shape {shape} has {math.prod(shape):,} elements, "
+                         f"more than the limit of {MAX_ELEMENTS:,}")
+
+
+def _number(v, where: str) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise ValueError(f"{where}: {v!r} is not a number")
+    return float(v)
+
+
+def _init(table: dict, where: str, rng: np.random.Generator) -> np.ndarray:
+    kind = table.get("init")
+    if kind not in INIT_KEYS:
+        raise ValueError(f"{where}: init must be one of {', '.join(INIT_KEYS)}, got {kind!r}")
+    extra = set(table) - {"init", "shape", "seed", *INIT_KEYS[kind]}
+    if extra:
+        raise ValueError(f"{where}: unknown key {sorted(extra)[0]!r} for init {kind!r} "
+                         f"(allowed: shape, seed, {', '.join(INIT_KEYS[kind]) or '-'})")
+    shape = table.get("shape", [])
+    if (not isinstance(shape, list)
+            or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape)):
+        raise ValueError(f"{where}: shape must be a list of whole numbers >= 0, got {shape!r}")
+    shape = tuple(shape)
+    _too_big(shape, where)  # before anything is drawn
+    if "seed" in table:
+        if isinstance(table["seed"], bool) or not isinstance(table["seed"], int):
+            raise ValueError(f"{where}: seed must be a whole number, got {table['seed']!r}")
+        rng = np.random.default_rng(table["seed"])
+    p = {k: _number(table[k], f"{where}: {k}") for k in INIT_KEYS[kind] if k in table}
+    if kind == "normal":
+        return rng.normal(p.get("mean", 0.0), p.get("std", 1.0), shape)
+    if kind == "uniform":
+        return rng.uniform(p.get("low", 0.0), p.get("high", 1.0), shape)
+    if kind == "randint":
+        if "high" not in p:
+            raise ValueError(f"{where}: randint needs high (exclusive)")
+        low, high = p.get("low", 0.0), p["high"]
+        if low != int(low) or high != int(high) or high <= low:
+            raise ValueError(f"{where}: randint needs whole numbers low < high, got {low:g}, {high:g}")
+        return rng.integers(int(low), int(high), shape).astype(np.float64)
+    return (np.zeros if kind == "zeros" else np.ones)(shape)
+
+
+def parse_value(v, where: str, rng: np.random.Generator | None = None) -> np.ndarray:
+    """A number, a nested list or an init table, as a float64 array."""
+    if isinstance(v, dict):
+        if rng is None:
+            raise ValueError(f"{where}: an init table is not allowed here")
+        return _init(v, where, rng)
+    shape = _shape_of(v, where)
+    _too_big(shape, where)
+    return np.array(v, dtype=np.float64)
+
+
+# -- the loader -----------------------------------------------------------------
+
+def _broadcasts_to(shape: tuple, target: tuple) -> bool:
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
+
+
+def _closest(word: str, options) -> str:
+    options = list(options)
+    folded = {o.lower(): o for o in options}
+    match = folded.get(word.lower()) or next(iter(difflib.get_close_matches(word, options, 1, 0.5)), None)
+    return f" (did you mean {match!r}?)" if match else ""
+
+
+def _toml_error(e: tomllib.TOMLDecodeError) -> str:
+    m = re.match(r"(.*) \(at line (\d+), column (\d+)\)$", str(e))
+    if m:
+        return f"line {m[2]}, column {m[3]}: TOML syntax error: {m[1]}"
+    m = re.match(r"(.*) \(at end of document\)$", str(e))
+    return f"end of file: TOML syntax error: {m[1] if m else e}"
+
+
+def read_toml(path: Path) -> dict:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(path, ["no such file"]) from None
+    except IsADirectoryError:
+        raise ScenarioError(path, ["is a directory, not a scenario file"]) from None
+    except UnicodeDecodeError as e:
+        raise ScenarioError(path, [f"not UTF-8 text (byte {e.start})"]) from None
+    except OSError as e:
+        raise ScenarioError(path, [f"cannot read: {e.strerror}"]) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ScenarioError(path, [_toml_error(e)]) from None
+
+
+def load(path) -> Scenario:
+    """Read and check one scenario file; raises ``ScenarioError``."""
+    path = Path(path)
+    return from_dict(read_toml(path), path)
+
+
+def from_dict(doc: dict, path) -> Scenario:
+    """Check a parsed scenario document; raises ``ScenarioError`` listing every problem."""
+    problems: list[str] = []
+    for key in doc:
+        if key not in TOP_KEYS:
+            problems.append(f"unknown key {key!r} at the top level{_closest(key, TOP_KEYS)}")
+    title = doc.get("title")
+    if not isinstance(title, str) or not title.strip():
+        problems.append("title is required: a line of text")
+    texts = {k: doc.get(k, "") for k in ("description", "reference")}
+    for k, v in texts.items():
+        if not isinstance(v, str):
+            problems.append(f"{k} must be text, got {v!r}")
+    seed = doc.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        problems.append(f"seed must be a whole number >= 0, got {seed!r}")
+        seed = 0
+    rng = np.random.default_rng(seed)
+
+    # Leaves, in file order: an init table without its own seed draws from rng in this order.
+    leaves: dict[str, np.ndarray] = {}
+    constants: set[str] = set()
+    for section in (k for k in doc if k in ("values", "constants")):
+        table = doc[section]
+        if not isinstance(table, dict):
+            problems.append(f"[{section}] must be a table of name = value")
+            continue
+        for name, raw in table.items():
+            where = f"{section}.{name}"
+            if not NAME.match(name):
+                problems.append(f"{where}: a name must be letters, digits and _ (not starting with a digit)")
+            elif name in leaves:
+                problems.append(f"{where}: duplicate name {name!r}")
+                continue
+            try:
+                leaves[name] = parse_value(raw, where, rng)
+            except ValueError as e:
+                problems.append(str(e))
+                continue
+            if section == "constants":
+                constants.add(name)
+
+    shapes = {n: a.shape for n, a in leaves.items()}
+    layers = _layers(doc.get("layers"), shapes, leaves, constants, problems)
+    dout, lr, expect = np.float64(1.0), 0.1, {}
+    backward, train = doc.get("backward", {}), doc.get("train", {})
+    for section, table, keys in (("backward", backward, ("dout",)), ("train", train, ("lr",))):
+        if not isinstance(table, dict):
+            problems.append(f"[{section}] must be a table")
+            continue
+        for k in table:
+            if k not in keys:
+                problems.append(f"unknown key {k!r} in [{section}]{_closest(k, keys)}")
+    if isinstance(backward, dict) and "dout" in backward:
+        try:
+            dout = parse_value(backward["dout"], "backward.dout")
+        except ValueError as e:
+            problems.append(str(e))
+        else:
+            final = shapes[layers[-1].output] if layers else dout.shape
+            if not _broadcasts_to(dout.shape, final):
+                problems.append(f"backward.dout: shape {dout.shape} does not fit the final output "
+                                f"{layers[-1].output!r} of shape {final}")
+    if isinstance(train, dict) and "lr" in train:
+        lr = train["lr"]
+        if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr > 0:
+            problems.append(f"train.lr: the learning rate must be a number > 0, got {lr!r}")
+        lr = float(lr) if isinstance(lr, (int, float)) else 0.1
+    expect_table = doc.get("expect", {})
+    if not isinstance(expect_table, dict):
+        problems.append("[expect] must be a table")
+        expect_table = {}
+    for key, raw in expect_table.items():
+        where = f"expect.{key}"
+        name = key.removeprefix("grad.")
+        if name not in shapes:
+            problems.append(f"{where}: no value named {name!r}{_closest(name, shapes)}")
+            continue
+        if key != name and name in constants:
+            problems.append(f"{where}: {name!r} is a constant and has no gradient")
+            continue
+        try:
+            expect[key] = parse_value(raw, where)
+        except ValueError as e:
+            problems.append(str(e))
+            continue
+        if expect[key].shape != shapes[name]:
+            problems.append(f"{where}: shape {expect[key].shape} but {name!r} has shape {shapes[name]}")
+    if problems:
+        raise ScenarioError(path, problems)
+    return Scenario(str(path), title.strip(), leaves, frozenset(constants), tuple(layers), shapes,
+                    dout, lr, expect, texts["description"].strip(), texts["reference"].strip())
+
+
+def _layers(raw, shapes: dict, leaves: dict, constants: set, problems: list[str]) -> list[LayerSpec]:
+    """Check ``[[layers]]``; adds each output's shape to ``shapes``."""
+    if not isinstance(raw, list) or not raw or not all(isinstance(t, dict) for t in raw):
+        problems.append("at least one [[layers]] table is required")
+        return []
+    layers: list[LayerSpec] = []
+    names: set[str] = set()
+    types = list(LAYER_TYPES) + list(ALIASES)
+    for i, table in enumerate(raw):
+        where = f"layer {i}" + (f" {table['name']!r}" if isinstance(table.get("name"), str) else "")
+        start = len(problems)
+        for k in table:
+            if k not in LAYER_KEYS:
+                problems.append(f"{where}: unknown key {k!r}{_closest(k, LAYER_KEYS)}")
+        type_ = table.get("type")
+        if not isinstance(type_, str):
+            problems.append(f"{where}: type is required, one of {', '.join(LAYER_TYPES)}")
+            continue
+        canonical = ALIASES.get(type_, type_)
+        if canonical not in LAYER_TYPES:
+            problems.append(f"{where}: unknown layer type {type_!r}{_closest(type_, types)}")
+            continue
+        op = LAYER_TYPES[canonical]
+        name = table.get("name", f"{canonical.lower()}{i}")
+        where = f"layer {i} {name!r} ({canonical})"
+        if not isinstance(name, str) or not name:
+            problems.append(f"layer {i}: name must be text")
+        elif name in names:
+            problems.append(f"{where}: duplicate layer name {name!r}")
+        names.add(name)
+        inputs = table.get("inputs")
+        if not isinstance(inputs, list) or not all(isinstance(n, str) for n in inputs):
+            problems.append(f"{where}: inputs must be a list of value names")
+            continue
+        if len(inputs) != len(op.inputs):
+            problems.append(f"{where}: takes {len(op.inputs)} input{'s' * (len(op.inputs) > 1)} "
+                            f"({', '.join(op.inputs)}), got {len(inputs)}")
+            continue
+        for n in inputs:
+            if n not in shapes:
+                problems.append(f"{where}: input {n!r} is not defined earlier{_closest(n, shapes)}")
+        output = table.get("output")
+        if not isinstance(output, str) or not NAME.match(output):
+            problems.append(f"{where}: output is required: a new name (letters, digits and _)")
+        elif output in shapes:
+            problems.append(f"{where}: duplicate name: output {output!r} is already defined")
+        if len(problems) > start:
+            continue
+        if canonical == "SoftmaxWithLoss":
+            t = inputs[1]
+            if t not in constants:
+                problems.append(f"{where}: the labels t ({t!r}) must come from [constants]")
+                continue
+        try:
+            shape = op.shape(*(shapes[n] for n in inputs))
+            _too_big(shape, f"{where}: output {output!r}")
+        except (ShapeError, ValueError) as e:
+            problems.append(f"{where}: {e}" if isinstance(e, ShapeError) else str(e))
+            continue
+        if canonical == "SoftmaxWithLoss" and shapes[inputs[1]] != shapes[inputs[0]]:
+            labels, classes = leaves[inputs[1]], shapes[inputs[0]][-1]
+            bad = labels[(labels != np.round(labels)) | (labels < 0) | (labels >= classes)]
+            if bad.size:
+                problems.append(f"{where}: label {bad.flat[0]:g} in {inputs[1]!r} is out of range: "
+                                f"labels are whole numbers 0 to {classes - 1}")
+                continue
+        shapes[output] = shape
+        layers.append(LayerSpec(len(layers), name, canonical, tuple(inputs), output))
+    return layers
+
+
+# -- bundled scenarios ----------------------------------------------------------
+
+def bundled() -> dict[str, Path]:
+    """The scenarios that ship with the package, by name (file stem)."""
+    return {p.stem: p for p in sorted(BUNDLED_DIR.glob("*.toml"))}
+
+
+def resolve(arg: str) -> Path:
+    """A path as given, or the bundled scenario of that name."""
+    path = Path(arg)
+    if path.exists() or path.suffix == ".toml" or "/" in arg:
+        return path
+    found = bundled().get(arg)
+    if found is None:
+        raise ScenarioError(arg, [f"no such file, and no bundled scenario of that name "
+                                  f"(bundled: {', '.join(bundled())})"])
+    return found
