@@ -1,0 +1,29 @@
+"""Gradient descent on a scenario's ``[values]`` (5.7.4): p <- p - lr * dL/dp."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .engine import run
+from .scenario import Scenario
+
+
+def sgd_step(scenario: Scenario, lr: float | None = None) -> tuple[float, Scenario]:
+    """One step: the loss before it, and the scenario with updated values."""
+    lr = scenario.lr if lr is None else lr
+    if not lr > 0:
+        raise ValueError(f"the learning rate must be > 0, got {lr!r}")
+    engine = run(scenario)
+    loss = float(np.sum(engine.values[scenario.output] * scenario.dout))
+    updated = {n: engine.scenario.leaves[n] - lr * engine.grads[n]
+               for n in scenario.params if n in engine.grads}
+    return loss, scenario.with_leaves(**updated)
+
+
+def train(scenario: Scenario, steps: int, lr: float | None = None) -> tuple[list[float], Scenario]:
+    """``steps`` steps of gradient descent: the loss before each, and the result."""
+    losses = []
+    for _ in range(steps):
+        loss, scenario = sgd_step(scenario, lr)
+        losses.append(loss)
+    return losses, scenario

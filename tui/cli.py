@@ -1,0 +1,99 @@
+"""The command line (contract section 2). Textual is imported only for the app,
+so the non-interactive modes start quickly."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import numpy as np
+
+import backprop_engine
+from backprop_engine import Engine, ScenarioError, bundled, load, resolve
+
+USAGE_ERROR = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, no usage dump
+        sys.stderr.write(f"error: {message} (see backprop-tui --help)\n")
+        sys.exit(USAGE_ERROR)
+
+
+def _precision(s: str) -> int:
+    n = int(s) if s.isdigit() else 0
+    if not 1 <= n <= 17:
+        raise argparse.ArgumentTypeError(f"--precision takes a whole number from 1 to 17, got {s!r}")
+    return n
+
+
+def _steps(s: str) -> int:
+    n = int(s) if s.isdigit() else 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"--train takes a whole number of steps >= 1, got {s!r}")
+    return n
+
+
+def parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="backprop-tui",
+        description="Step through backpropagation as chapter 5 of Deep Learning from Scratch "
+                    "teaches it. With a SCENARIO and no mode, opens the interactive app; "
+                    "with no SCENARIO, a picker of the bundled scenarios.",
+        epilog="Exit codes: 0 success, 1 a check failed, 2 bad usage or a scenario that "
+               "cannot be loaded.")
+    p.add_argument("scenario", nargs="?", metavar="SCENARIO",
+                   help="a scenario .toml file, or the name of a bundled one (see --list)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--print", action="store_true", help="print every step as tables, no app")
+    mode.add_argument("--json", action="store_true", help="print the full trace as JSON, no app")
+    mode.add_argument("--check", action="store_true",
+                      help="compare every gradient with a central difference, and [expect]; "
+                           "exit 1 on any failure")
+    mode.add_argument("--train", type=_steps, metavar="N",
+                      help="run N gradient-descent steps on [values] and print the loss of each")
+    mode.add_argument("--list", action="store_true", help="list the bundled scenarios")
+    p.add_argument("--precision", type=_precision, default=6, metavar="N",
+                   help="significant digits shown (default 6); --json is always full precision")
+    p.add_argument("--version", action="version", version=f"backprop-tui {backprop_engine.__version__}")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.list:
+        for name, path in bundled().items():
+            print(f"{name:16} {load(path).title}")
+        return 0
+    if args.scenario is None:
+        if args.print or args.json or args.check or args.train:
+            parser().error("this mode needs a SCENARIO")
+        return _app(None, args)
+    try:
+        scenario = load(resolve(args.scenario))
+    except ScenarioError as e:
+        print("\n".join(e.lines), file=sys.stderr)
+        return USAGE_ERROR
+    with np.errstate(all="ignore"):  # inf and nan are shown as values, not warned about
+        if args.json:
+            from backprop_engine.trace import to_json
+            print(to_json(Engine(scenario)))
+            return 0
+        from . import report
+        if args.check:
+            return report.check(scenario, args.precision)
+        if args.train:
+            return report.train(scenario, args.train, args.precision)
+        if args.print:
+            return report.print_steps(scenario, args.precision)
+    return _app(scenario, args)
+
+
+def _app(scenario, args) -> int:
+    from .app import BackpropApp
+    BackpropApp(scenario, precision=args.precision).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

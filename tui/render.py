@@ -1,0 +1,172 @@
+"""Rich renderables for steps and values, shared by ``--print`` and the app.
+
+Only presentation lives here: every number comes from the engine's records.
+Large arrays are elided like numpy's printing (first and last rows and
+columns around an ellipsis), so a 100×784 batch costs no more to show than a
+2×2 one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from backprop_engine import BACKWARD, Engine, Step
+
+GRAD = "bold magenta"      # every gradient, everywhere
+VALUE = "cyan"             # forward values
+MASKED = "bold black on yellow"   # Relu entries whose gradient dies
+DIM = "dim"
+EDGE = 3                   # entries kept at each end of an elided axis
+FULL = None                # precision for "full": the shortest repr that round-trips
+
+
+def num(v: float, precision: int | None) -> str:
+    """One number at ``precision`` significant digits (220.00000000000003 -> 220)."""
+    v = float(v)
+    if precision is FULL or not np.isfinite(v):
+        return repr(v)
+    s = f"{v:.{precision}g}"
+    return "0" if s == "-0" else s
+
+
+def shape_str(shape: tuple) -> str:
+    return "scalar" if shape == () else "(" + ", ".join(map(str, shape)) + (",)" if len(shape) == 1 else ")")
+
+
+def _keep(n: int) -> list[int | None]:
+    """Indices to show along an axis of length n; None marks the ellipsis."""
+    if n <= 2 * EDGE + 1:
+        return list(range(n))
+    return [*range(EDGE), None, *range(n - EDGE, n)]
+
+
+def array_text(a, precision: int | None, style: str = "") -> Text:
+    """A compact one-or-more-line text of an array, elided when large."""
+    a = np.asarray(a)
+    if a.ndim == 0:
+        return Text(num(a, precision) if a.dtype != bool else str(bool(a)), style=style)
+    fmt = {"float_kind": lambda v: num(v, precision), "bool": lambda v: "T" if v else "F"}
+    s = np.array2string(a, formatter=fmt, threshold=2 * EDGE * EDGE, edgeitems=EDGE,
+                        max_line_width=60)
+    return Text(s, style=style)
+
+
+def grid(a, precision: int | None, style: str = "", highlight=None) -> RenderableType:
+    """An array as a grid of cells (2-D; 1-D as one row), elided when large.
+    ``highlight``: a bool array of a's shape whose True cells get MASKED."""
+    a = np.asarray(a)
+    if a.ndim == 0:
+        return array_text(a, precision, style)
+    if a.ndim > 2:
+        return array_text(a, precision, style)
+    a2 = a.reshape(1, -1) if a.ndim == 1 else a
+    h2 = None if highlight is None else np.asarray(highlight).reshape(a2.shape)
+    table = Table(show_header=False, box=None, padding=(0, 1), pad_edge=False)
+    cols = _keep(a2.shape[1])
+    for _ in cols:
+        table.add_column(justify="right")
+    for i in _keep(a2.shape[0]):
+        if i is None:
+            table.add_row(*("⋮" for _ in cols))
+            continue
+        cells = []
+        for j in cols:
+            if j is None:
+                cells.append(Text("…", style=DIM))
+                continue
+            v = a2[i, j]
+            text = str(bool(v)) if a2.dtype == bool else num(v, precision)
+            cells.append(Text(text, style=MASKED if h2 is not None and h2[i, j] else style))
+        table.add_row(*cells)
+    return table
+
+
+def _kv_table(title: str, rows, precision, style: str, highlight=None) -> Table:
+    """A table of (label, array) rows: name, shape, values."""
+    t = Table(title=title, title_justify="left", expand=False, show_lines=False)
+    t.add_column("name")
+    t.add_column("shape", style=DIM)
+    t.add_column("value")
+    for label, a in rows:
+        t.add_row(label, shape_str(np.shape(a)), grid(a, precision, style, highlight))
+    return t
+
+
+def affine_shapes(step: Step) -> str:
+    """The shapes of the product, as the book writes them beside 5.6.2."""
+    x, W, b = (s.shape for s in step.inputs)
+    x2d = step.saved["x2d"].shape
+    if step.phase != BACKWARD:
+        flat = f" (x reshaped to {shape_str(x2d)})" if x2d != x else ""
+        return f"{shape_str(x2d)}·{shape_str(W)} + {shape_str(b)} → {shape_str(step.output.shape)}{flat}"
+    dy = shape_str(step.output.shape)
+    wt = shape_str(W[::-1])
+    xt = shape_str(x2d[::-1])
+    return (f"dX {shape_str(x)} = dY {dy}·Wᵀ {wt}    dW {shape_str(W)} = Xᵀ {xt}·dY {dy}    "
+            f"db {shape_str(b)} = Σ dY over axis 0")
+
+
+def step_title(step: Step, total: int) -> str:
+    return f"Step {step.index + 1}/{total} · {step.phase} · {step.layer.name} ({step.layer.type})"
+
+
+def step_view(step: Step, precision: int | None) -> RenderableType:
+    """What one step did, as Rich tables."""
+    spec, op = step.layer, step.layer.op
+    roles = [f"{n} ({r})" if r != n else n for r, n in zip(op.inputs, spec.inputs)]
+    parts: list[RenderableType] = []
+    if step.phase != BACKWARD:
+        parts.append(_kv_table("inputs", zip(roles, step.inputs), precision, VALUE))
+        parts.append(_kv_table("output", [(spec.output, step.output)], precision, VALUE))
+        if spec.type == "Affine":
+            parts.append(Text("shapes: " + affine_shapes(step)))
+        if step.mask is not None:
+            parts.append(_kv_table("mask = (x <= 0), kept for backward; highlighted: True",
+                                   [("mask", step.mask)], precision, "", step.mask))
+        return Group(*parts)
+    if step.dout is None:
+        return Text(f"No gradient reaches {spec.output!r}: it does not lead to the final "
+                    f"output, so nothing flows back through {spec.name}.", style=DIM)
+    parts.append(Text.assemble(("local rule: ", DIM), op.rule))
+    if spec.type == "Affine":
+        parts.append(Text("shapes: " + affine_shapes(step)))
+    if step.mask is not None:
+        side = Table.grid(padding=(0, 3))
+        side.add_row(_kv_table("dout (before mask)", [(f"d{spec.output} (dout)", step.dout)], precision, GRAD,
+                               step.mask),
+                     _kv_table("dx (after mask)", [(f"d{spec.inputs[0]} (dx)", step.input_grads[0])],
+                               precision, GRAD, step.mask))
+        parts.append(side)
+        parts.append(Text("highlighted: mask True (x <= 0), where the gradient dies", style=DIM))
+    else:
+        parts.append(_kv_table("upstream gradient", [(f"d{spec.output} (dout)", step.dout)], precision, GRAD))
+        rows = [(f"d{n} (d{r})" if r != n else f"d{n}", g)
+                for r, n, g in zip(op.inputs, spec.inputs, step.input_grads) if g is not None]
+        consts = [n for n, g in zip(spec.inputs, step.input_grads) if g is None]
+        parts.append(_kv_table("gradients to the inputs", rows, precision, GRAD))
+        if consts:
+            parts.append(Text(f"no gradient for {', '.join(consts)}: constant", style=DIM))
+    return Group(*parts)
+
+
+def values_table(engine: Engine, precision: int | None) -> Table:
+    """Every named value: shape, value (blank until computed) and gradient."""
+    sc = engine.scenario
+    t = Table(title="values", title_justify="left", expand=True)
+    t.add_column("name", no_wrap=True)
+    t.add_column("shape", style=DIM, no_wrap=True)
+    t.add_column("value", style=VALUE)
+    t.add_column("gradient", style=GRAD)
+    values, grads = engine.values, engine.grads
+    names = list(sc.leaves) + [l.output for l in sc.layers]
+    for name in names:
+        label = Text(name + (" (const)" if name in sc.constants else ""))
+        v = values.get(name)
+        g = grads.get(name)
+        t.add_row(label, shape_str(sc.shapes[name]),
+                  array_text(v, precision) if v is not None else Text(""),
+                  array_text(g, precision) if g is not None else Text(""))
+    return t

@@ -1,0 +1,74 @@
+"""The non-interactive modes --print, --check and --train, as Rich output."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from backprop_engine import Engine, Scenario
+from backprop_engine.gradcheck import check_expect, check_gradients
+from backprop_engine.train import train as run_training
+
+from .render import array_text, num, shape_str, step_title, step_view, values_table
+
+
+def _console() -> Console:
+    return Console(highlight=False)
+
+
+def print_steps(scenario: Scenario, precision: int) -> int:
+    out = _console()
+    out.print(Text(scenario.title, style="bold"))
+    if scenario.reference:
+        out.print(Text(scenario.reference, style="dim"))
+    engine = Engine(scenario)
+    while not engine.at_end:
+        step = engine.next()
+        out.print(Rule(step_title(step, len(engine)), align="left"))
+        out.print(step_view(step, precision))
+    out.print(Rule("all values and gradients", align="left"))
+    out.print(values_table(engine, precision))
+    return 0
+
+
+def check(scenario: Scenario, precision: int) -> int:
+    out = _console()
+    engine = Engine(scenario)
+    grads = check_gradients(scenario, engine)
+    t = Table(title=f"gradient check: backprop vs central difference (h = {grads[0].h:g})"
+              if grads else "gradient check: no [values] to check", title_justify="left")
+    for col in ("name", "shape", "entries", "max abs diff", "max rel error", "result"):
+        t.add_column(col)
+    for g in grads:
+        entries = f"{len(g.entries)} sampled" if g.sampled else "all"
+        t.add_row(g.name, shape_str(g.shape), entries, f"{g.abs_diff:.2e}", f"{g.rel_err:.2e}",
+                  Text("ok", "green") if g.ok else Text("FAIL", "bold red"))
+    out.print(t)
+    expects = check_expect(scenario, engine)
+    if expects:
+        e = Table(title="[expect]", title_justify="left")
+        for col in ("key", "expected", "actual", "result"):
+            e.add_column(col)
+        for x in expects:
+            actual = array_text(x.actual, precision) if x.actual is not None else Text("no gradient")
+            e.add_row(x.key, array_text(x.expected, precision), actual,
+                      Text("ok", "green") if x.ok else Text("FAIL", "bold red"))
+        out.print(e)
+    failed = [g.name for g in grads if not g.ok] + [x.key for x in expects if not x.ok]
+    out.print(Text(f"FAILED: {', '.join(failed)}", "bold red") if failed else
+              Text(f"all {len(grads) + len(expects)} checks passed", "green"))
+    return 1 if failed else 0
+
+
+def train(scenario: Scenario, steps: int, precision: int) -> int:
+    losses, _ = run_training(scenario, steps)
+    t = Table(title=f"training: {steps} steps of gradient descent, lr = {num(scenario.lr, precision)}",
+              title_justify="left")
+    t.add_column("step", justify="right")
+    t.add_column(f"loss ({scenario.output})", justify="right")
+    for k, loss in enumerate(losses, 1):
+        t.add_row(str(k), num(loss, precision))
+    _console().print(t)
+    return 0
