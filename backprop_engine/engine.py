@@ -132,6 +132,11 @@ class Engine:
 
     # -- computing ----------------------------------------------------------
     def _compute(self, i: int) -> Step:
+        # inf and nan are results to show (1/0 in a Reciprocal), not warnings to print
+        with np.errstate(all="ignore"):
+            return self._compute_step(i)
+
+    def _compute_step(self, i: int) -> Step:
         phase, spec = self.plan[i]
         prev = self._steps[i - 1] if i else None
         values = prev.values if prev else self._leaves
@@ -173,6 +178,7 @@ def forward_output(scenario: Scenario, leaves: Mapping[str, np.ndarray]) -> np.n
     """The final output for the given leaves: the forward pass alone, no records.
     Used by the numerical gradient."""
     values = dict(leaves)
-    for spec in scenario.layers:
-        values[spec.output] = spec.op.forward(*(values[n] for n in spec.inputs))[0]
+    with np.errstate(all="ignore"):
+        for spec in scenario.layers:
+            values[spec.output] = spec.op.forward(*(values[n] for n in spec.inputs))[0]
     return values[scenario.layers[-1].output]

@@ -6,8 +6,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-import numpy as np
-
 import backprop_engine
 from backprop_engine import Engine, ScenarioError, bundled, load, resolve
 
@@ -74,18 +72,17 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as e:
         print("\n".join(e.lines), file=sys.stderr)
         return USAGE_ERROR
-    with np.errstate(all="ignore"):  # inf and nan are shown as values, not warned about
-        if args.json:
-            from backprop_engine.trace import to_json
-            print(to_json(Engine(scenario)))
-            return 0
-        from . import report
-        if args.check:
-            return report.check(scenario, args.precision)
-        if args.train:
-            return report.train(scenario, args.train, args.precision)
-        if args.print:
-            return report.print_steps(scenario, args.precision)
+    if args.json:
+        from backprop_engine.trace import to_json
+        print(to_json(Engine(scenario)))
+        return 0
+    from . import report
+    if args.check:
+        return report.check(scenario, args.precision)
+    if args.train:
+        return report.train(scenario, args.train, args.precision)
+    if args.print:
+        return report.print_steps(scenario, args.precision)
     return _app(scenario, args)
 
 

@@ -9,7 +9,9 @@ columns around an ellipsis), so a 100×784 batch costs no more to show than a
 from __future__ import annotations
 
 import numpy as np
+from rich import box
 from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -36,11 +38,11 @@ def shape_str(shape: tuple) -> str:
     return "scalar" if shape == () else "(" + ", ".join(map(str, shape)) + (",)" if len(shape) == 1 else ")")
 
 
-def _keep(n: int) -> list[int | None]:
+def _keep(n: int, edge: int = EDGE) -> list[int | None]:
     """Indices to show along an axis of length n; None marks the ellipsis."""
-    if n <= 2 * EDGE + 1:
+    if n <= 2 * edge + 1:
         return list(range(n))
-    return [*range(EDGE), None, *range(n - EDGE, n)]
+    return [*range(edge), None, *range(n - edge, n)]
 
 
 def array_text(a, precision: int | None, style: str = "") -> Text:
@@ -64,35 +66,38 @@ def grid(a, precision: int | None, style: str = "", highlight=None) -> Renderabl
         return array_text(a, precision, style)
     a2 = a.reshape(1, -1) if a.ndim == 1 else a
     h2 = None if highlight is None else np.asarray(highlight).reshape(a2.shape)
+    rows, cols = _keep(a2.shape[0]), _keep(a2.shape[1], EDGE - 1)  # columns cost more width
+    cells = [[Text("⋮" if i is None else "…", style=DIM) if i is None or j is None else
+              Text(str(bool(a2[i, j])) if a2.dtype == bool else num(a2[i, j], precision),
+                   style=MASKED if h2 is not None and h2[i, j] else style)
+              for j in cols] for i in rows]
     table = Table(show_header=False, box=None, padding=(0, 1), pad_edge=False)
-    cols = _keep(a2.shape[1])
-    for _ in cols:
-        table.add_column(justify="right")
-    for i in _keep(a2.shape[0]):
-        if i is None:
-            table.add_row(*("⋮" for _ in cols))
-            continue
-        cells = []
-        for j in cols:
-            if j is None:
-                cells.append(Text("…", style=DIM))
-                continue
-            v = a2[i, j]
-            text = str(bool(v)) if a2.dtype == bool else num(v, precision)
-            cells.append(Text(text, style=MASKED if h2 is not None and h2[i, j] else style))
-        table.add_row(*cells)
+    for k in range(len(cols)):  # as wide as the widest number: never cut a number short
+        table.add_column(justify="right", no_wrap=True, min_width=max(c[k].cell_len for c in cells))
+    for row in cells:
+        table.add_row(*row)
     return table
 
 
-def _kv_table(title: str, rows, precision, style: str, highlight=None) -> Table:
-    """A table of (label, array) rows: name, shape, values."""
-    t = Table(title=title, title_justify="left", expand=False, show_lines=False)
-    t.add_column("name")
-    t.add_column("shape", style=DIM)
-    t.add_column("value")
+def _kv_table(title: str, rows, precision, style: str, highlight=None) -> RenderableType:
+    """(label, array) rows under a title. Scalars as a table of name, shape,
+    value; arrays each as a heading line with the grid of numbers beneath,
+    which leaves the numbers the whole width."""
+    rows = list(rows)
+    heading = Text(title, style="bold")
+    if all(np.ndim(a) == 0 for _, a in rows):
+        t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+        t.add_column("name")
+        t.add_column("shape", style=DIM)
+        t.add_column("value")
+        for label, a in rows:
+            t.add_row(label, "scalar", grid(a, precision, style))
+        return Group(heading, t)
+    parts: list[RenderableType] = [heading]
     for label, a in rows:
-        t.add_row(label, shape_str(np.shape(a)), grid(a, precision, style, highlight))
-    return t
+        parts.append(Text.assemble("  ", label, "  ", (shape_str(np.shape(a)), DIM)))
+        parts.append(Padding(grid(a, precision, style, highlight), (0, 0, 0, 4)))
+    return Group(*parts)
 
 
 def affine_shapes(step: Step) -> str:
@@ -155,7 +160,7 @@ def step_view(step: Step, precision: int | None) -> RenderableType:
 def values_table(engine: Engine, precision: int | None) -> Table:
     """Every named value: shape, value (blank until computed) and gradient."""
     sc = engine.scenario
-    t = Table(title="values", title_justify="left", expand=True)
+    t = Table(box=box.SIMPLE_HEAD, show_edge=False, expand=True, pad_edge=False)
     t.add_column("name", no_wrap=True)
     t.add_column("shape", style=DIM, no_wrap=True)
     t.add_column("value", style=VALUE)

@@ -48,7 +48,7 @@ def check(scenario: Scenario, precision: int) -> int:
     out.print(t)
     expects = check_expect(scenario, engine)
     if expects:
-        e = Table(title="[expect]", title_justify="left")
+        e = Table(title=Text("[expect]"), title_justify="left")
         for col in ("key", "expected", "actual", "result"):
             e.add_column(col)
         for x in expects:

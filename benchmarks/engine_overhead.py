@@ -1,0 +1,212 @@
+"""How much the stepping engine costs over plain numpy, on an MNIST-sized net.
+
+What it measures
+----------------
+The bundled ``mnist_size`` scenario (Affine 784-50, Relu, Affine 50-10,
+SoftmaxWithLoss, a batch of 100) is run two ways on the same arrays (the
+loaded scenario's ``leaves``):
+
+* engine: ``Engine(scenario)``, then ``.next()`` until ``.at_end``: every step
+  forward and backward, with its immutable ``Step`` record (read-only arrays,
+  ``values``/``grads`` snapshots) -- what the TUI does;
+* numpy: the book's layer classes (Deep Learning from Scratch, ch. 5: Affine,
+  Relu, SoftmaxWithLoss), written below, forward then backward.
+
+The numpy version is made to do the same arithmetic as
+``backprop_engine/layers.py``, so the ratio is the engine's bookkeeping
+overhead and nothing else: float64 throughout, ``@`` for the products,
+``np.where(mask, 0.0, x)`` for Relu forward and ``np.where(mask, 0.0, dout)``
+for Relu backward (not the book's in-place ``dout[mask] = 0``), a one-hot
+label matrix built with ``zeros_like`` for the loss, ``(y - t) / N * dout``
+for the loss gradient, ``dout.sum(axis=0)`` for db, and dx computed for the
+input ``x`` too (it is in ``[values]``, so the engine computes its gradient).
+
+Before timing, both are run once and must give the same loss and the same
+gradients (``np.allclose``) -- of the parameters and of every intermediate
+value (the names must match the engine's ``grads`` exactly);
+otherwise the script exits non-zero, so it cannot quietly compare different
+work.
+
+The two are then interleaved in one process -- warm-up, then ``ROUNDS`` rounds,
+each timing the engine and numpy once (``REPEAT`` runs per sample, the order
+within a round alternating) with ``time.perf_counter`` -- so that drift in CPU
+frequency, BLAS threads or other load hits both alike. The garbage collector
+stays enabled: collecting the engine's records is part of its cost.
+
+Output: median and min time per run of each, in ms, the median of the
+per-round ratios, and as the last line ``ratio engine/numpy: X.XX``: the median
+engine time over the median numpy time. The goal is at most 1.10.
+
+How to run
+----------
+From the repository root, with the package installed (editable is fine)::
+
+    python benchmarks/engine_overhead.py
+
+It takes a few seconds (well under 30 s). ``OPENBLAS_CORETYPE`` may be set on
+these machines; leave it as it is -- it affects both sides alike, and the
+figures should be measured under the machine's normal setting.
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import sys
+import time
+
+import numpy as np
+
+from backprop_engine import Engine, load, resolve
+
+SCENARIO = "mnist_size"
+WARMUP = 20     # rounds, untimed
+ROUNDS = 200    # timed rounds
+REPEAT = 10     # runs of one side per timed sample
+
+
+# -- the book's layers (ch. 5), with the engine's exact arithmetic -------------
+
+class Affine:
+    def __init__(self, W, b):
+        self.W = W
+        self.b = b
+        self.x = None
+        self.original_x_shape = None
+        self.dW = None
+        self.db = None
+
+    def forward(self, x):
+        self.original_x_shape = x.shape
+        x = x.reshape(x.shape[0], -1)
+        self.x = x
+        return x @ self.W + self.b
+
+    def backward(self, dout):
+        dx = dout @ self.W.T
+        self.dW = self.x.T @ dout
+        self.db = dout.sum(axis=0)
+        return dx.reshape(self.original_x_shape)
+
+
+class Relu:
+    def __init__(self):
+        self.mask = None
+
+    def forward(self, x):
+        self.mask = x <= 0
+        return np.where(self.mask, 0.0, x)
+
+    def backward(self, dout):
+        return np.where(self.mask, 0.0, dout)  # not dout[self.mask] = 0: no write into dout
+
+
+def softmax(x):
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+class SoftmaxWithLoss:
+    def __init__(self):
+        self.loss = None
+        self.y = None
+        self.t = None  # one-hot
+
+    def forward(self, x, t):
+        y = softmax(x)
+        onehot = np.zeros_like(y)
+        onehot[np.arange(len(y)), t.astype(np.intp)] = 1.0
+        self.y, self.t = y, onehot
+        self.loss = -np.sum(onehot * np.log(y + 1e-7)) / len(y)
+        return self.loss
+
+    def backward(self, dout=1.0):
+        return (self.y - self.t) / len(self.y) * dout
+
+
+def numpy_run(leaves) -> tuple[float, dict[str, np.ndarray]]:
+    """Forward and backward through the plain layers; the loss and the gradients."""
+    affine1 = Affine(leaves["W1"], leaves["b1"])
+    relu1 = Relu()
+    affine2 = Affine(leaves["W2"], leaves["b2"])
+    last = SoftmaxWithLoss()
+    loss = last.forward(affine2.forward(relu1.forward(affine1.forward(leaves["x"]))), leaves["t"])
+    da2 = last.backward(1.0)
+    dh1 = affine2.backward(da2)
+    da1 = relu1.backward(dh1)
+    dx = affine1.backward(da1)
+    return loss, {"a2": da2, "h1": dh1, "a1": da1, "x": dx,
+                  "W1": affine1.dW, "b1": affine1.db, "W2": affine2.dW, "b2": affine2.db}
+
+
+def engine_run(scenario) -> Engine:
+    engine = Engine(scenario)
+    while not engine.at_end:
+        engine.next()
+    return engine
+
+
+# -- checking and timing ------------------------------------------------------
+
+def check(scenario) -> None:
+    """Exit non-zero unless both sides give the same loss and gradients."""
+    engine = engine_run(scenario)
+    loss, grads = numpy_run(scenario.leaves)
+    problems = []
+    e_loss = engine.values[scenario.output]
+    if not np.allclose(e_loss, loss):
+        problems.append(f"loss: engine {float(e_loss)!r}, numpy {loss!r}")
+    if set(engine.grads) - {scenario.output} != set(grads):
+        problems.append(f"gradient names: engine {sorted(engine.grads)}, numpy {sorted(grads)}")
+    for name, g in grads.items():
+        e = engine.grads.get(name)
+        if e is None:
+            continue
+        if e.shape != g.shape or e.dtype != g.dtype:
+            problems.append(f"grad {name}: engine {e.dtype}{e.shape}, numpy {g.dtype}{g.shape}")
+        elif not np.allclose(e, g):
+            problems.append(f"grad {name}: differs, max |engine - numpy| = {np.abs(e - g).max():.3g}")
+    if problems:
+        sys.exit("engine_overhead: the two implementations disagree, not timing:\n  "
+                 + "\n  ".join(problems))
+    print(f"check: loss {float(e_loss):.6f}; loss and gradients of "
+          f"{', '.join(sorted(grads))} agree (np.allclose)")
+
+
+def sample(fn, arg) -> float:
+    t0 = time.perf_counter()
+    for _ in range(REPEAT):
+        fn(arg)
+    return (time.perf_counter() - t0) / REPEAT
+
+
+def main() -> None:
+    scenario = load(resolve(SCENARIO))
+    leaves = scenario.leaves
+    check(scenario)
+
+    sides = ((engine_run, scenario), (numpy_run, leaves))
+    for _ in range(WARMUP):
+        for fn, arg in sides:
+            sample(fn, arg)
+    gc.collect()
+    times = ([], [])  # engine, numpy
+    start = time.perf_counter()
+    for r in range(ROUNDS):
+        order = (0, 1) if r % 2 == 0 else (1, 0)  # A B, B A, ...: no side always goes first
+        for k in order:
+            fn, arg = sides[k]
+            times[k].append(sample(fn, arg))
+    elapsed = time.perf_counter() - start
+
+    eng, num = times
+    print(f"{SCENARIO}: {ROUNDS} interleaved rounds x {REPEAT} runs per side "
+          f"({elapsed:.1f} s), numpy {np.__version__}, Python {sys.version.split()[0]}")
+    for label, ts in (("engine", eng), ("numpy ", num)):
+        print(f"{label}: median {statistics.median(ts) * 1e3:.3f} ms, min {min(ts) * 1e3:.3f} ms")
+    print(f"median of per-round ratios: {statistics.median(e / n for e, n in zip(eng, num)):.2f}")
+    print(f"ratio engine/numpy: {statistics.median(eng) / statistics.median(num):.2f}")
+
+
+if __name__ == "__main__":
+    main()

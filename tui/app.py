@@ -1,0 +1,264 @@
+"""The Textual app: walk a scenario one layer at a time, forward then backward.
+
+The engine computes; the app only shows what the engine's records hold.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Group
+from rich.text import Text
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.reactive import reactive
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from backprop_engine import Engine, Scenario, ScenarioError, bundled, load
+
+from .graph import current_line, graph_view
+from .render import FULL, step_title, step_view, values_table
+
+KEYS = [  # (keys, what they do): the help screen's table
+    ("n  →  space", "next step: forward one layer, then backward one layer"),
+    ("p  ←", "previous step"),
+    ("home / end", "to the start / to the end"),
+    ("r", "reload the scenario file from disk"),
+    ("f", "toggle full precision (220 / 220.00000000000003)"),
+    ("o", "open another scenario"),
+    ("?", "this help"),
+    ("q", "quit"),
+]
+
+
+NAVIGATION = {"next", "previous", "start", "end"}  # the priority bindings
+
+
+class HelpScreen(ModalScreen[None]):
+    """The keys and what the panels show."""
+
+    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close")]
+
+    def compose(self) -> ComposeResult:
+        text = Text()
+        text.append("backprop-tui: keys\n\n", style="bold")
+        for keys, what in KEYS:
+            text.append(f"{keys:>12}  ", style="bold cyan")
+            text.append(what + "\n")
+        text.append(
+            "\nLeft: the graph. Values ride the arrows forward; gradients (magenta) come back\n"
+            "beneath them. ▶ marks the layer just run forward, ◀ the one just run backward,\n"
+            "✓ a layer done forward, ✓✓ done backward.\n"
+            "Right: what the current step did. Bottom: every value with its gradient.\n\n"
+            "Press escape or ? to close.", style="")
+        with Vertical(id="help-box"):
+            yield Static(text)
+
+
+class PickerScreen(ModalScreen[Path | None]):
+    """Choose a bundled scenario or a *.toml file in the current folder."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, folder: Path | None = None):
+        super().__init__()
+        self.folder = folder or Path.cwd()
+
+    def compose(self) -> ComposeResult:
+        options: list[Option] = []
+        self.paths: list[Path] = []
+        for name, path in bundled().items():
+            options.append(Option(f"{name:16} {_title(path)}"))
+            self.paths.append(path)
+        local = sorted(self.folder.glob("*.toml"))
+        for path in local:
+            options.append(Option(f"./{path.name:14} {_title(path)}"))
+            self.paths.append(path)
+        with Vertical(id="picker-box"):
+            yield Label("Open a scenario (↑↓ to choose, enter to open, escape to cancel)")
+            yield OptionList(*options, id="picker-list")
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.paths[event.option_index])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def _title(path: Path) -> str:
+    """A scenario's title for the picker; the file is read again when opened."""
+    try:
+        return load(path).title
+    except ScenarioError:
+        return "(cannot be loaded)"
+
+
+class BackpropApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "backprop-tui"
+    ENABLE_COMMAND_PALETTE = False
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-wide")]
+
+    BINDINGS = [
+        # priority: the scrolling panes bind the arrows, home and end for themselves
+        Binding("n,right,space", "next", "Next", priority=True),
+        Binding("p,left", "previous", "Prev", priority=True),
+        Binding("home", "start", "Start", priority=True),
+        Binding("end", "end", "End", priority=True),
+        Binding("r", "reload", "Reload"),
+        Binding("f", "toggle_precision", "Full prec."),
+        Binding("o", "open", "Open"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    position: reactive[int] = reactive(0, bindings=True)
+    """Steps done in the engine's plan; drives every panel."""
+    full_precision: reactive[bool] = reactive(False)
+    """Show every digit of a float (the f key) instead of --precision digits."""
+    error: reactive[str] = reactive("")
+    """The last load error, shown in the app until the next successful load."""
+
+    def __init__(self, scenario: Scenario | None = None, precision: int = 6):
+        super().__init__()
+        self.engine: Engine | None = Engine(scenario) if scenario else None
+        self.precision_digits = precision
+
+    # -- layout -------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static(id="status")
+        yield Static(id="error")
+        with Horizontal(id="main"):
+            with VerticalScroll(id="graph-pane"):
+                yield Static(id="graph")
+            with VerticalScroll(id="step-pane"):
+                yield Static(id="step")
+        with VerticalScroll(id="values-pane"):
+            yield Static(id="values")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#graph-pane").border_title = "graph"
+        self.query_one("#step-pane").border_title = "step"
+        self.query_one("#values-pane").border_title = "values"
+        self.refresh_view()
+        if self.engine is None:
+            self.action_open()
+
+    @property
+    def precision(self) -> int | None:
+        return FULL if self.full_precision else self.precision_digits
+
+    def watch_position(self) -> None:
+        self.refresh_view()
+
+    def watch_full_precision(self) -> None:
+        self.refresh_view()
+
+    def watch_error(self, error: str) -> None:
+        box = self.query_one("#error", Static)
+        box.update(Text(error, style="bold"))
+        box.set_class(bool(error), "-shown")
+
+    def refresh_view(self) -> None:
+        if not self.is_mounted:
+            return
+        status = self.query_one("#status", Static)
+        if self.engine is None:
+            status.update(Text("No scenario open. Press o to open one, q to quit.", style="bold"))
+            for w in ("#graph", "#step", "#values"):
+                self.query_one(w, Static).update("")
+            return
+        e, p = self.engine, self.precision
+        status.update(self._status_text())
+        self.query_one("#graph", Static).update(graph_view(e, p))
+        # the current layer's block at the top of the graph pane
+        pane = self.query_one("#graph-pane")
+        self.call_after_refresh(pane.scroll_to, y=current_line(e), animate=False)
+        step = e.current
+        if step is None:
+            sc = e.scenario
+            intro = Text.assemble((sc.title + "\n", "bold"), (sc.reference + "\n\n", "dim"),
+                                  sc.description + "\n\n",
+                                  ("Press n, → or space to run the first layer forward.", "bold"))
+            self.query_one("#step", Static).update(intro)
+        else:
+            self.query_one("#step", Static).update(
+                Group(Text(step_title(step, len(e)), style="bold"), step_view(step, p)))
+        self.query_one("#values", Static).update(values_table(e, p))
+
+    def _status_text(self) -> Text:
+        e = self.engine
+        phase = e.current.phase if e.current else "start"
+        if e.at_end:
+            phase, nxt = "done", "p steps back, home starts over"
+        else:
+            kind, spec = e.plan[e.position]
+            nxt = f"n: {kind} through {spec.name}"
+        prec = "  full precision" if self.full_precision else ""
+        return Text.assemble((e.scenario.title, "bold"), "  │  ", (phase, "bold cyan"),
+                             f"  │  step {e.position}/{len(e)}  │  ", (nxt, "dim"), (prec, "yellow"))
+
+    # -- actions ------------------------------------------------------------
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action in NAVIGATION and len(self.screen_stack) > 1:
+            return False  # a dialog is open: its own keys come first
+        if action in ("next", "end"):
+            return None if self.engine is None or self.engine.at_end else True
+        if action in ("previous", "start"):
+            return None if self.engine is None or self.engine.at_start else True
+        if action in ("reload", "toggle_precision"):
+            return None if self.engine is None else True
+        return True
+
+    def _move(self, move) -> None:
+        move()
+        self.position = self.engine.position
+
+    def action_next(self) -> None:
+        self._move(self.engine.next)
+
+    def action_previous(self) -> None:
+        self._move(self.engine.back)
+
+    def action_start(self) -> None:
+        self._move(self.engine.to_start)
+
+    def action_end(self) -> None:
+        self._move(self.engine.to_end)
+
+    def action_toggle_precision(self) -> None:
+        self.full_precision = not self.full_precision
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_open(self) -> None:
+        self.push_screen(PickerScreen(), self.open_path)
+
+    def action_reload(self) -> None:
+        self.open_path(Path(self.engine.scenario.path), keep_position=True)
+
+    def open_path(self, path: Path | None, keep_position: bool = False) -> None:
+        """Load a scenario; on failure show the error and keep what is open."""
+        if path is None:
+            return
+        try:
+            engine = Engine(load(path))
+        except ScenarioError as e:
+            self.error = "\n".join(e.lines)
+            return
+        target = min(self.engine.position, len(engine)) if keep_position and self.engine else 0
+        self.engine = engine
+        self.error = ""
+        while engine.position < target:
+            engine.next()
+        # position may be unchanged (reload at the same step): refresh explicitly
+        self.position = engine.position
+        self.refresh_view()
+        self.refresh_bindings()

@@ -1,0 +1,73 @@
+"""The computational graph as text, like the book's figures (5-16, 5-17):
+forward values along the arrows, gradients beneath them, in the gradient
+colour. Arrays show their shape on the arrow; their numbers are in the tables.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from backprop_engine import BACKWARD, Engine
+
+from .render import GRAD, VALUE, num, shape_str
+
+SYMBOL = {"Mul": "×", "Add": "+", "Relu": "relu", "Sigmoid": "σ", "Exp": "exp",
+          "Reciprocal": "1/x", "Affine": "affine", "SoftmaxWithLoss": "softmax+loss"}
+CURRENT = "bold reverse"
+DONE = "green"
+
+
+def _short(a, precision) -> str:
+    a = np.asarray(a)
+    return num(a, precision) if a.ndim == 0 else shape_str(a.shape)
+
+
+def _edge(value, grad, precision) -> Text:
+    """Two lines: ──value──▶ and, beneath, ◀──grad── (blank until known)."""
+    top = f"──{_short(value, precision)}──▶" if value is not None else "───────▶"
+    bottom = f"◀──{_short(grad, precision)}──" if grad is not None else ""
+    return Text.assemble((top, VALUE if value is not None else "dim"), "\n", (bottom, GRAD))
+
+
+def graph_view(engine: Engine, precision: int | None) -> RenderableType:
+    values, grads = engine.values, engine.grads
+    step = engine.current
+    fwd_done = min(engine.position, len(engine.scenario.layers))
+    n = len(engine.scenario.layers)
+    back_done = max(engine.position - n, 0)
+    blocks: list[RenderableType] = []
+    for spec in engine.scenario.layers:
+        is_current = step is not None and step.layer is spec
+        finished_back = spec.index >= n - back_done
+        if is_current:
+            mark, style = ("◀ " if step.phase == BACKWARD else "▶ "), CURRENT
+        elif finished_back:
+            mark, style = "✓✓", DONE
+        elif spec.index < fwd_done:
+            mark, style = "✓ ", DONE
+        else:
+            mark, style = "  ", "dim"
+        head = Text.assemble((mark, style), " ", (f"{spec.name}", style), (f"  {spec.type}", "dim"))
+        t = Table.grid(padding=(0, 1))
+        t.add_column(no_wrap=True, overflow="ellipsis", max_width=18)
+        t.add_column(no_wrap=True)
+        for name in spec.inputs:
+            label = Text("  " + name, style="dim" if name in engine.scenario.constants else "")
+            t.add_row(label, _edge(values.get(name), grads.get(name), precision))
+        out = spec.output
+        t.add_row(Text.assemble("  ", (f"[{SYMBOL[spec.type]}]", "bold"), " ", out),
+                  _edge(values.get(out), grads.get(out), precision))
+        blocks.append(Group(head, t))
+    return Group(*blocks)
+
+
+def current_line(engine: Engine) -> int:
+    """The first line of the current layer's block in ``graph_view`` (0 at the start)."""
+    step = engine.current
+    if step is None:
+        return 0
+    # a block: its heading, then two lines (value, gradient) per input and for the output
+    return sum(1 + 2 * (len(s.inputs) + 1) for s in engine.scenario.layers[:step.layer.index])
