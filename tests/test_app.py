@@ -1,0 +1,293 @@
+"""Pilot tests: every key of the app, asserting on app state and on what the
+panels show (their Rich content rendered to plain text)."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from textual.widgets import OptionList, Static
+
+from backprop_engine import bundled, load
+from tui.app import BackpropApp, HelpScreen, PickerScreen
+
+SIZE = (100, 30)
+
+
+def text(app: BackpropApp, widget_id: str) -> str:
+    """What a panel shows, as plain text."""
+    console = Console(width=200, file=io.StringIO(), record=True, color_system=None)
+    console.print(app.query_one(f"#{widget_id}", Static).content)
+    return console.export_text()
+
+
+def panels(app: BackpropApp) -> tuple[str, ...]:
+    return tuple(text(app, w) for w in ("status", "graph", "step", "values"))
+
+
+def apple_app(**kw) -> BackpropApp:
+    return BackpropApp(load(bundled()["apple"]), **kw)
+
+
+async def test_apple_to_the_end_shows_the_book_numbers():
+    app = apple_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "n")
+        assert "220" in text(app, "step")          # the price, forward
+        assert "price" in text(app, "values") and "220" in text(app, "values")
+        await pilot.press("n", "n")
+        assert app.engine.at_end
+        values = text(app, "values")
+        for line, grad in (("apple ", "2.2"), ("apple_num", "110"), ("tax", "200")):
+            row = next(l for l in values.splitlines() if l.startswith(line))
+            assert row.split()[-1] == grad, row
+        graph = text(app, "graph")
+        assert "◀──2.2──" in graph and "◀──110──" in graph and "◀──200──" in graph
+        assert "done" in text(app, "status")
+
+
+@pytest.mark.parametrize("key", ["n", "right", "space"])
+async def test_each_next_key_steps_forward(key):
+    app = apple_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(key)
+        assert app.engine.position == 1
+        assert "Step 1/4 · forward · mul_apple" in text(app, "step")
+
+
+@pytest.mark.parametrize("key", ["p", "left"])
+async def test_each_previous_key_steps_back(key):
+    app = apple_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "n", "n", key)
+        assert app.engine.position == 2
+        assert "Step 2/4 · forward · mul_tax" in text(app, "step")
+
+
+async def test_home_and_end():
+    app = apple_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("end")
+        assert app.engine.at_end and "step 4/4" in text(app, "status")
+        await pilot.press("home")
+        assert app.engine.at_start and "step 0/4" in text(app, "status")
+        assert "Press n" in text(app, "step")
+
+
+async def test_next_and_previous_are_disabled_at_the_ends():
+    app = apple_app()
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.check_action("previous", ()) is None
+        assert app.check_action("start", ()) is None
+        assert app.check_action("next", ()) is True
+        await pilot.press("p", "home")  # disabled: nothing happens, nothing breaks
+        assert app.engine.position == 0
+        await pilot.press("end")
+        assert app.check_action("next", ()) is None
+        assert app.check_action("end", ()) is None
+        assert app.check_action("previous", ()) is True
+        await pilot.press("n", "space", "right")
+        assert app.engine.position == 4
+
+
+async def test_stepping_back_and_forth_shows_identical_content():
+    app = BackpropApp(load(bundled()["affine_softmax"]))
+    async with app.run_test(size=SIZE) as pilot:
+        first = [panels(app)]
+        for _ in range(len(app.engine)):
+            await pilot.press("n")
+            first.append(panels(app))
+        backwards = [panels(app)]
+        for _ in range(len(app.engine)):
+            await pilot.press("p")
+            backwards.append(panels(app))
+        assert backwards[::-1] == first
+        again = [panels(app)]
+        for _ in range(len(app.engine)):
+            await pilot.press("n")
+            again.append(panels(app))
+        assert again == first
+        assert len(set(first)) == len(first)  # every step shows something new
+
+
+async def test_relu_backward_shows_mask_and_dout_before_and_after():
+    app = BackpropApp(load(bundled()["relu"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        assert "mask" in text(app, "step") and "True" in text(app, "step")
+        await pilot.press("n")
+        step = text(app, "step")
+        assert "dout (before mask)" in step and "dx (after mask)" in step
+        # dout [[1, 2], [3, 4]] and, after the mask, [[1, 0], [0, 4]] side by side
+        rows = [l.split() for l in step.splitlines() if l.strip()[:1].isdigit()]
+        assert rows == [["1", "2", "1", "0"], ["3", "4", "0", "4"]]
+
+
+async def test_affine_shows_the_shapes_of_the_product():
+    app = BackpropApp(load(bundled()["affine_softmax"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        assert "(3, 2)·(2, 4) + (4,) → (3, 4)" in text(app, "step")
+        await pilot.press("end")
+        step = text(app, "step")
+        assert "dX (3, 2) = dY (3, 4)·Wᵀ (4, 2)" in step
+        assert "dW (2, 4) = Xᵀ (2, 3)·dY (3, 4)" in step
+
+
+async def test_full_precision_toggle():
+    app = apple_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "n")
+        assert "220.00000000000003" not in text(app, "step")
+        await pilot.press("f")
+        assert app.full_precision
+        assert "220.00000000000003" in text(app, "step")
+        assert "full precision" in text(app, "status")
+        await pilot.press("f")
+        assert "220.00000000000003" not in text(app, "step")
+
+
+async def test_help_opens_and_closes():
+    app = apple_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("n")  # keys of the main screen wait while help is open
+        assert app.engine.position == 0
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_quit():
+    app = apple_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("q")
+        await pilot.pause()
+        assert app._exit_renderables is not None or not app.is_running
+
+
+async def _pick(pilot, app, label: str) -> None:
+    """Choose the option whose text starts with ``label`` in the open picker."""
+    assert isinstance(app.screen, PickerScreen)
+    options = app.screen.query_one(OptionList)
+    index = next(i for i in range(options.option_count)
+                 if str(options.get_option_at_index(i).prompt).startswith(label))
+    options.highlighted = index
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def test_no_argument_opens_the_picker_and_it_opens_a_scenario(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = BackpropApp(None)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await _pick(pilot, app, "fruit")
+        assert app.engine.scenario.title == "Buying apples and oranges"
+        await pilot.press("end")
+        assert "715" in text(app, "values")
+
+
+async def test_picker_lists_toml_files_of_the_current_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine.toml").write_text(Path(bundled()["apple"]).read_text().replace(
+        'title = "Buying apples"', 'title = "My apples"'))
+    app = apple_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("o")
+        await _pick(pilot, app, "./mine.toml")
+        assert app.engine.scenario.title == "My apples"
+
+
+async def test_broken_file_from_the_picker_shows_an_error_and_keeps_the_app_usable(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "broken.toml").write_text('title = "x"\n[values]\na = [1, [2]]\n')
+    app = apple_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        await pilot.press("o")
+        await _pick(pilot, app, "./broken.toml")
+        error = text(app, "error")
+        assert error.startswith("error: ") and "broken.toml" in error and "ragged" in error
+        assert app.query_one("#error").has_class("-shown")
+        assert app.engine.scenario.title == "Buying apples" and app.engine.position == 1
+        await pilot.press("n", "n", "n")
+        assert app.engine.at_end
+
+
+async def test_picker_escape_keeps_the_scenario(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = apple_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "o", "escape")
+        assert not isinstance(app.screen, PickerScreen)
+        assert app.engine.position == 1
+
+
+async def test_reload_reads_the_file_again_and_keeps_the_step(tmp_path):
+    path = tmp_path / "apple.toml"
+    source = Path(bundled()["apple"]).read_text()
+    path.write_text(source)
+    app = BackpropApp(load(path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "n")
+        assert "220" in text(app, "step")
+        path.write_text(source.replace("apple = 100", "apple = 200").replace("price = 220", "price = 440"))
+        await pilot.press("r")
+        assert app.engine.position == 2
+        assert "440" in text(app, "step")
+        path.write_text("title = \n")  # broken: the error shows, the loaded scenario stays
+        await pilot.press("r")
+        assert "line 1, column 9" in text(app, "error")
+        assert "440" in text(app, "step") and app.engine.position == 2
+
+
+async def test_large_arrays_are_elided():
+    app = BackpropApp(load(bundled()["mnist_size"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("end")
+        for panel, ellipsis in (("step", "…"), ("values", "...")):
+            shown = text(app, panel)
+            assert ellipsis in shown and len(shown) < 20_000
+        await pilot.press("home")
+        for _ in range(len(app.engine)):
+            await pilot.press("n")
+        assert app.engine.at_end
+
+
+@pytest.mark.parametrize("size", [(80, 24), (50, 16), (40, 12), (160, 50)])
+async def test_every_size_steps_without_a_crash(size):
+    app = BackpropApp(load(bundled()["affine_softmax"]))
+    async with app.run_test(size=size) as pilot:
+        for _ in range(len(app.engine)):
+            await pilot.press("n")
+        await pilot.press("question_mark", "escape", "o", "escape")
+        assert app.engine.at_end
+        assert app.screen.has_class("-narrow") == (size[0] < 70)
+
+
+async def test_follows_resizes():
+    app = apple_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        for w, h in [(40, 12), (120, 40), (60, 20), (30, 8), (100, 30)]:
+            await pilot.resize_terminal(w, h)
+            await pilot.pause()
+            assert app.screen.has_class("-narrow") == (w < 70)
+        await pilot.press("n")
+        assert app.engine.position == 2
+
+
+def test_a_bad_scenario_on_the_command_line_exits_2_before_drawing(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('title = "t"\n[[layers]]\ntype = "Rleu"\ninputs = ["x"]\noutput = "y"\n')
+    r = subprocess.run([sys.executable, "-m", "tui.cli", str(bad)], capture_output=True, text=True,
+                       timeout=60, stdin=subprocess.DEVNULL)
+    assert r.returncode == 2
+    assert r.stdout == ""  # no screen drawn
+    assert r.stderr.startswith(f"error: {bad}: layer 0: unknown layer type 'Rleu' (did you mean 'Relu'?)")
+    assert "Traceback" not in r.stderr
