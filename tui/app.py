@@ -66,7 +66,7 @@ class PickerScreen(ModalScreen[Path | None]):
 
     def __init__(self, folder: Path | None = None):
         super().__init__()
-        self.folder = folder or Path.cwd()
+        self.folder = folder or Path(".")  # relative: paths and errors read "broken.toml"
 
     def compose(self) -> ComposeResult:
         options: list[Option] = []
@@ -76,7 +76,7 @@ class PickerScreen(ModalScreen[Path | None]):
             self.paths.append(path)
         local = sorted(self.folder.glob("*.toml"))
         for path in local:
-            options.append(Option(f"./{path.name:14} {_title(path)}"))
+            options.append(Option(f"{'./' + path.name:16} {_title(path)}"))
             self.paths.append(path)
         with Vertical(id="picker-box"):
             yield Label("Open a scenario (↑↓ to choose, enter to open, escape to cancel)")
@@ -88,6 +88,11 @@ class PickerScreen(ModalScreen[Path | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def _paragraphs(text: str) -> str:
+    """Rejoin the lines of each paragraph, so the pane's width wraps them."""
+    return "\n\n".join(" ".join(p.split()) for p in text.split("\n\n"))
 
 
 def _title(path: Path) -> str:
@@ -103,6 +108,7 @@ class BackpropApp(App):
     TITLE = "backprop-tui"
     ENABLE_COMMAND_PALETTE = False
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]
 
     BINDINGS = [
         # priority: the scrolling panes bind the arrows, home and end for themselves
@@ -184,7 +190,7 @@ class BackpropApp(App):
         if step is None:
             sc = e.scenario
             intro = Text.assemble((sc.title + "\n", "bold"), (sc.reference + "\n\n", "dim"),
-                                  sc.description + "\n\n",
+                                  _paragraphs(sc.description) + "\n\n",
                                   ("Press n, → or space to run the first layer forward.", "bold"))
             self.query_one("#step", Static).update(intro)
         else:

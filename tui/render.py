@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 from rich import box
+from rich.columns import Columns
 from rich.console import Group, RenderableType
 from rich.padding import Padding
 from rich.table import Table
@@ -30,7 +31,7 @@ def num(v: float, precision: int | None) -> str:
     v = float(v)
     if precision is FULL or not np.isfinite(v):
         return repr(v)
-    s = f"{v:.{precision}g}"
+    s = f"{v:.{precision}g}".replace("e-0", "e-").replace("e+0", "e+")  # 1e-5, not 1e-05
     return "0" if s == "-0" else s
 
 
@@ -96,7 +97,7 @@ def _kv_table(title: str, rows, precision, style: str, highlight=None) -> Render
     parts: list[RenderableType] = [heading]
     for label, a in rows:
         parts.append(Text.assemble("  ", label, "  ", (shape_str(np.shape(a)), DIM)))
-        parts.append(Padding(grid(a, precision, style, highlight), (0, 0, 0, 4)))
+        parts.append(Padding(grid(a, precision, style, highlight), (0, 0, 0, 2)))
     return Group(*parts)
 
 
@@ -139,12 +140,12 @@ def step_view(step: Step, precision: int | None) -> RenderableType:
     if spec.type == "Affine":
         parts.append(Text("shapes: " + affine_shapes(step)))
     if step.mask is not None:
-        side = Table.grid(padding=(0, 3))
-        side.add_row(_kv_table("dout (before mask)", [(f"d{spec.output} (dout)", step.dout)], precision, GRAD,
-                               step.mask),
-                     _kv_table("dx (after mask)", [(f"d{spec.inputs[0]} (dx)", step.input_grads[0])],
-                               precision, GRAD, step.mask))
-        parts.append(side)
+        # side by side where the width allows, one above the other where not
+        parts.append(Columns([
+            _kv_table("dout (before mask)", [(f"d{spec.output} (dout)", step.dout)], precision, GRAD,
+                      step.mask),
+            _kv_table("dx (after mask)", [(f"d{spec.inputs[0]} (dx)", step.input_grads[0])],
+                      precision, GRAD, step.mask)], padding=(0, 3)))
         parts.append(Text("highlighted: mask True (x <= 0), where the gradient dies", style=DIM))
     else:
         parts.append(_kv_table("upstream gradient", [(f"d{spec.output} (dout)", step.dout)], precision, GRAD))
@@ -158,20 +159,32 @@ def step_view(step: Step, precision: int | None) -> RenderableType:
 
 
 def values_table(engine: Engine, precision: int | None) -> Table:
-    """Every named value: shape, value (blank until computed) and gradient."""
+    """Every named value with its shape, value and gradient (blank until
+    computed). All scalars: value and gradient side by side. Arrays: the
+    gradient's grid beneath the value's, so each gets the whole width."""
     sc = engine.scenario
+    values, grads = engine.values, engine.grads
+    names = list(sc.leaves) + [l.output for l in sc.layers]
+    scalars = all(sc.shapes[n] == () for n in names)
     t = Table(box=box.SIMPLE_HEAD, show_edge=False, expand=True, pad_edge=False)
     t.add_column("name", no_wrap=True)
     t.add_column("shape", style=DIM, no_wrap=True)
-    t.add_column("value", style=VALUE)
-    t.add_column("gradient", style=GRAD)
-    values, grads = engine.values, engine.grads
-    names = list(sc.leaves) + [l.output for l in sc.layers]
+    if scalars:
+        t.add_column("value", ratio=1)
+        t.add_column("gradient", ratio=1)
+    else:
+        t.add_column("", style=DIM, no_wrap=True)
+        t.add_column("value / gradient", ratio=1)
     for name in names:
         label = Text(name + (" (const)" if name in sc.constants else ""))
-        v = values.get(name)
-        g = grads.get(name)
-        t.add_row(label, shape_str(sc.shapes[name]),
-                  array_text(v, precision) if v is not None else Text(""),
-                  array_text(g, precision) if g is not None else Text(""))
+        v, g = values.get(name), grads.get(name)
+        v = grid(v, precision, VALUE) if v is not None else ""
+        g = grid(g, precision, GRAD) if g is not None else ""
+        if scalars:
+            t.add_row(label, "scalar", v, g)
+        elif g == "":
+            t.add_row(label, shape_str(sc.shapes[name]), "value" if v != "" else "", v)
+        else:
+            t.add_row(label, shape_str(sc.shapes[name]), "value", v)
+            t.add_row("", "", Text("grad", style=GRAD), g)
     return t

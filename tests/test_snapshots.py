@@ -1,0 +1,121 @@
+"""Snapshot tests (pytest-textual-snapshot): what a learner sees.
+
+Each test's docstring says what the reviewer should see in its SVG. A new or
+changed snapshot fails until it is looked at and accepted with
+``pytest --snapshot-update`` (``--snapshot-report`` writes the report to look at).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from backprop_engine import bundled, load
+from tui.app import BackpropApp
+
+SIZE = (100, 30)
+SCENARIOS = ["apple", "fruit", "relu", "sigmoid", "affine_softmax", "mnist_size"]
+
+
+def app_for(name: str) -> BackpropApp:
+    return BackpropApp(load(bundled()[name]))
+
+
+def layers(name: str) -> int:
+    return len(load(bundled()[name]).layers)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cwd(tmp_path, monkeypatch):
+    """The picker lists *.toml of the current folder: make that folder empty."""
+    monkeypatch.chdir(tmp_path)
+
+
+class TestScenarios:
+    @pytest.mark.parametrize("name", SCENARIOS)
+    def test_start(self, snap_compare, name):
+        """Nothing computed yet: the graph lists every layer with empty arrows,
+        the step panel shows the title, book reference, description and
+        "Press n ..."; the values table lists the leaves with their values and
+        the layer outputs blank; Prev and Start are greyed in the footer."""
+        assert snap_compare(app_for(name), terminal_size=SIZE)
+
+    @pytest.mark.parametrize("name", SCENARIOS)
+    def test_mid_forward(self, snap_compare, name):
+        """Halfway through forward: the layers run so far are ticked (✓), the
+        current one marked ▶ and highlighted; its inputs and output are in the
+        step panel; no gradients anywhere yet."""
+        assert snap_compare(app_for(name), press=["n"] * max(1, layers(name) // 2),
+                            terminal_size=SIZE)
+
+    @pytest.mark.parametrize("name", SCENARIOS)
+    def test_first_backward(self, snap_compare, name):
+        """The first backward step: the last layer marked ◀; the step panel
+        shows its local rule, the upstream gradient (dout) and the gradients it
+        sends to its inputs, in magenta; the same gradients appear under the
+        arrows and in the values table."""
+        assert snap_compare(app_for(name), press=["n"] * (layers(name) + 1), terminal_size=SIZE)
+
+    @pytest.mark.parametrize("name", SCENARIOS)
+    def test_done(self, snap_compare, name):
+        """The end: every layer ✓✓, every value and gradient filled in (apple:
+        220; 2.2, 110, 200. fruit: 715; 110, 2.2, 3.3, 165, 650); the status
+        line says done; Next and End are greyed in the footer."""
+        assert snap_compare(app_for(name), press=["end"], terminal_size=SIZE)
+
+    @pytest.mark.parametrize("name", ["relu", "affine_softmax", "mnist_size"])
+    def test_relu_backward(self, snap_compare, name):
+        """The Relu backward step: dout before the mask and dx after it side by
+        side, the masked entries (x <= 0) highlighted in both, so the dead
+        gradients are the highlighted zeros on the right."""
+        scenario = load(bundled()[name])
+        relu = next(l.index for l in scenario.layers if l.type == "Relu")
+        steps = 2 * len(scenario.layers) - relu
+        assert snap_compare(app_for(name), press=["n"] * steps, terminal_size=SIZE)
+
+
+class TestScreens:
+    def test_help(self, snap_compare):
+        """The help dialog over the apple scenario: every key with what it does,
+        and what the marks and colours mean."""
+        assert snap_compare(app_for("apple"), press=["question_mark"], terminal_size=SIZE)
+
+    def test_picker(self, snap_compare):
+        """No scenario given: the picker lists the six bundled scenarios with
+        their titles, the first highlighted; behind it the app says no
+        scenario is open."""
+        assert snap_compare(BackpropApp(None), terminal_size=SIZE)
+
+    def test_error_in_the_app(self, snap_compare, tmp_path):
+        """A broken file opened from the picker: a red error bar under the status
+        line reads "error: broken.toml: values.a: ragged list ..."; the apple
+        scenario stays open at step 1."""
+        (tmp_path / "broken.toml").write_text('title = "x"\n[values]\na = [1, [2]]\n')
+
+        async def open_broken(pilot):
+            await pilot.press("n", "o")
+            options = pilot.app.screen.query_one("OptionList")
+            options.highlighted = options.option_count - 1  # ./broken.toml comes last
+            await pilot.press("enter")
+
+        assert snap_compare(app_for("apple"), run_before=open_broken, terminal_size=SIZE)
+
+    def test_full_precision(self, snap_compare):
+        """The f key at the end of apple: 220.00000000000003, 110.00000000000001
+        in full; the status line says full precision."""
+        assert snap_compare(app_for("apple"), press=["end", "f"], terminal_size=SIZE)
+
+
+class TestSizes:
+    def test_apple_80x24(self, snap_compare):
+        """80×24: the same three panels, smaller; the first backward step of
+        apple is readable."""
+        assert snap_compare(app_for("apple"), press=["n", "n", "n"], terminal_size=(80, 24))
+
+    def test_affine_80x24(self, snap_compare):
+        """80×24: the Relu backward step of affine_softmax, mask highlighted."""
+        assert snap_compare(app_for("affine_softmax"), press=["n"] * 7, terminal_size=(80, 24))
+
+    def test_apple_narrow_50x16(self, snap_compare):
+        """50×16, narrow: the graph stacked above the step panel; the footer
+        and status line still there."""
+        assert snap_compare(app_for("apple"), press=["end"], terminal_size=(50, 16))
