@@ -233,6 +233,7 @@ def from_dict(doc: dict, path) -> Scenario:
     # Leaves, in file order: an init table without its own seed draws from rng in this order.
     leaves: dict[str, np.ndarray] = {}
     constants: set[str] = set()
+    unknown: set[str] = set()  # names defined, but refused: no second problem about them
     for section in (k for k in doc if k in ("values", "constants")):
         table = doc[section]
         if not isinstance(table, dict):
@@ -249,12 +250,14 @@ def from_dict(doc: dict, path) -> Scenario:
                 leaves[name] = parse_value(raw, where, rng)
             except ValueError as e:
                 problems.append(str(e))
+                unknown.add(name)
                 continue
             if section == "constants":
                 constants.add(name)
 
     shapes = {n: a.shape for n, a in leaves.items()}
-    layers = _layers(doc.get("layers"), shapes, leaves, constants, problems)
+    layers = _layers(doc.get("layers"), shapes, leaves, constants, unknown, problems)
+    complete = not unknown and len(layers) == len(doc.get("layers") or ())
     dout, lr, expect = np.float64(1.0), 0.1, {}
     backward, train = doc.get("backward", {}), doc.get("train", {})
     for section, table, keys in (("backward", backward, ("dout",)), ("train", train, ("lr",))):
@@ -270,7 +273,7 @@ def from_dict(doc: dict, path) -> Scenario:
         except ValueError as e:
             problems.append(str(e))
         else:
-            final = shapes[layers[-1].output] if layers else dout.shape
+            final = shapes[layers[-1].output] if complete else dout.shape
             if not _broadcasts_to(dout.shape, final):
                 problems.append(f"backward.dout: shape {dout.shape} does not fit the final output "
                                 f"{layers[-1].output!r} of shape {final}")
@@ -286,6 +289,8 @@ def from_dict(doc: dict, path) -> Scenario:
     for key, raw in expect_table.items():
         where = f"expect.{key}"
         name = key.removeprefix("grad.")
+        if name in unknown:
+            continue
         if name not in shapes:
             problems.append(f"{where}: no value named {name!r}{_closest(name, shapes)}")
             continue
@@ -305,8 +310,11 @@ def from_dict(doc: dict, path) -> Scenario:
                     dout, lr, expect, texts["description"].strip(), texts["reference"].strip())
 
 
-def _layers(raw, shapes: dict, leaves: dict, constants: set, problems: list[str]) -> list[LayerSpec]:
-    """Check ``[[layers]]``; adds each output's shape to ``shapes``."""
+def _layers(raw, shapes: dict, leaves: dict, constants: set, unknown: set,
+            problems: list[str]) -> list[LayerSpec]:
+    """Check ``[[layers]]``; adds each output's shape to ``shapes``. The output
+    of a layer that is refused, or that reads a refused name, goes into
+    ``unknown``, so later layers do not call it undefined."""
     if not isinstance(raw, list) or not raw or not all(isinstance(t, dict) for t in raw):
         problems.append("at least one [[layers]] table is required")
         return []
@@ -316,6 +324,8 @@ def _layers(raw, shapes: dict, leaves: dict, constants: set, problems: list[str]
     for i, table in enumerate(raw):
         where = f"layer {i}" + (f" {table['name']!r}" if isinstance(table.get("name"), str) else "")
         start = len(problems)
+        if isinstance(table.get("output"), str):
+            unknown.add(table["output"])  # until the layer is accepted below
         for k in table:
             if k not in LAYER_KEYS:
                 problems.append(f"{where}: unknown key {k!r}{_closest(k, LAYER_KEYS)}")
@@ -344,14 +354,14 @@ def _layers(raw, shapes: dict, leaves: dict, constants: set, problems: list[str]
                             f"({', '.join(op.inputs)}), got {len(inputs)}")
             continue
         for n in inputs:
-            if n not in shapes:
+            if n not in shapes and n not in unknown:
                 problems.append(f"{where}: input {n!r} is not defined earlier{_closest(n, shapes)}")
         output = table.get("output")
         if not isinstance(output, str) or not NAME.match(output):
             problems.append(f"{where}: output is required: a new name (letters, digits and _)")
-        elif output in shapes:
+        elif output in shapes or output in leaves:
             problems.append(f"{where}: duplicate name: output {output!r} is already defined")
-        if len(problems) > start:
+        if len(problems) > start or any(n in unknown for n in inputs):
             continue
         if canonical == "SoftmaxWithLoss":
             t = inputs[1]
@@ -372,6 +382,7 @@ def _layers(raw, shapes: dict, leaves: dict, constants: set, problems: list[str]
                                 f"labels are whole numbers 0 to {classes - 1}")
                 continue
         shapes[output] = shape
+        unknown.discard(output)
         layers.append(LayerSpec(len(layers), name, canonical, tuple(inputs), output))
     return layers
 

@@ -80,7 +80,7 @@ def test_relu_mask_and_gradient():
     assert fwd.mask is not None and fwd.mask.dtype == bool
     np.testing.assert_array_equal(fwd.mask, expected_mask)
     np.testing.assert_array_equal(back.mask, expected_mask)
-    np.testing.assert_array_equal(engine.values["out"], [[1.0, 0.0], [0.0, 3.0]])
+    np.testing.assert_array_equal(engine.values[engine.scenario.output], [[1.0, 0.0], [0.0, 3.0]])
     np.testing.assert_array_equal(back.dout, [[1.0, 2.0], [3.0, 4.0]])
     np.testing.assert_array_equal(engine.grads["x"], [[1.0, 0.0], [0.0, 4.0]])
 
