@@ -53,6 +53,8 @@ class Step:
     dout: np.ndarray | None = None    # backward: the upstream gradient; None if nothing flows back here
     input_grads: tuple[np.ndarray | None, ...] = ()  # backward: what this step sends to each input
                                                      # (None for a constant)
+    grads_before: Mapping[str, np.ndarray] | None = None  # backward: the gradients before this step
+    partial: frozenset[str] = frozenset()  # gradients still waiting for a fan-out contribution
 
     @property
     def mask(self) -> np.ndarray | None:
@@ -71,6 +73,9 @@ class Engine:
         self.position = 0
         self._steps: list[Step] = []  # computed steps; kept when stepping back
         self._leaves = MappingProxyType({k: frozen(v) for k, v in scenario.leaves.items()})
+        # for each step, the names that backward steps after it still send gradient to
+        self._used_later = [frozenset(n for phase, l in self.plan[i + 1:] if phase == BACKWARD
+                                      for n in l.inputs) for i in range(len(self.plan))]
 
     # -- where we are -----------------------------------------------------
     def __len__(self) -> int:
@@ -150,7 +155,7 @@ class Engine:
             values = MappingProxyType({**values, spec.output: out})
             return Step(i, phase, spec, inputs, out, saved, values, MappingProxyType(dict(grads)))
         fwd = self._steps[spec.index]  # the same layer's forward step
-        grads = dict(grads)
+        before, grads = grads, dict(grads)
         if i == len(self.plan) // 2:  # first backward step: feed dout into the final output
             grads[spec.output] = frozen(np.broadcast_to(self.scenario.dout, fwd.output.shape))
         dout = grads.get(spec.output)
@@ -164,7 +169,8 @@ class Engine:
                 sent[k] = g
                 grads[name] = frozen(grads[name] + g) if name in grads else g
         return Step(i, phase, spec, fwd.inputs, fwd.output, fwd.saved, values,
-                    MappingProxyType(grads), dout, tuple(sent))
+                    MappingProxyType(grads), dout, tuple(sent), before,
+                    frozenset(n for n in grads if n in self._used_later[i]))
 
 
 def run(scenario: Scenario) -> Engine:

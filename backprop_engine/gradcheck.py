@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .engine import Engine, forward_output
+from .engine import forward_output, run
 from .scenario import Scenario
 
 H = 1e-5            # central-difference step
@@ -75,12 +75,9 @@ def numerical_gradient(scenario: Scenario, name: str, entries, h: float = H) -> 
     return out
 
 
-def check_gradients(scenario: Scenario, engine: Engine | None = None, h: float = H,
-                    sample: int = SAMPLE) -> list[GradCheck]:
+def check_gradients(scenario: Scenario, h: float = H, sample: int = SAMPLE) -> list[GradCheck]:
     """Backprop against the numerical gradient for every ``[values]`` leaf."""
-    if engine is None:
-        engine = Engine(scenario)
-    engine.to_end()
+    engine = run(scenario)  # a run of its own: an engine someone is stepping stays where it is
     results = []
     for name in scenario.params:
         shape = scenario.shapes[name]
@@ -103,11 +100,41 @@ class ExpectCheck:
             np.all(np.abs(self.actual - self.expected) <= EXPECT_ATOL + EXPECT_RTOL * np.abs(self.expected)))
 
 
-def check_expect(scenario: Scenario, engine: Engine) -> list[ExpectCheck]:
+def check_expect(scenario: Scenario) -> list[ExpectCheck]:
     """The scenario's ``[expect]`` numbers against a full run."""
-    engine.to_end()
+    engine = run(scenario)
     results = []
     for key, expected in scenario.expect.items():
         table, name = (engine.grads, key[5:]) if key.startswith("grad.") else (engine.values, key)
         results.append(ExpectCheck(key, expected, table.get(name)))
     return results
+
+
+@dataclass(frozen=True)
+class Nudge:
+    """What adding eps to one entry of a leaf does to the final output:
+    the gradient predicts it, the forward pass measures it."""
+    name: str
+    index: int          # flat index of the entry
+    eps: float
+    grad: float         # dL/d(entry), from backprop
+    before: float       # L
+    after: float        # L with the entry nudged
+
+    @property
+    def predicted(self) -> float:
+        return self.grad * self.eps
+
+    @property
+    def actual(self) -> float:
+        return self.after - self.before
+
+
+def nudge(scenario: Scenario, name: str, index: int, eps: float) -> Nudge:
+    """Nudge entry ``index`` of leaf ``name`` by ``eps`` and re-run forward."""
+    engine = run(scenario)
+    x = scenario.leaves[name].copy()  # a copy: the scenario's own array stays as it is
+    x.flat[index] += eps
+    grad = engine.grads.get(name)
+    return Nudge(name, index, eps, 0.0 if grad is None else float(np.asarray(grad).flat[index]),
+                 loss(scenario, scenario.leaves), loss(scenario, {**scenario.leaves, name: x}))

@@ -37,6 +37,14 @@ class Layer:
     def shape(self, *shapes: tuple) -> tuple:
         return shapes[0]  # elementwise layers keep the shape
 
+    # For the elementwise layers: the local derivative ∂out/∂input of each
+    # input, so that backward is dout * local (summed back to shape), and its
+    # formula. None for Affine and SoftmaxWithLoss, whose rule is a product.
+    local_formulas: tuple[str, ...] | None = None
+
+    def local(self, saved) -> tuple | None:
+        return None
+
 
 class Mul(Layer):
     """Multiply node (5.4.1): out = x * y."""
@@ -53,6 +61,11 @@ class Mul(Layer):
     def backward(self, dout, saved):
         return dout * saved["y"], dout * saved["x"]
 
+    local_formulas = ("y", "x")
+
+    def local(self, saved):
+        return saved["y"], saved["x"]
+
 
 class Add(Layer):
     """Add node (5.4.2): out = x + y; the gradient passes through unchanged."""
@@ -68,6 +81,11 @@ class Add(Layer):
 
     def backward(self, dout, saved):
         return dout, dout
+
+    local_formulas = ("1", "1")
+
+    def local(self, saved):
+        return 1.0, 1.0
 
 
 class Relu(Layer):
@@ -86,6 +104,11 @@ class Relu(Layer):
     def backward(self, dout, saved):
         return (np.where(saved["mask"], 0.0, dout),)
 
+    local_formulas = ("0 where x <= 0, else 1",)
+
+    def local(self, saved):
+        return (np.where(saved["mask"], 0.0, 1.0),)
+
 
 class Sigmoid(Layer):
     """Sigmoid (5.5.2), fused: backward needs only the output y."""
@@ -100,6 +123,11 @@ class Sigmoid(Layer):
         y = saved["out"]
         return (dout * y * (1.0 - y),)
 
+    local_formulas = ("y·(1 − y)",)
+
+    def local(self, saved):
+        return (saved["out"] * (1.0 - saved["out"]),)
+
 
 class Exp(Layer):
     """The exp node of the decomposed sigmoid (5.5.2)."""
@@ -113,6 +141,11 @@ class Exp(Layer):
     def backward(self, dout, saved):
         return (dout * saved["out"],)
 
+    local_formulas = ("exp(x)",)
+
+    def local(self, saved):
+        return (saved["out"],)
+
 
 class Reciprocal(Layer):
     """The "/" node of the decomposed sigmoid (5.5.2): out = 1 / x."""
@@ -124,6 +157,11 @@ class Reciprocal(Layer):
 
     def backward(self, dout, saved):
         return (-dout / saved["x"] ** 2,)
+
+    local_formulas = ("−1/x²",)
+
+    def local(self, saved):
+        return (-1.0 / saved["x"] ** 2,)
 
 
 class Affine(Layer):
@@ -207,3 +245,18 @@ LAYER_TYPES: dict[str, Layer] = {
     cls.__name__: cls() for cls in (Mul, Add, Relu, Sigmoid, Exp, Reciprocal, Affine, SoftmaxWithLoss)
 }
 ALIASES = {"MulLayer": "Mul", "AddLayer": "Add"}  # the book's class names (5.4)
+
+
+def sigmoid_decomposed_backward(x, dout):
+    """The fused Sigmoid's gradient the long way (5.5.2, figure 5-19): forward
+    through the four nodes ×(−1), exp, +1, 1/x, then backward through them."""
+    mul, exp, add, rec = Mul(), Exp(), Add(), Reciprocal()
+    a, s1 = mul.forward(x, -1.0)
+    b, s2 = exp.forward(a)
+    c, s3 = add.forward(b, 1.0)
+    _, s4 = rec.forward(c)
+    dc, = rec.backward(dout, s4)
+    db, _ = add.backward(dc, s3)
+    da, = exp.backward(db, s2)
+    dx, _ = mul.backward(da, s1)
+    return dx

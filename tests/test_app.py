@@ -134,8 +134,9 @@ async def test_affine_shows_the_shapes_of_the_product():
         assert "(3, 2)·(2, 4) + (4,) → (3, 4)" in text(app, "step")
         await pilot.press("end")
         step = text(app, "step")
-        assert "dX (3, 2) = dY (3, 4)·Wᵀ (4, 2)" in step
-        assert "dW (2, 4) = Xᵀ (2, 3)·dY (3, 4)" in step
+        assert "∂L/∂x (3, 2) = ∂L/∂a1 (3, 4) · W1ᵀ (4, 2)" in step
+        assert "∂L/∂W1 (2, 4) = xᵀ (2, 3) · ∂L/∂a1 (3, 4)" in step
+        assert "∂L/∂b1 (4,) = Σ over the batch rows of ∂L/∂a1 (3, 4)" in step
 
 
 async def test_full_precision_toggle():

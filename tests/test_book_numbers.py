@@ -134,13 +134,13 @@ def test_bundled_scenarios_present():
 def test_bundled_gradients_and_expect(name):
     sc = load(BUNDLED[name])
     engine = run(sc)
-    grads = check_gradients(sc, engine)
+    grads = check_gradients(sc)
     assert [g.name for g in grads] == sc.params
     for g in grads:
         assert g.ok, (g.name, g.analytic, g.numeric)
         # every [values] leaf of the bundled scenarios is reached by backward
         assert g.name in engine.grads
-    expects = check_expect(sc, engine)
+    expects = check_expect(sc)
     assert len(expects) == len(sc.expect)
     for x in expects:
         assert x.ok, (x.key, x.expected, x.actual)

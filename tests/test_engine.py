@@ -293,7 +293,7 @@ def assert_same_step(a, b):
 def test_walk_scenario_is_sound():
     sc = from_dict(FAN_RELU_SOFTMAX, "<walk>")
     engine = run(sc)
-    assert all(g.ok for g in check_gradients(sc, engine))
+    assert all(g.ok for g in check_gradients(sc))
     mask = engine.steps()[1].mask
     assert mask.any() and (~mask).any()
 

@@ -166,7 +166,7 @@ def test_backprop_matches_central_difference(must, data, n, c, ops):
     assert first_back.phase == BACKWARD
     np.testing.assert_array_equal(first_back.dout, np.broadcast_to(dout, final.shape))
 
-    checks = check_gradients(sc, engine)
+    checks = check_gradients(sc)
     assert [c.name for c in checks] == list(g.doc_values)
     for check in checks:
         assert not check.sampled

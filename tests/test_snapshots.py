@@ -13,7 +13,7 @@ from backprop_engine import bundled, load
 from tui.app import BackpropApp
 
 SIZE = (100, 30)
-SCENARIOS = ["apple", "fruit", "relu", "sigmoid", "affine_softmax", "mnist_size"]
+SCENARIOS = ["apple", "fruit", "fanout", "relu", "sigmoid", "affine_softmax", "mnist_size"]
 
 
 def app_for(name: str) -> BackpropApp:
@@ -80,7 +80,7 @@ class TestScreens:
         assert snap_compare(app_for("apple"), press=["question_mark"], terminal_size=SIZE)
 
     def test_picker(self, snap_compare):
-        """No scenario given: the picker lists the six bundled scenarios with
+        """No scenario given: the picker lists the seven bundled scenarios with
         their titles, the first highlighted; behind it the app says no
         scenario is open."""
         assert snap_compare(BackpropApp(None), terminal_size=SIZE)
@@ -119,3 +119,40 @@ class TestSizes:
         """50×16, narrow: the graph stacked above the step panel; the footer
         and status line still there."""
         assert snap_compare(app_for("apple"), press=["end"], terminal_size=(50, 16))
+
+
+class TestUnderstanding:
+    def test_chain_rule_apple(self, snap_compare):
+        """apple, first backward step: under the local rule, the chain rule with
+        the numbers: ∂L/∂apple_price = ... = 1 × 1.1 = 1.1 and
+        ∂L/∂tax = ∂L/∂price · ∂price/∂tax = 1 × 200 = 200."""
+        assert snap_compare(app_for("apple"), press=["n"] * 3, terminal_size=SIZE)
+
+    def test_fan_out_partial(self, snap_compare):
+        """fanout after mul_xz backward: "∂L/∂x gets its first part here
+        (partial ...)" in the step panel; in the values table x's gradient 4
+        is marked "partial: more to come"."""
+        assert snap_compare(app_for("fanout"), press=["n"] * 5, terminal_size=SIZE)
+
+    def test_fan_out_sum(self, snap_compare):
+        """fanout after mul_xy backward: "∂L/∂x = 4 (so far) + 3 (this branch)
+        = 7 (complete)"; x's gradient 7 no longer marked partial."""
+        assert snap_compare(app_for("fanout"), press=["n"] * 6, terminal_size=SIZE)
+
+    def test_fused_vs_decomposed(self, snap_compare):
+        """sigmoid at the fused Sigmoid's backward step: the line "fused vs
+        decomposed" with dout·y·(1 − y) and the four-node chain's gradient in
+        full precision, and their max difference."""
+        assert snap_compare(app_for("sigmoid"), press=["n"] * 8, terminal_size=SIZE)
+
+    def test_gradient_check_dialog(self, snap_compare):
+        """affine_softmax, c then +: the gradient check dialog with h = 1e-04,
+        a row per leaf (backprop at the worst entry in magenta, the numeric
+        gradient, the relative error, ok) and the notes on h, the Relu kink
+        and the loss's 1e-7."""
+        assert snap_compare(app_for("affine_softmax"), press=["c", "plus"], terminal_size=SIZE)
+
+    def test_nudge_dialog(self, snap_compare):
+        """apple, u then ↓↓: nudging tax = 1.1 by ε = 0.001: predicted
+        ΔL = 200 × 0.001 = 0.2 beside the measured change."""
+        assert snap_compare(app_for("apple"), press=["u", "down", "down"], terminal_size=SIZE)

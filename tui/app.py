@@ -9,99 +9,24 @@ from pathlib import Path
 
 from rich.console import Group
 from rich.text import Text
-from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.reactive import reactive
-from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Footer, Static
 
-from backprop_engine import Engine, Scenario, ScenarioError, bundled, load
+from backprop_engine import Engine, Scenario, ScenarioError, load
 
 from .graph import current_line, graph_view
-from .render import FULL, step_title, step_view, values_table
-
-KEYS = [  # (keys, what they do): the help screen's table
-    ("n  →  space", "next step: forward one layer, then backward one layer"),
-    ("p  ←", "previous step"),
-    ("home / end", "to the start / to the end"),
-    ("r", "reload the scenario file from disk"),
-    ("f", "toggle full precision (220 / 220.00000000000003)"),
-    ("o", "open another scenario"),
-    ("?", "this help"),
-    ("q", "quit"),
-]
-
+from .render import FULL, paragraphs, step_title, step_view, values_table
+from .screens import GradCheckScreen, HelpScreen, NudgeScreen, PickerScreen
 
 NAVIGATION = {"next", "previous", "start", "end"}  # the priority bindings
-
-
-class HelpScreen(ModalScreen[None]):
-    """The keys and what the panels show."""
-
-    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close")]
-
-    def compose(self) -> ComposeResult:
-        text = Text()
-        text.append("backprop-tui: keys\n\n", style="bold")
-        for keys, what in KEYS:
-            text.append(f"{keys:>12}  ", style="bold cyan")
-            text.append(what + "\n")
-        text.append(
-            "\nLeft: the graph. Values ride the arrows forward; gradients (magenta) come back\n"
-            "beneath them. ▶ marks the layer just run forward, ◀ the one just run backward,\n"
-            "✓ a layer done forward, ✓✓ done backward.\n"
-            "Right: what the current step did. Bottom: every value with its gradient.\n\n"
-            "Press escape or ? to close.", style="")
-        with Vertical(id="help-box"):
-            yield Static(text)
-
-
-class PickerScreen(ModalScreen[Path | None]):
-    """Choose a bundled scenario or a *.toml file in the current folder."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
-
-    def __init__(self, folder: Path | None = None):
-        super().__init__()
-        self.folder = folder or Path(".")  # relative: paths and errors read "broken.toml"
-
-    def compose(self) -> ComposeResult:
-        options: list[Option] = []
-        self.paths: list[Path] = []
-        for name, path in bundled().items():
-            options.append(Option(f"{name:16} {_title(path)}"))
-            self.paths.append(path)
-        local = sorted(self.folder.glob("*.toml"))
-        for path in local:
-            options.append(Option(f"{'./' + path.name:16} {_title(path)}"))
-            self.paths.append(path)
-        with Vertical(id="picker-box"):
-            yield Label("Open a scenario (↑↓ to choose, enter to open, escape to cancel)")
-            yield OptionList(*options, id="picker-list")
-
-    @on(OptionList.OptionSelected)
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(self.paths[event.option_index])
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-def _paragraphs(text: str) -> str:
-    """Rejoin the lines of each paragraph, so the pane's width wraps them."""
-    return "\n\n".join(" ".join(p.split()) for p in text.split("\n\n"))
-
-
-def _title(path: Path) -> str:
-    """A scenario's title for the picker; the file is read again when opened."""
-    try:
-        return load(path).title
-    except ScenarioError:
-        return "(cannot be loaded)"
-
+FLOAT_NOTE = (
+    "Floats are binary fractions. 1.1 has no exact binary form: the nearest float is "
+    "1.100000000000000088817841970012523…, so 200 × 1.1 (like 2.2 × 100) rounds to the float "
+    "just above 220, which prints in full as 220.00000000000003. The book prints these full "
+    "floats; 6 significant digits hide the last-bit error.")
 
 class BackpropApp(App):
     CSS_PATH = "app.tcss"
@@ -114,10 +39,12 @@ class BackpropApp(App):
         # priority: the scrolling panes bind the arrows, home and end for themselves
         Binding("n,right,space", "next", "Next", priority=True),
         Binding("p,left", "previous", "Prev", priority=True),
-        Binding("home", "start", "Start", priority=True),
-        Binding("end", "end", "End", priority=True),
+        Binding("home", "start", "Start", priority=True, show=False),
+        Binding("end", "end", "End", priority=True, show=False),
         Binding("r", "reload", "Reload"),
         Binding("f", "toggle_precision", "Full prec."),
+        Binding("c", "gradcheck", "Grad check"),
+        Binding("u", "nudge", "Nudge"),
         Binding("o", "open", "Open"),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
@@ -134,6 +61,7 @@ class BackpropApp(App):
         super().__init__()
         self.engine: Engine | None = Engine(scenario) if scenario else None
         self.precision_digits = precision
+        self._explained_floats = False
 
     # -- layout -------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -190,7 +118,7 @@ class BackpropApp(App):
         if step is None:
             sc = e.scenario
             intro = Text.assemble((sc.title + "\n", "bold"), (sc.reference + "\n\n", "dim"),
-                                  _paragraphs(sc.description) + "\n\n",
+                                  paragraphs(sc.description) + "\n\n",
                                   ("Press n, → or space to run the first layer forward.", "bold"))
             self.query_one("#step", Static).update(intro)
         else:
@@ -218,7 +146,7 @@ class BackpropApp(App):
             return None if self.engine is None or self.engine.at_end else True
         if action in ("previous", "start"):
             return None if self.engine is None or self.engine.at_start else True
-        if action in ("reload", "toggle_precision"):
+        if action in ("reload", "toggle_precision", "gradcheck", "nudge"):
             return None if self.engine is None else True
         return True
 
@@ -240,6 +168,15 @@ class BackpropApp(App):
 
     def action_toggle_precision(self) -> None:
         self.full_precision = not self.full_precision
+        if self.full_precision and not self._explained_floats:
+            self._explained_floats = True  # once per session
+            self.notify(FLOAT_NOTE, title="Why 220.00000000000003?", timeout=20)
+
+    def action_gradcheck(self) -> None:
+        self.push_screen(GradCheckScreen(self.engine))
+
+    def action_nudge(self) -> None:
+        self.push_screen(NudgeScreen(self.engine))
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from backprop_engine import BACKWARD, Engine, Step
+from backprop_engine.layers import sigmoid_decomposed_backward
 
 GRAD = "bold magenta"      # every gradient, everywhere
 VALUE = "cyan"             # forward values
@@ -102,17 +103,93 @@ def _kv_table(title: str, rows, precision, style: str, highlight=None) -> Render
 
 
 def affine_shapes(step: Step) -> str:
-    """The shapes of the product, as the book writes them beside 5.6.2."""
-    x, W, b = (s.shape for s in step.inputs)
+    """The shapes of the forward product, as the book writes them beside 5.6.2."""
+    x, W, b = (shape_str(s.shape) for s in step.inputs)
     x2d = step.saved["x2d"].shape
-    if step.phase != BACKWARD:
-        flat = f" (x reshaped to {shape_str(x2d)})" if x2d != x else ""
-        return f"{shape_str(x2d)}·{shape_str(W)} + {shape_str(b)} → {shape_str(step.output.shape)}{flat}"
-    dy = shape_str(step.output.shape)
-    wt = shape_str(W[::-1])
-    xt = shape_str(x2d[::-1])
-    return (f"dX {shape_str(x)} = dY {dy}·Wᵀ {wt}    dW {shape_str(W)} = Xᵀ {xt}·dY {dy}    "
-            f"db {shape_str(b)} = Σ dY over axis 0")
+    flat = f" (x reshaped to {shape_str(x2d)})" if x2d != step.inputs[0].shape else ""
+    return f"{shape_str(x2d)}·{W} + {b} → {shape_str(step.output.shape)}{flat}"
+
+
+def paragraphs(text: str) -> str:
+    """Rejoin the lines of each paragraph, so the reader's width wraps them."""
+    return "\n\n".join(" ".join(p.split()) for p in text.split("\n\n"))
+
+
+def _d(name: str) -> str:
+    return f"∂L/∂{name}"
+
+
+def chain_lines(step: Step, precision: int | None) -> list[Text]:
+    """The chain rule for each input, with this step's numbers (scalars) or
+    shapes (arrays): ∂L/∂tax = ∂L/∂price · ∂price/∂tax = 1 × 200 = 200."""
+    spec, op, out = step.layer, step.layer.op, step.layer.output
+    dout = step.dout
+    lines = []
+    if spec.type == "Affine":  # 5.6.2: the products, with their shapes
+        (x, W, b), s = spec.inputs, shape_str
+        xs, ws, bs = (a.shape for a in step.inputs)
+        dy = f"{_d(out)} {s(dout.shape)}"
+        return [Text.assemble((f"{_d(x)} {s(xs)}", GRAD), f" = {dy} · {W}ᵀ {s(ws[::-1])}"),
+                Text.assemble((f"{_d(W)} {s(ws)}", GRAD),
+                              f" = {x}ᵀ {s(step.saved['x2d'].shape[::-1])} · {dy}"),
+                Text.assemble((f"{_d(b)} {s(bs)}", GRAD), f" = Σ over the batch rows of {dy}")]
+    if spec.type == "SoftmaxWithLoss":
+        x, t = spec.inputs
+        n = step.saved["N"]
+        return [Text.assemble((f"{_d(x)} {shape_str(step.inputs[0].shape)}", GRAD),
+                              f" = (softmax({x}) − {t}) / N · {_d(out)}"
+                              f" = (y − t) / {n} × {num(dout, precision)}")]
+    local = op.local(step.saved)
+    for k, (name, g) in enumerate(zip(spec.inputs, step.input_grads)):
+        if g is None:
+            continue
+        head = Text.assemble((_d(name), GRAD), f" = {_d(out)} · ∂{out}/∂{name}")
+        l = np.asarray(local[k])
+        if dout.ndim == 0 and l.ndim == 0 and g.ndim == 0:
+            head.append(f" = {num(dout, precision)} × {num(l, precision)} = ")
+            head.append(num(g, precision), style=GRAD)
+        else:
+            head.append(f"   ({shape_str(dout.shape)} ⊙ {op.local_formulas[k]}")
+            head.append(f", summed back to {shape_str(g.shape)})" if g.shape != dout.shape else ")")
+        lines.append(head)
+    return lines
+
+
+def fan_in_lines(step: Step, precision: int | None) -> list[Text]:
+    """For a value used by several layers: what arrived before, what this
+    branch adds, the running sum, and whether more is to come."""
+    lines = []
+    for name, g in zip(step.layer.inputs, step.input_grads):
+        if g is None:
+            continue
+        total = step.grads[name]
+        more = " (partial: more branches to come)" if name in step.partial else " (complete)"
+        before = step.grads_before.get(name)
+        if before is None and name not in step.partial:
+            continue  # a single contribution: nothing to add up
+        if before is None:
+            lines.append(Text.assemble(("fan-out: ", "bold"), f"{_d(name)} gets its first part here",
+                                       (more, DIM)))
+        elif g.ndim == 0:
+            lines.append(Text.assemble(("fan-out: ", "bold"), f"{_d(name)} = ",
+                                       (num(before, precision), GRAD), " (so far) + ",
+                                       (num(g, precision), GRAD), " (this branch) = ",
+                                       (num(total, precision), GRAD), (more, DIM)))
+        else:
+            lines.append(Text.assemble(("fan-out: ", "bold"), f"{_d(name)} = the sum so far + this "
+                                       f"branch's part {shape_str(g.shape)}", (more, DIM)))
+    return lines
+
+
+def fused_vs_decomposed(step: Step) -> Text:
+    """The fused Sigmoid's gradient beside the four-node chain's (5.5.2)."""
+    fused = step.input_grads[0]
+    chain = sigmoid_decomposed_backward(step.inputs[0], step.dout)
+    diff = float(np.max(np.abs(fused - chain)))
+    return Text.assemble(
+        ("fused vs decomposed: ", "bold"), "dout·y·(1 − y) = ", (array_text(fused, FULL).plain, GRAD),
+        "; through ×(−1), exp, +1, 1/x = ", (array_text(chain, FULL).plain, GRAD),
+        f"; max difference {diff:.3g}", (" (they agree to the last bits)" if diff < 1e-12 else "", DIM))
 
 
 def step_title(step: Step, total: int) -> str:
@@ -137,8 +214,11 @@ def step_view(step: Step, precision: int | None) -> RenderableType:
         return Text(f"No gradient reaches {spec.output!r}: it does not lead to the final "
                     f"output, so nothing flows back through {spec.name}.", style=DIM)
     parts.append(Text.assemble(("local rule: ", DIM), op.rule))
-    if spec.type == "Affine":
-        parts.append(Text("shapes: " + affine_shapes(step)))
+    parts.append(Text.assemble(("chain rule, L = the final output:", DIM)))
+    parts.extend(Padding(line, (0, 0, 0, 2)) for line in chain_lines(step, precision))
+    parts.extend(fan_in_lines(step, precision))
+    if spec.type == "Sigmoid":
+        parts.append(fused_vs_decomposed(step))
     if step.mask is not None:
         # side by side where the width allows, one above the other where not
         parts.append(Columns([
@@ -158,6 +238,28 @@ def step_view(step: Step, precision: int | None) -> RenderableType:
     return Group(*parts)
 
 
+def gradcheck_table(checks, title: str | None = None, numbers: bool = True) -> Table:
+    """Backprop against the central difference, a row per leaf: the entries
+    checked and the largest absolute difference (or, with ``numbers``, both
+    gradients at the entry where they differ most, to 8 digits), and the
+    largest relative difference."""
+    t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    cols = ["name", "shape"] + (["backprop", "numeric"] if numbers else ["entries", "max abs diff"]) + [
+        "max rel error", "result"]
+    for col in cols:
+        t.add_column(col, no_wrap=True)
+    for g in checks:
+        worst = int(np.argmax(np.abs(g.analytic - g.numeric))) if len(g.entries) else 0
+        where = f"[{int(g.entries[worst])}] " if g.shape != () else ""
+        entries = f"{len(g.entries)} of {int(np.prod(g.shape))}" if g.sampled else "all"
+        t.add_row(g.name, shape_str(g.shape),
+                  *([Text(where + num(g.analytic[worst], 8), style=GRAD), num(g.numeric[worst], 8)]
+                    if numbers else [entries, f"{g.abs_diff:.2e}"]),
+                  f"{g.rel_err:.2e}",
+                  Text("ok", "green") if g.ok else Text("FAIL", "bold red"))
+    return t
+
+
 def values_table(engine: Engine, precision: int | None) -> Table:
     """Every named value with its shape, value and gradient (blank until
     computed). All scalars: value and gradient side by side. Arrays: the
@@ -175,16 +277,18 @@ def values_table(engine: Engine, precision: int | None) -> Table:
     else:
         t.add_column("", style=DIM, no_wrap=True)
         t.add_column("value / gradient", ratio=1)
+    partial = engine.current.partial if engine.current else frozenset()
     for name in names:
         label = Text(name + (" (const)" if name in sc.constants else ""))
         v, g = values.get(name), grads.get(name)
         v = grid(v, precision, VALUE) if v is not None else ""
         g = grid(g, precision, GRAD) if g is not None else ""
+        mark = Text(" partial: more to come" if name in partial else "", style="italic " + DIM)
         if scalars:
-            t.add_row(label, "scalar", v, g)
+            t.add_row(label, "scalar", v, Group(Text.assemble(g, mark)) if g != "" else "")
         elif g == "":
             t.add_row(label, shape_str(sc.shapes[name]), "value" if v != "" else "", v)
         else:
             t.add_row(label, shape_str(sc.shapes[name]), "value", v)
-            t.add_row("", "", Text("grad", style=GRAD), g)
+            t.add_row("", "", Text.assemble(("grad", GRAD), mark), g)
     return t

@@ -8,10 +8,10 @@ from rich.table import Table
 from rich.text import Text
 
 from backprop_engine import Engine, Scenario
-from backprop_engine.gradcheck import check_expect, check_gradients
+from backprop_engine.gradcheck import SAMPLE, check_expect, check_gradients
 from backprop_engine.train import train as run_training
 
-from .render import array_text, num, shape_str, step_title, step_view, values_table
+from .render import array_text, gradcheck_table, num, step_title, step_view, values_table
 
 
 def _console() -> Console:
@@ -35,18 +35,12 @@ def print_steps(scenario: Scenario, precision: int) -> int:
 
 def check(scenario: Scenario, precision: int) -> int:
     out = _console()
-    engine = Engine(scenario)
-    grads = check_gradients(scenario, engine)
-    t = Table(title=f"gradient check: backprop vs central difference (h = {grads[0].h:g})"
-              if grads else "gradient check: no [values] to check", title_justify="left")
-    for col in ("name", "shape", "entries", "max abs diff", "max rel error", "result"):
-        t.add_column(col)
-    for g in grads:
-        entries = f"{len(g.entries)} sampled" if g.sampled else "all"
-        t.add_row(g.name, shape_str(g.shape), entries, f"{g.abs_diff:.2e}", f"{g.rel_err:.2e}",
-                  Text("ok", "green") if g.ok else Text("FAIL", "bold red"))
+    grads = check_gradients(scenario)
+    title = (f"gradient check: backprop vs central difference (h = {grads[0].h:g}; "
+             f"arrays over {SAMPLE} entries: a fixed sample)" if grads else "no [values] to check")
+    t = gradcheck_table(grads, title, numbers=False)
     out.print(t)
-    expects = check_expect(scenario, engine)
+    expects = check_expect(scenario)
     if expects:
         e = Table(title=Text("[expect]"), title_justify="left")
         for col in ("key", "expected", "actual", "result"):

@@ -1,0 +1,219 @@
+"""The understanding aids: chain rule with numbers, fan-out, gradient check,
+nudge and predict, fused versus decomposed sigmoid, the float explanation.
+Every number a test expects is taken from the engine, not typed in."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from backprop_engine import BACKWARD, Engine, bundled, load, run
+from backprop_engine.gradcheck import check_gradients, nudge
+from backprop_engine.layers import sigmoid_decomposed_backward
+from tests.test_app import SIZE, text
+from tui.app import BackpropApp
+from tui.render import num
+from tui.screens import GradCheckScreen, NudgeScreen
+
+
+def screen_text(app) -> str:
+    """The open dialog's Static, as plain text."""
+    import io
+
+    from rich.console import Console
+    from textual.widgets import Static
+
+    console = Console(width=200, file=io.StringIO(), record=True, color_system=None)
+    console.print(app.screen.query_one(Static).content)
+    return console.export_text()
+
+
+def backward_steps(engine: Engine):
+    engine.to_end()
+    return [s for s in engine.steps() if s.phase == BACKWARD]
+
+
+# -- the engine side ---------------------------------------------------------------
+
+@pytest.mark.parametrize("name", sorted(bundled()))
+def test_local_derivative_times_dout_is_the_backward_gradient(name):
+    for step in backward_steps(Engine(load(bundled()[name]))):
+        local = step.layer.op.local(step.saved)
+        if local is None:  # Affine, SoftmaxWithLoss: products, not elementwise
+            continue
+        for g, l, x in zip(step.input_grads, local, step.inputs):
+            if g is not None:
+                full = np.asarray(step.dout * l)
+                np.testing.assert_array_equal(
+                    g, full.reshape(x.shape) if full.shape == x.shape else g)
+                assert np.allclose(np.sum(full), np.sum(g))
+
+
+def test_fan_out_records_partial_gradients():
+    engine = Engine(load(bundled()["fanout"]))
+    steps = backward_steps(engine)
+    mul_xz, mul_xy = steps[1], steps[2]
+    assert mul_xz.layer.name == "mul_xz" and "x" in mul_xz.partial
+    assert "x" not in mul_xz.grads_before
+    assert mul_xy.layer.name == "mul_xy" and "x" not in mul_xy.partial
+    assert mul_xy.grads["x"] == mul_xy.grads_before["x"] + mul_xy.input_grads[0]
+    assert float(mul_xy.grads["x"]) == 3.0 + 4.0  # y + z, the book's "sum of the branches"
+
+
+def test_sigmoid_decomposed_backward_matches_the_fused_layer():
+    x = np.linspace(-5, 5, 11)
+    y = 1 / (1 + np.exp(-x))
+    assert np.allclose(sigmoid_decomposed_backward(x, np.ones_like(x)), y * (1 - y), rtol=1e-14)
+
+
+def test_nudge_prediction_is_close_to_the_measured_change():
+    sc = load(bundled()["apple"])
+    n = nudge(sc, "tax", 0, 1e-6)
+    assert n.grad == float(run(sc).grads["tax"])  # 200
+    assert abs(n.actual - n.predicted) < 1e-9  # price is linear in tax
+
+
+# -- the chain rule in --print and in the app -----------------------------------------
+
+def chain_line(step, k: int, precision: int = 6) -> str:
+    name, out = step.layer.inputs[k], step.layer.output
+    local = step.layer.op.local(step.saved)[k]
+    return (f"∂L/∂{name} = ∂L/∂{out} · ∂{out}/∂{name} = {num(step.dout, precision)} × "
+            f"{num(local, precision)} = {num(step.input_grads[k], precision)}")
+
+
+def test_chain_rule_lines_in_print_output():
+    out = subprocess.run([sys.executable, "-m", "tui.cli", "apple", "--print"], capture_output=True,
+                         text=True, check=True).stdout
+    steps = backward_steps(Engine(load(bundled()["apple"])))
+    for step in steps:
+        for k in range(2):
+            assert chain_line(step, k) in out
+    assert "∂L/∂tax = ∂L/∂price · ∂price/∂tax = 1 × 200 = 200" in out  # the issue's own example
+
+
+def test_chain_rule_lines_follow_precision():
+    out = subprocess.run([sys.executable, "-m", "tui.cli", "apple", "--print", "--precision", "17"],
+                         capture_output=True, text=True, check=True).stdout
+    step = backward_steps(Engine(load(bundled()["apple"])))[1]
+    # an 80-column pipe wraps the long line: compare with the white space folded
+    assert " ".join(chain_line(step, 1, 17).split()) in " ".join(out.split())
+    assert "110.00000000000001" in chain_line(step, 1, 17)
+
+
+async def test_chain_rule_in_the_app():
+    app = BackpropApp(load(bundled()["apple"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "n", "n")
+        step = app.engine.current
+        assert chain_line(step, 0) in text(app, "step") and chain_line(step, 1) in text(app, "step")
+
+
+async def test_affine_chain_rule_uses_shapes():
+    app = BackpropApp(load(bundled()["mnist_size"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("end")
+        shown = text(app, "step")
+        assert "∂L/∂W1 (784, 50) = xᵀ (784, 100) · ∂L/∂a1 (100, 50)" in shown
+
+
+async def test_fan_out_in_the_app():
+    app = BackpropApp(load(bundled()["fanout"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "n", "n", "n", "n")  # backward through add, then mul_xz
+        assert app.engine.current.layer.name == "mul_xz"
+        assert "∂L/∂x gets its first part here (partial" in text(app, "step")
+        x_row = next(l for l in text(app, "values").splitlines() if l.startswith("x "))
+        assert "partial" in x_row
+        await pilot.press("n")  # mul_xy: the second branch arrives
+        s = app.engine.current
+        expected = (f"∂L/∂x = {num(s.grads_before['x'], 6)} (so far) + {num(s.input_grads[0], 6)} "
+                    f"(this branch) = {num(s.grads['x'], 6)} (complete)")
+        assert expected in text(app, "step")
+        x_row = next(l for l in text(app, "values").splitlines() if l.startswith("x "))
+        assert "partial" not in x_row and x_row.split()[-1] == num(s.grads["x"], 6)
+
+
+async def test_fused_versus_decomposed_in_the_app():
+    app = BackpropApp(load(bundled()["sigmoid"]))
+    async with app.run_test(size=SIZE) as pilot:
+        while not (app.engine.current and app.engine.current.phase == BACKWARD
+                   and app.engine.current.layer.type == "Sigmoid"):
+            await pilot.press("n")
+        s = app.engine.current
+        chain = sigmoid_decomposed_backward(s.inputs[0], s.dout)
+        shown = text(app, "step")
+        assert f"dout·y·(1 − y) = {float(s.input_grads[0])!r}" in shown
+        assert f"through ×(−1), exp, +1, 1/x = {float(chain)!r}" in shown
+        assert f"max difference {abs(float(s.input_grads[0]) - float(chain)):.3g}" in shown
+
+
+# -- the dialogs -------------------------------------------------------------------------
+
+async def test_gradient_check_dialog_and_h_keys():
+    sc = load(bundled()["affine_softmax"])
+    app = BackpropApp(sc)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        await pilot.press("c")
+        assert isinstance(app.screen, GradCheckScreen)
+        assert app.engine.position == 1  # the check runs on its own, the app stays at its step
+        for h, keys in ((1e-5, ()), (1e-4, ("plus",)), (1e-6, ("minus", "minus"))):
+            await pilot.press(*keys)
+            await pilot.pause()
+            shown = screen_text(app)
+            assert f"h = {h:.0e}" in shown
+            for c in check_gradients(sc, h=h):
+                row = next(l for l in shown.splitlines() if l.startswith(c.name + " "))
+                assert f"{c.rel_err:.2e}" in row
+        await pilot.press("escape")
+        assert not isinstance(app.screen, GradCheckScreen)
+        assert app.engine.position == 1
+
+
+async def test_gradient_check_says_when_it_samples():
+    app = BackpropApp(load(bundled()["mnist_size"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        await pilot.pause()
+        assert "a fixed sample of 20 entries" in screen_text(app)
+
+
+async def test_nudge_dialog_shows_prediction_and_measurement():
+    sc = load(bundled()["apple"])
+    app = BackpropApp(sc)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("u")
+        assert isinstance(app.screen, NudgeScreen)
+        await pilot.press("down", "down")  # apple -> apple_num -> tax
+        await pilot.press("plus")          # eps 1e-3 -> 1e-2
+        n = nudge(sc, "tax", 0, 1e-2)
+        shown = screen_text(app)
+        assert "tax = 1.1" in shown and "ε = 0.01" in shown
+        assert f"= {num(n.grad, 8)} × 0.01 = {num(n.predicted, 8)}" in shown
+        assert f"= {num(n.actual, 8)}" in shown
+        await pilot.press("escape")
+        assert app.engine.position == 0
+
+
+async def test_nudge_moves_between_entries_of_an_array():
+    sc = load(bundled()["relu"])
+    app = BackpropApp(sc)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("u", "right")
+        assert "x[0, 1] = -0.5" in screen_text(app)
+        await pilot.press("right", "right", "right")  # wraps around to the first entry
+        assert "x[0, 0] = 1" in screen_text(app)
+
+
+async def test_full_precision_explains_floats_once():
+    app = BackpropApp(load(bundled()["apple"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f")
+        notes = list(app._notifications)
+        assert len(notes) == 1 and "220.00000000000003" in notes[0].message
+        await pilot.press("f", "f")
+        assert len(list(app._notifications)) == 1
