@@ -50,7 +50,7 @@ class BackpropApp(App):
         Binding("q", "quit", "Quit"),
     ]
 
-    position: reactive[int] = reactive(0, bindings=True)
+    position: reactive[int] = reactive(0)
     """Steps done in the engine's plan; drives every panel."""
     full_precision: reactive[bool] = reactive(False)
     """Show every digit of a float (the f key) instead of --precision digits."""
@@ -151,8 +151,11 @@ class BackpropApp(App):
         return True
 
     def _move(self, move) -> None:
+        ends = self.engine.at_start, self.engine.at_end
         move()
         self.position = self.engine.position
+        if (self.engine.at_start, self.engine.at_end) != ends:
+            self.refresh_bindings()  # Next or Previous greyed or back: the footer changes
 
     def action_next(self) -> None:
         self._move(self.engine.next)

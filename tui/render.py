@@ -58,27 +58,29 @@ def array_text(a, precision: int | None, style: str = "") -> Text:
     return Text(s, style=style)
 
 
-def grid(a, precision: int | None, style: str = "", highlight=None) -> RenderableType:
-    """An array as a grid of cells (2-D; 1-D as one row), elided when large.
-    ``highlight``: a bool array of a's shape whose True cells get MASKED."""
+def grid(a, precision: int | None, style: str = "", highlight=None) -> Text:
+    """An array as right-aligned columns (2-D; 1-D as one row), elided when
+    large. ``highlight``: a bool array of a's shape whose True cells get
+    MASKED. One Text, not a nested Table: it is measured and drawn quickly."""
     a = np.asarray(a)
-    if a.ndim == 0:
-        return array_text(a, precision, style)
-    if a.ndim > 2:
+    if a.ndim == 0 or a.ndim > 2:
         return array_text(a, precision, style)
     a2 = a.reshape(1, -1) if a.ndim == 1 else a
     h2 = None if highlight is None else np.asarray(highlight).reshape(a2.shape)
     rows, cols = _keep(a2.shape[0]), _keep(a2.shape[1], EDGE - 1)  # columns cost more width
-    cells = [[Text("⋮" if i is None else "…", style=DIM) if i is None or j is None else
-              Text(str(bool(a2[i, j])) if a2.dtype == bool else num(a2[i, j], precision),
-                   style=MASKED if h2 is not None and h2[i, j] else style)
+    cells = [[("⋮" if i is None else "…", DIM) if i is None or j is None else
+              (str(bool(a2[i, j])) if a2.dtype == bool else num(a2[i, j], precision),
+               MASKED if h2 is not None and h2[i, j] else style)
               for j in cols] for i in rows]
-    table = Table(show_header=False, box=None, padding=(0, 1), pad_edge=False)
-    for k in range(len(cols)):  # as wide as the widest number: never cut a number short
-        table.add_column(justify="right", no_wrap=True, min_width=max(c[k].cell_len for c in cells))
-    for row in cells:
-        table.add_row(*row)
-    return table
+    widths = [max(len(row[k][0]) for row in cells) for k in range(len(cols))]
+    text = Text(no_wrap=True, overflow="ignore")
+    for r, row in enumerate(cells):
+        if r:
+            text.append("\n")
+        for k, (cell, cell_style) in enumerate(row):
+            text.append("  " if k else "")
+            text.append(" " * (widths[k] - len(cell)) + cell, cell_style)
+    return text
 
 
 def _kv_table(title: str, rows, precision, style: str, highlight=None) -> RenderableType:
