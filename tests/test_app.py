@@ -21,7 +21,7 @@ SIZE = (100, 30)
 def text(app: BackpropApp, widget_id: str) -> str:
     """What a panel shows, as plain text."""
     console = Console(width=200, file=io.StringIO(), record=True, color_system=None)
-    console.print(app.query_one(f"#{widget_id}", Static).content)
+    console.print(app.query_one(f"#{widget_id}").content)
     return console.export_text()
 
 

@@ -11,7 +11,7 @@ from rich.console import Group
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.widgets import Footer, Static
 
@@ -19,6 +19,7 @@ from backprop_engine import Engine, Scenario, ScenarioError, load
 
 from .graph import current_line, graph_view
 from .render import FULL, paragraphs, step_title, step_view, values_table
+from .widgets.pane import Pane
 from .screens import GradCheckScreen, HelpScreen, NudgeScreen, PickerScreen
 
 NAVIGATION = {"next", "previous", "start", "end"}  # the priority bindings
@@ -68,18 +69,14 @@ class BackpropApp(App):
         yield Static(id="status")
         yield Static(id="error")
         with Horizontal(id="main"):
-            with VerticalScroll(id="graph-pane"):
-                yield Static(id="graph")
-            with VerticalScroll(id="step-pane"):
-                yield Static(id="step")
-        with VerticalScroll(id="values-pane"):
-            yield Static(id="values")
+            yield Pane(id="graph")
+            yield Pane(id="step")
+        yield Pane(id="values")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#graph-pane").border_title = "graph"
-        self.query_one("#step-pane").border_title = "step"
-        self.query_one("#values-pane").border_title = "values"
+        for pane in self.query(Pane):
+            pane.border_title = pane.id
         self.refresh_view()
         if self.engine is None:
             self.action_open()
@@ -106,25 +103,24 @@ class BackpropApp(App):
         if self.engine is None:
             status.update(Text("No scenario open. Press o to open one, q to quit.", style="bold"))
             for w in ("#graph", "#step", "#values"):
-                self.query_one(w, Static).update("")
+                self.query_one(w, Pane).update(Text(""))
             return
         e, p = self.engine, self.precision
-        status.update(self._status_text())
-        self.query_one("#graph", Static).update(graph_view(e, p))
+        status.update(self._status_text(), layout=False)
+        self.query_one("#graph", Pane).update(graph_view(e, p))
         # the current layer's block at the top of the graph pane
-        pane = self.query_one("#graph-pane")
-        self.call_after_refresh(pane.scroll_to, y=current_line(e), animate=False)
+        self.query_one("#graph", Pane).scroll_to(y=current_line(e), animate=False)
         step = e.current
         if step is None:
             sc = e.scenario
             intro = Text.assemble((sc.title + "\n", "bold"), (sc.reference + "\n\n", "dim"),
                                   paragraphs(sc.description) + "\n\n",
                                   ("Press n, → or space to run the first layer forward.", "bold"))
-            self.query_one("#step", Static).update(intro)
+            self.query_one("#step", Pane).update(intro)
         else:
-            self.query_one("#step", Static).update(
+            self.query_one("#step", Pane).update(
                 Group(Text(step_title(step, len(e)), style="bold"), step_view(step, p)))
-        self.query_one("#values", Static).update(values_table(e, p))
+        self.query_one("#values", Pane).update(values_table(e, p))
 
     def _status_text(self) -> Text:
         e = self.engine
