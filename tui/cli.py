@@ -48,6 +48,8 @@ def parser() -> argparse.ArgumentParser:
     mode.add_argument("--check", action="store_true",
                       help="compare every gradient with a central difference, and [expect]; "
                            "exit 1 on any failure")
+    mode.add_argument("--markdown", action="store_true",
+                      help="print the whole step-by-step run as Markdown, no app")
     mode.add_argument("--train", type=_steps, metavar="N",
                       help="run N gradient-descent steps on [values] and print the loss of each")
     mode.add_argument("--list", action="store_true", help="list the bundled scenarios")
@@ -64,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:16} {load(path).title}")
         return 0
     if args.scenario is None:
-        if args.print or args.json or args.check or args.train:
+        if args.print or args.json or args.check or args.train or args.markdown:
             parser().error("this mode needs a SCENARIO")
         return _app(None, args)
     try:
@@ -75,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         from backprop_engine.trace import to_json
         print(to_json(Engine(scenario)))
+        return 0
+    if args.markdown:
+        from .markdown import run_markdown
+        sys.stdout.write(run_markdown(scenario, args.precision))
         return 0
     from . import report
     if args.check:

@@ -40,7 +40,7 @@ def shape_str(shape: tuple) -> str:
     return "scalar" if shape == () else "(" + ", ".join(map(str, shape)) + (",)" if len(shape) == 1 else ")")
 
 
-def _keep(n: int, edge: int = EDGE) -> list[int | None]:
+def keep(n: int, edge: int = EDGE) -> list[int | None]:
     """Indices to show along an axis of length n; None marks the ellipsis."""
     if n <= 2 * edge + 1:
         return list(range(n))
@@ -67,7 +67,7 @@ def grid(a, precision: int | None, style: str = "", highlight=None) -> Text:
         return array_text(a, precision, style)
     a2 = a.reshape(1, -1) if a.ndim == 1 else a
     h2 = None if highlight is None else np.asarray(highlight).reshape(a2.shape)
-    rows, cols = _keep(a2.shape[0]), _keep(a2.shape[1], EDGE - 1)  # columns cost more width
+    rows, cols = keep(a2.shape[0]), keep(a2.shape[1], EDGE - 1)  # columns cost more width
     cells = [[("⋮" if i is None else "…", DIM) if i is None or j is None else
               (str(bool(a2[i, j])) if a2.dtype == bool else num(a2[i, j], precision),
                MASKED if h2 is not None and h2[i, j] else style)
@@ -110,6 +110,11 @@ def affine_shapes(step: Step) -> str:
     x2d = step.saved["x2d"].shape
     flat = f" (x reshaped to {shape_str(x2d)})" if x2d != step.inputs[0].shape else ""
     return f"{shape_str(x2d)}·{W} + {b} → {shape_str(step.output.shape)}{flat}"
+
+
+def role_label(name: str, role: str) -> str:
+    """"apple (x)": a value's name with its role in the layer, unless they are the same."""
+    return name if name == role else f"{name} ({role})"
 
 
 def paragraphs(text: str) -> str:
@@ -201,7 +206,7 @@ def step_title(step: Step, total: int) -> str:
 def step_view(step: Step, precision: int | None) -> RenderableType:
     """What one step did, as Rich tables."""
     spec, op = step.layer, step.layer.op
-    roles = [f"{n} ({r})" if r != n else n for r, n in zip(op.inputs, spec.inputs)]
+    roles = [role_label(n, r) for r, n in zip(op.inputs, spec.inputs)]
     parts: list[RenderableType] = []
     if step.phase != BACKWARD:
         parts.append(_kv_table("inputs", zip(roles, step.inputs), precision, VALUE))
@@ -231,7 +236,7 @@ def step_view(step: Step, precision: int | None) -> RenderableType:
         parts.append(Text("highlighted: mask True (x <= 0), where the gradient dies", style=DIM))
     else:
         parts.append(_kv_table("upstream gradient", [(f"d{spec.output} (dout)", step.dout)], precision, GRAD))
-        rows = [(f"d{n} (d{r})" if r != n else f"d{n}", g)
+        rows = [(role_label(f"d{n}", f"d{r}"), g)
                 for r, n, g in zip(op.inputs, spec.inputs, step.input_grads) if g is not None]
         consts = [n for n, g in zip(spec.inputs, step.input_grads) if g is None]
         parts.append(_kv_table("gradients to the inputs", rows, precision, GRAD))

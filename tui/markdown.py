@@ -1,0 +1,101 @@
+"""The whole step-by-step run as Markdown (``--markdown`` and the app's export).
+
+The same content as ``--print``: each step's values, gradients, chain-rule
+lines and Relu masks, as Markdown tables. Arrays are elided like the app's
+grids, so an mnist_size export stays readable.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from backprop_engine import BACKWARD, Engine, Scenario
+
+from .render import (EDGE, keep, affine_shapes, chain_lines, fan_in_lines, fused_vs_decomposed,
+                     num, paragraphs, role_label, shape_str, step_title)
+
+
+def _cell(v, precision, strong: bool = False) -> str:
+    s = str(bool(v)) if isinstance(v, (bool, np.bool_)) else num(v, precision)
+    return f"**{s}**" if strong else s
+
+
+def md_array(a, precision: int | None, highlight=None) -> str:
+    """A scalar inline; an array as a Markdown table (bold: highlighted cells)."""
+    a = np.asarray(a)
+    if a.ndim == 0:
+        return f"`{_cell(a[()], precision)}`"
+    a2 = a.reshape(1, -1) if a.ndim == 1 else a.reshape(a.shape[0], -1)
+    h2 = None if highlight is None else np.asarray(highlight).reshape(a2.shape)
+    rows, cols = keep(a2.shape[0]), keep(a2.shape[1], EDGE - 1)
+    lines = ["| " + " | ".join("…" if j is None else str(j) for j in cols) + " |",
+             "|" + "---:|" * len(cols)]
+    for i in rows:
+        cells = ["⋮" if i is None else "…" if j is None else
+                 _cell(a2[i, j], precision, h2 is not None and bool(h2[i, j])) for j in cols]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _inline(a, precision) -> str:
+    """A table cell: scalars by value, arrays by reference to the steps."""
+    return md_array(a, precision) if np.ndim(a) == 0 else "array: see the steps"
+
+
+def _named(label: str, a, precision, highlight=None) -> str:
+    a = np.asarray(a)
+    if a.ndim == 0:
+        return f"- {label} = {md_array(a, precision)}"
+    return f"- {label}, shape {shape_str(a.shape)}:\n\n{md_array(a, precision, highlight)}\n"
+
+
+def step_markdown(step, total: int, precision: int | None) -> str:
+    spec, op = step.layer, step.layer.op
+    out = [f"## {step_title(step, total)}", ""]
+    if step.phase != BACKWARD:
+        out.append("Inputs:\n")
+        out += [_named(role_label(n, r), a, precision)
+                for r, n, a in zip(op.inputs, spec.inputs, step.inputs)]
+        out.append("\nOutput:\n")
+        out.append(_named(spec.output, step.output, precision))
+        if spec.type == "Affine":
+            out.append(f"\nShapes: {affine_shapes(step)}")
+        if step.mask is not None:
+            out.append("\nMask = (x <= 0), kept for backward (**bold**: True):\n")
+            out.append(md_array(step.mask, precision, step.mask))
+        return "\n".join(out) + "\n"
+    if step.dout is None:
+        return "\n".join(out + [f"No gradient reaches `{spec.output}`: nothing flows back."]) + "\n"
+    out.append(f"Local rule: {op.rule}\n")
+    out.append("Chain rule (L = the final output):\n")
+    out += [f"- {line.plain}" for line in chain_lines(step, precision)]
+    out += [f"- {line.plain}" for line in fan_in_lines(step, precision)]
+    if spec.type == "Sigmoid":
+        out.append(f"- {fused_vs_decomposed(step).plain}")
+    out.append("")
+    highlight = step.mask
+    if highlight is not None:
+        out.append("Relu: **bold** entries are masked (x <= 0); their gradient dies.\n")
+    out.append(_named(f"d{spec.output} (dout, upstream)", step.dout, precision, highlight))
+    for r, n, g in zip(op.inputs, spec.inputs, step.input_grads):
+        if g is not None:
+            out.append(_named(role_label(f"d{n}", f"d{r}"), g, precision, highlight))
+    return "\n".join(out) + "\n"
+
+
+def run_markdown(scenario: Scenario, precision: int | None) -> str:
+    engine = Engine(scenario)
+    parts = [f"# {scenario.title}", ""]
+    if scenario.reference:
+        parts.append(f"*{scenario.reference}*\n")
+    if scenario.description:
+        parts.append(paragraphs(scenario.description) + "\n")
+    while not engine.at_end:
+        parts.append(step_markdown(engine.next(), len(engine), precision))
+    parts.append("## All values and gradients\n")
+    parts.append("| name | shape | value | gradient |\n|---|---|---|---|")
+    for name in list(scenario.leaves) + [l.output for l in scenario.layers]:
+        v, g = engine.values[name], engine.grads.get(name)
+        parts.append(f"| {name} | {shape_str(np.shape(v))} | {_inline(v, precision)} | "
+                     f"{'' if g is None else _inline(g, precision)} |")
+    return "\n".join(parts) + "\n"
