@@ -18,12 +18,14 @@ import numpy as np
 from .scenario import LayerSpec, Scenario
 
 FORWARD, BACKWARD = "forward", "backward"
+NO_GRADS: Mapping[str, np.ndarray] = MappingProxyType({})
 
 
 def frozen(a) -> np.ndarray:
     """``a`` as a read-only ndarray (0-d for a scalar), without copying an ndarray."""
-    a = np.asarray(a)
-    a.flags.writeable = False
+    if type(a) is not np.ndarray:
+        a = np.asarray(a)
+    a.setflags(write=False)
     return a
 
 
@@ -74,8 +76,12 @@ class Engine:
         self._steps: list[Step] = []  # computed steps; kept when stepping back
         self._leaves = MappingProxyType({k: frozen(v) for k, v in scenario.leaves.items()})
         # for each step, the names that backward steps after it still send gradient to
-        self._used_later = [frozenset(n for phase, l in self.plan[i + 1:] if phase == BACKWARD
-                                      for n in l.inputs) for i in range(len(self.plan))]
+        self._used_later: list[frozenset[str]] = []
+        later: frozenset[str] = frozenset()
+        for phase, layer in reversed(self.plan):
+            self._used_later.insert(0, later)
+            if phase == BACKWARD:
+                later = later | set(layer.inputs)
 
     # -- where we are -----------------------------------------------------
     def __len__(self) -> int:
@@ -92,7 +98,7 @@ class Engine:
 
     @property
     def grads(self) -> Mapping[str, np.ndarray]:
-        return self.current.grads if self.position else MappingProxyType({})
+        return self.current.grads if self.position else NO_GRADS
 
     @property
     def at_start(self) -> bool:
@@ -109,12 +115,13 @@ class Engine:
 
     # -- moving -------------------------------------------------------------
     def next(self) -> Step:
-        if self.at_end:
+        i = self.position
+        if i == len(self.plan):
             raise IndexError("already at the end of the plan")
-        if self.position == len(self._steps):
-            self._steps.append(self._compute(self.position))
-        self.position += 1
-        return self.current
+        if i == len(self._steps):
+            self._steps.append(self._compute(i))
+        self.position = i + 1
+        return self._steps[i]
 
     def back(self) -> Step | None:
         if self.at_start:
@@ -137,27 +144,28 @@ class Engine:
 
     # -- computing ----------------------------------------------------------
     def _compute(self, i: int) -> Step:
-        # inf and nan are results to show (1/0 in a Reciprocal), not warnings to print
-        with np.errstate(all="ignore"):
-            return self._compute_step(i)
-
-    def _compute_step(self, i: int) -> Step:
         phase, spec = self.plan[i]
         prev = self._steps[i - 1] if i else None
         values = prev.values if prev else self._leaves
-        grads = prev.grads if prev else {}
+        grads = prev.grads if prev else NO_GRADS
+        # (a MappingProxyType's .copy() is its dict's own copy: far quicker than dict(proxy))
         if phase == FORWARD:
             inputs = tuple(values[n] for n in spec.inputs)
             out, saved = spec.op.forward(*inputs)
-            out = frozen(out)
-            saved = MappingProxyType(
-                {k: frozen(v) if isinstance(v, np.ndarray) else v for k, v in saved.items()})
-            values = MappingProxyType({**values, spec.output: out})
-            return Step(i, phase, spec, inputs, out, saved, values, MappingProxyType(dict(grads)))
+            for v in saved.values():  # the layer's own new dict: freeze what it keeps
+                if isinstance(v, np.ndarray):
+                    frozen(v)
+            values = values.copy()
+            values[spec.output] = frozen(out)
+            # forward leaves the gradients as they were: the same read-only mapping
+            return Step(i, phase, spec, inputs, values[spec.output], MappingProxyType(saved),
+                        MappingProxyType(values), grads)
         fwd = self._steps[spec.index]  # the same layer's forward step
-        before, grads = grads, dict(grads)
+        before, grads = grads, grads.copy()
         if i == len(self.plan) // 2:  # first backward step: feed dout into the final output
-            grads[spec.output] = frozen(np.broadcast_to(self.scenario.dout, fwd.output.shape))
+            dout = self.scenario.dout
+            grads[spec.output] = frozen(dout if dout.shape == fwd.output.shape
+                                        else np.broadcast_to(dout, fwd.output.shape))
         dout = grads.get(spec.output)
         sent: list[np.ndarray | None] = [None] * len(spec.inputs)
         if dout is not None:
@@ -170,7 +178,7 @@ class Engine:
                 grads[name] = frozen(grads[name] + g) if name in grads else g
         return Step(i, phase, spec, fwd.inputs, fwd.output, fwd.saved, values,
                     MappingProxyType(grads), dout, tuple(sent), before,
-                    frozenset(n for n in grads if n in self._used_later[i]))
+                    self._used_later[i].intersection(grads))
 
 
 def run(scenario: Scenario) -> Engine:
@@ -184,7 +192,6 @@ def forward_output(scenario: Scenario, leaves: Mapping[str, np.ndarray]) -> np.n
     """The final output for the given leaves: the forward pass alone, no records.
     Used by the numerical gradient."""
     values = dict(leaves)
-    with np.errstate(all="ignore"):
-        for spec in scenario.layers:
-            values[spec.output] = spec.op.forward(*(values[n] for n in spec.inputs))[0]
+    for spec in scenario.layers:
+        values[spec.output] = spec.op.forward(*(values[n] for n in spec.inputs))[0]
     return values[scenario.layers[-1].output]

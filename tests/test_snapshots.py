@@ -156,3 +156,56 @@ class TestUnderstanding:
         """apple, u then ↓↓: nudging tax = 1.1 by ε = 0.001: predicted
         ΔL = 200 × 0.001 = 0.2 beside the measured change."""
         assert snap_compare(app_for("apple"), press=["u", "down", "down"], terminal_size=SIZE)
+
+
+class TestPractice:
+    def test_edit_dialog(self, snap_compare):
+        """relu, e: the edit dialog lists x with its shape, the input holds
+        [[1.0, -0.5], [-2.0, 3.0]]."""
+        assert snap_compare(app_for("relu"), press=["e"], terminal_size=SIZE)
+
+    def test_edit_refused(self, snap_compare):
+        """apple, e, then "[1, 2]" typed for apple: the dialog stays open with
+        "refused: shape (2,), but apple has shape scalar" in red."""
+        async def type_bad(pilot):
+            await pilot.press("e", "tab")
+            pilot.app.screen.query_one("Input").value = "[1, 2]"
+            await pilot.press("enter")
+
+        assert snap_compare(app_for("apple"), run_before=type_bad, terminal_size=SIZE)
+
+    def test_save_confirm(self, snap_compare, tmp_path):
+        """apple, s, enter while apple-edited.toml exists: "apple-edited.toml
+        exists. Replace it?" with y: yes, n or escape: no."""
+        (tmp_path / "apple-edited.toml").write_text("x")
+        assert snap_compare(app_for("apple"), press=["s", "enter"], terminal_size=SIZE)
+
+    def test_quiz_question(self, snap_compare):
+        """apple in quiz mode at the first backward step: the quiz dialog asks
+        ∂L/∂apple_price = ? and ∂L/∂tax = ?, showing dout = 1 and the local rule;
+        no gradient shown behind it yet."""
+        assert snap_compare(app_for("apple"), press=["z", "n", "n", "n"], terminal_size=SIZE)
+
+    def test_quiz_result(self, snap_compare):
+        """The same question answered 1.1 and 100: "right ∂L/∂apple_price" in
+        green, "wrong ∂L/∂tax: you said 100, it is 200" in red."""
+        async def answer(pilot):
+            await pilot.press("z", "n", "n", "n")
+            boxes = list(pilot.app.screen.query("Input"))
+            boxes[0].value, boxes[1].value = "1.1", "100"
+            await pilot.press("enter")
+
+        assert snap_compare(app_for("apple"), run_before=answer, terminal_size=SIZE)
+
+    def test_training(self, snap_compare):
+        """affine_softmax after t and T (101 steps, lr 0.5): the training line
+        under the status says lr 0.5 · 101 steps · L 1.283 → a much smaller
+        loss, with a falling sparkline; status says edited."""
+        async def train(pilot):
+            await pilot.press("t")
+            await pilot.app.workers.wait_for_complete()
+            await pilot.press("T")
+            await pilot.app.workers.wait_for_complete()
+            await pilot.pause()
+
+        assert snap_compare(app_for("affine_softmax"), run_before=train, terminal_size=SIZE)

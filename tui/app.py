@@ -13,14 +13,22 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.reactive import reactive
-from textual.widgets import Footer, Static
+from textual import work
+from textual.widgets import Footer, Sparkline, Static
 
-from backprop_engine import Engine, Scenario, ScenarioError, load
+import numpy as np
+
+from backprop_engine import BACKWARD, Engine, Scenario, ScenarioError, load, run
+from backprop_engine.gradcheck import check_expect
+from backprop_engine.scenario import to_toml
+from backprop_engine.train import train
 
 from .graph import current_line, graph_view
-from .render import FULL, paragraphs, step_title, step_view, values_table
+from .markdown import run_markdown
+from .render import FULL, num, paragraphs, step_title, step_view, values_table
 from .widgets.pane import Pane
-from .screens import GradCheckScreen, HelpScreen, NudgeScreen, PickerScreen
+from .screens import (EditScreen, GradCheckScreen, HelpScreen, NudgeScreen, PickerScreen,
+                      QuizScreen, SaveScreen, quiz_entries)
 
 NAVIGATION = {"next", "previous", "start", "end"}  # the priority bindings
 FLOAT_NOTE = (
@@ -42,13 +50,22 @@ class BackpropApp(App):
         Binding("p,left", "previous", "Prev", priority=True),
         Binding("home", "start", "Start", priority=True, show=False),
         Binding("end", "end", "End", priority=True, show=False),
-        Binding("r", "reload", "Reload"),
-        Binding("f", "toggle_precision", "Full prec."),
-        Binding("c", "gradcheck", "Grad check"),
-        Binding("u", "nudge", "Nudge"),
-        Binding("o", "open", "Open"),
+        # help and quit early, so that a narrow footer still shows them
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
+        Binding("f", "toggle_precision", "Full"),
+        Binding("c", "gradcheck", "Check"),
+        Binding("u", "nudge", "Nudge"),
+        Binding("z", "toggle_quiz", "Quiz"),
+        Binding("e", "edit", "Edit"),
+        Binding("t", "train(1)", "Train"),
+        Binding("o", "open", "Open"),
+        Binding("r", "reload", "Reload", show=False),
+        Binding("s", "save", "Save", show=False),
+        Binding("x", "export", "Export", show=False),
+        Binding("T", "train(100)", "Train ×100", show=False),
+        Binding("left_square_bracket", "scale_lr(0.5)", "lr ÷ 2", show=False, key_display="["),
+        Binding("right_square_bracket", "scale_lr(2)", "lr × 2", show=False, key_display="]"),
     ]
 
     position: reactive[int] = reactive(0)
@@ -57,17 +74,30 @@ class BackpropApp(App):
     """Show every digit of a float (the f key) instead of --precision digits."""
     error: reactive[str] = reactive("")
     """The last load error, shown in the app until the next successful load."""
+    lr: reactive[float] = reactive(0.1)
+    """The learning rate of the t key: the scenario's [train] lr, then [ and ]."""
+    quiz: reactive[bool] = reactive(False)
+    """Quiz mode: each backward step asks for its gradients before it shows them."""
+    losses: reactive[tuple[float, ...]] = reactive(())
+    """The final output before each gradient-descent step taken in the app."""
 
     def __init__(self, scenario: Scenario | None = None, precision: int = 6):
         super().__init__()
         self.engine: Engine | None = Engine(scenario) if scenario else None
         self.precision_digits = precision
+        self.changed = False  # values edited or trained since the file was read
+        self.answers: dict[int, list[bool]] = {}  # quiz: step index -> right or wrong per gradient
+        if scenario:
+            self.set_reactive(BackpropApp.lr, scenario.lr)
         self._explained_floats = False
 
     # -- layout -------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Static(id="status")
         yield Static(id="error")
+        with Horizontal(id="train"):
+            yield Static(id="train-text")
+            yield Sparkline(id="loss-plot")
         with Horizontal(id="main"):
             yield Pane(id="graph")
             yield Pane(id="step")
@@ -131,6 +161,10 @@ class BackpropApp(App):
             kind, spec = e.plan[e.position]
             nxt = f"n: {kind} through {spec.name}"
         prec = "  full precision" if self.full_precision else ""
+        prec += "  edited (s saves)" if self.changed else ""
+        if self.quiz:
+            right, asked = self._score()
+            prec += f"  quiz {right}/{asked}"
         return Text.assemble((e.scenario.title, "bold"), "  │  ", (phase, "bold cyan"),
                              f"  │  step {e.position}/{len(e)}  │  ", (nxt, "dim"), (prec, "yellow"))
 
@@ -142,7 +176,8 @@ class BackpropApp(App):
             return None if self.engine is None or self.engine.at_end else True
         if action in ("previous", "start"):
             return None if self.engine is None or self.engine.at_start else True
-        if action in ("reload", "toggle_precision", "gradcheck", "nudge"):
+        if action in ("reload", "toggle_precision", "gradcheck", "nudge", "train", "scale_lr",
+                      "edit", "save", "toggle_quiz", "export"):
             return None if self.engine is None else True
         return True
 
@@ -154,7 +189,29 @@ class BackpropApp(App):
             self.refresh_bindings()  # Next or Previous greyed or back: the footer changes
 
     def action_next(self) -> None:
+        e = self.engine
+        if self.quiz and e.phase == BACKWARD and e.position not in self.answers:
+            step = e.next()  # computed now, shown only once the learner has answered
+            e.back()
+            if quiz_entries(step):
+                self.push_screen(QuizScreen(step, self.precision), self._answered)
+                return
+        self._move(e.next)
+
+    def _answered(self, results: list[bool]) -> None:
+        self.answers[self.engine.position] = results
         self._move(self.engine.next)
+        if self.engine.at_end:
+            right, asked = self._score()
+            self.notify(f"Quiz done: {right} of {asked} gradients right.", title="Quiz", timeout=15)
+
+    def _score(self) -> tuple[int, int]:
+        return (sum(sum(r) for r in self.answers.values()), sum(len(r) for r in self.answers.values()))
+
+    def action_toggle_quiz(self) -> None:
+        self.quiz = not self.quiz
+        self.answers = {}
+        self.refresh_view()
 
     def action_previous(self) -> None:
         self._move(self.engine.back)
@@ -170,6 +227,77 @@ class BackpropApp(App):
         if self.full_precision and not self._explained_floats:
             self._explained_floats = True  # once per session
             self.notify(FLOAT_NOTE, title="Why 220.00000000000003?", timeout=20)
+
+    def action_train(self, steps: int) -> None:
+        """Gradient descent on [values] (5.7.4): the engine trains, the app shows."""
+        self._train(self.engine.scenario, steps, self.lr)
+
+    @work(thread=True, exclusive=True)
+    def _train(self, scenario: Scenario, steps: int, lr: float) -> None:
+        losses, trained = train(scenario, steps, lr)  # off the UI thread: 100 mnist steps take ~1 s
+        self.call_from_thread(self._trained, losses, trained)
+
+    def _trained(self, losses: list[float], scenario: Scenario) -> None:
+        self.changed = True
+        self._use(scenario, keep_position=True)
+        self.losses = (*self.losses, *losses)
+
+    def action_scale_lr(self, factor: float) -> None:
+        self.lr *= factor
+
+    def watch_lr(self) -> None:
+        self._show_training()
+
+    def watch_losses(self) -> None:
+        self._show_training()
+
+    def _show_training(self) -> None:
+        if not self.is_mounted:
+            return
+        bar = self.query_one("#train")
+        bar.set_class(bool(self.losses), "-shown")
+        if self.losses:
+            e = self.engine
+            now = float(np.sum(e.scenario.dout * run(e.scenario).values[e.scenario.output]))
+            self.query_one("#train-text", Static).update(Text.assemble(
+                ("training ", "bold"), f"lr {self.lr:g} · {len(self.losses)} steps · ",
+                f"{e.scenario.output} {num(self.losses[0], 4)} → ", (num(now, 4), "bold"),
+                ("   t: one step, T: 100, [ ]: lr", "dim")))
+            self.query_one("#loss-plot", Sparkline).data = [*self.losses, now]
+
+    def action_edit(self) -> None:
+        self.push_screen(EditScreen(self.engine.scenario), self._edited)
+
+    def _edited(self, change: tuple[str, np.ndarray] | None) -> None:
+        if change is not None:
+            name, value = change
+            self.changed = True
+            self._use(self.engine.scenario.with_leaves(**{name: value}), keep_position=True)
+            self.notify(f"{name} changed; the engine ran again up to step {self.engine.position}.")
+
+    def action_save(self) -> None:
+        stem = Path(self.engine.scenario.path).stem
+        self.push_screen(SaveScreen(f"{stem}-edited.toml"), self._save)
+
+    def _save(self, path: Path | None) -> None:
+        if path is not None:
+            sc = self.engine.scenario
+            kept = {c.key: c.expected for c in check_expect(sc) if c.ok}  # golden numbers that still hold
+            self._write(path, to_toml(sc, kept))
+
+    def action_export(self) -> None:
+        stem = Path(self.engine.scenario.path).stem
+        self.push_screen(SaveScreen(f"{stem}-steps.md", "the step-by-step run (Markdown)"),
+                         lambda path: path and self._write(path, run_markdown(self.engine.scenario,
+                                                                              self.precision)))
+
+    def _write(self, path: Path, text: str) -> None:
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as e:
+            self.notify(f"not saved: {path}: {e.strerror}", severity="error")
+            return
+        self.notify(f"saved to {path.resolve()}")
 
     def action_gradcheck(self) -> None:
         self.push_screen(GradCheckScreen(self.engine))
@@ -191,13 +319,21 @@ class BackpropApp(App):
         if path is None:
             return
         try:
-            engine = Engine(load(path))
+            scenario = load(path)
         except ScenarioError as e:
             self.error = "\n".join(e.lines)
             return
+        self.error = ""
+        self.changed = False
+        self.losses = ()
+        self.lr = scenario.lr
+        self._use(scenario, keep_position)
+
+    def _use(self, scenario: Scenario, keep_position: bool) -> None:
+        """Show ``scenario``, at the same step if asked (after a reload, an edit or training)."""
+        engine = Engine(scenario)
         target = min(self.engine.position, len(engine)) if keep_position and self.engine else 0
         self.engine = engine
-        self.error = ""
         while engine.position < target:
             engine.next()
         # position may be unchanged (reload at the same step): refresh explicitly

@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+import numpy as np
+
 import backprop_engine
 from backprop_engine import Engine, ScenarioError, bundled, load, resolve
 
@@ -61,6 +63,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    np.seterr(all="ignore")  # inf and nan (1/0 in a Reciprocal) are results shown, not warnings
     if args.list:
         for name, path in bundled().items():
             print(f"{name:16} {load(path).title}")

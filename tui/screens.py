@@ -12,13 +12,18 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.reactive import reactive
 from textual.screen import ModalScreen
-from textual.widgets import Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from backprop_engine import Engine, ScenarioError, bundled, load
+import tomllib
+
+import numpy as np
+
+from backprop_engine import Engine, Scenario, ScenarioError, bundled, load
+from backprop_engine.scenario import parse_value, toml_value
 from backprop_engine.gradcheck import H, SAMPLE, check_gradients, nudge
 
-from .render import GRAD, gradcheck_table, num
+from .render import GRAD, gradcheck_table, num, shape_str
 
 KEYS = [  # (keys, what they do): the help screen's table
     ("n  →  space", "next step: forward one layer, then backward one layer"),
@@ -28,6 +33,12 @@ KEYS = [  # (keys, what they do): the help screen's table
     ("f", "toggle full precision (220 / 220.00000000000003)"),
     ("c", "gradient check: backprop beside the numerical gradient (+ and - change h)"),
     ("u", "nudge a value by ε: the change the gradient predicts beside the real one"),
+    ("e", "edit a value (a number or an array literal of the same shape)"),
+    ("s", "save the scenario as edited or trained to a new file"),
+    ("x", "export the whole step-by-step run as Markdown to a file"),
+    ("z", "quiz: before each backward step, predict its gradients; scored"),
+    ("t / T", "train: one / 100 steps of gradient descent on [values]; the loss is plotted"),
+    ("[ / ]", "halve / double the learning rate"),
     ("o", "open another scenario"),
     ("?", "this help"),
     ("q", "quit"),
@@ -213,3 +224,205 @@ def _unravel(index: int, shape: tuple) -> tuple:
         out.append(index % n)
         index //= n
     return tuple(reversed(out))
+
+
+EDITABLE = 100  # entries: a larger array is edited in its file, not in one input line
+
+
+class SteadyInput(Input):
+    """An input whose cursor does not blink: calmer, and snapshots stay still."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cursor_blink = False
+
+
+def parse_literal(text: str, name: str, shape: tuple) -> np.ndarray:
+    """A number or an array literal typed by the learner, as the loader reads
+    values; raises ValueError with a one-line reason."""
+    try:
+        raw = tomllib.loads(f"v = {text.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        raise ValueError(f"not a number or an array literal: {text.strip()!r}") from None
+    value = parse_value(raw, name)
+    if value.shape != shape:
+        raise ValueError(f"shape {shape_str(value.shape)}, but {name} has shape {shape_str(shape)}")
+    return value
+
+
+class EditScreen(ModalScreen[tuple[str, np.ndarray] | None]):
+    """Choose a leaf, type its new value; refused in place when it does not fit."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, scenario: Scenario):
+        super().__init__()
+        self.scenario = scenario
+        self.names = list(scenario.leaves)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="edit-box"):
+            yield Label("Edit a value.  ↑↓ choose · tab: to the input · enter: apply · escape: cancel")
+            yield OptionList(*(Option(f"{n:14} {shape_str(self.scenario.shapes[n])}")
+                               for n in self.names), id="edit-list")
+            yield SteadyInput(id="edit-input")
+            yield Static(id="edit-error")
+
+    @on(OptionList.OptionHighlighted)
+    def _chosen(self, event: OptionList.OptionHighlighted) -> None:
+        value = self.scenario.leaves[self.names[event.option_index]]
+        box = self.query_one(Input)
+        box.disabled = value.size > EDITABLE
+        box.value = "" if box.disabled else toml_value(value, one_line=True)
+        self._say(f"{value.size:,} entries: edit this one in the scenario file" if box.disabled else "")
+
+    @on(OptionList.OptionSelected)
+    def _to_input(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def _apply(self, event: Input.Submitted) -> None:
+        name = self.names[self.query_one(OptionList).highlighted or 0]
+        try:
+            value = parse_literal(event.value, name, self.scenario.shapes[name])
+        except ValueError as e:
+            self._say(f"refused: {e}")
+            return
+        self.dismiss((name, value))
+
+    def _say(self, message: str) -> None:
+        self.query_one("#edit-error", Static).update(Text(message, style="bold red"))
+
+
+class SaveScreen(ModalScreen[Path | None]):
+    """Ask for a file name; a file that exists is only replaced after a yes."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, default: str, what: str = "the scenario"):
+        super().__init__()
+        self.default, self.what = default, what
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="save-box"):
+            yield Label(f"Save {self.what} as (enter saves, escape cancels):")
+            yield SteadyInput(self.default, id="save-input")
+            yield Static(id="save-error")
+
+    @on(Input.Submitted)
+    def _submit(self, event: Input.Submitted) -> None:
+        path = Path(event.value.strip()).expanduser()
+        if not event.value.strip() or path.is_dir():
+            self.query_one("#save-error", Static).update(Text("name a file", style="bold red"))
+        elif path.exists():
+            def answered(yes: bool) -> None:
+                if yes:
+                    self.dismiss(path)
+                else:
+                    self.query_one("#save-error", Static).update(
+                        Text("not replaced: choose another name", style="bold red"))
+            self.app.push_screen(ConfirmScreen(f"{path} exists. Replace it?"), answered)
+        else:
+            self.dismiss(path)
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Yes or no."""
+
+    BINDINGS = [Binding("y", "dismiss(True)", "Yes"), Binding("n,escape", "dismiss(False)", "No")]
+
+    def __init__(self, question: str):
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-box"):
+            yield Static(Text.assemble((self.question, "bold"), "\n\ny: yes    n or escape: no"))
+
+
+QUIZ_RTOL, QUIZ_ATOL = 1e-3, 1e-6  # a prediction within 0.1 % counts as right
+
+
+def quiz_entries(step) -> list[tuple[str, int | None, float]]:
+    """What the quiz asks at a backward step: for each input that gets a
+    gradient, its name, the entry asked (None for a scalar; for an array one
+    entry, drawn with the step's index as seed) and the true value."""
+    asks = []
+    for name, g in zip(step.layer.inputs, step.input_grads):
+        if g is None:
+            continue
+        entry = None if g.ndim == 0 else int(np.random.default_rng(step.index).integers(g.size))
+        asks.append((name, entry, float(g if entry is None else g.flat[entry])))
+    return asks
+
+
+class QuizScreen(ModalScreen[list[bool]]):
+    """Predict each gradient of the coming backward step, then see the truth."""
+
+    BINDINGS = [Binding("escape", "give_up", "Skip")]
+
+    def __init__(self, step, precision: int | None):
+        super().__init__()
+        self.step, self.precision = step, precision
+        self.asks = quiz_entries(step)
+        self.results: list[bool] | None = None
+
+    def compose(self) -> ComposeResult:
+        spec = self.step.layer
+        with Vertical(id="quiz-box"):
+            yield Static(Text.assemble(("Quiz: ", "bold"), f"backward through {spec.name} ({spec.type}). "
+                                       f"dout = ∂L/∂{spec.output}: ",
+                                       (_short(self.step.dout, self.precision), GRAD),
+                                       f"\nlocal rule: {spec.op.rule}"))
+            for k, (name, entry, _) in enumerate(self.asks):
+                at = "" if entry is None else f"[{', '.join(map(str, _unravel(entry, self.step.grads[name].shape)))}]"
+                yield Label(f"∂L/∂{name}{at} = ?")
+                yield SteadyInput(placeholder="a number", id=f"quiz-{k}")
+            yield Static(id="quiz-result")
+
+    @on(Input.Submitted)
+    def _next_or_check(self, event: Input.Submitted) -> None:
+        inputs = list(self.query(Input))
+        empty = [i for i in inputs if not i.value.strip()]
+        if empty:
+            empty[0].focus()
+            return
+        if self.results is not None:
+            self.dismiss(self.results)
+            return
+        guesses = []
+        for box in inputs:
+            try:
+                guesses.append(float(box.value))
+            except ValueError:
+                self._say(Text(f"not a number: {box.value!r}", style="bold red"))
+                box.focus()
+                return
+        self.results = [abs(g - t) <= QUIZ_ATOL + QUIZ_RTOL * abs(t)
+                        for g, (_, _, t) in zip(guesses, self.asks)]
+        report = Text()
+        for ok, guess, (name, _, truth) in zip(self.results, guesses, self.asks):
+            report.append("right " if ok else "wrong ", style="bold green" if ok else "bold red")
+            report.append(f"∂L/∂{name}: you said {guess:g}, it is ")
+            report.append(num(truth, self.precision), style=GRAD)
+            report.append("\n")
+        report.append("enter: on to the step", style="bold")
+        for box in inputs:
+            box.disabled = True
+        self._say(report)
+        self.focus()
+
+    def key_enter(self) -> None:
+        if self.results is not None:
+            self.dismiss(self.results)
+
+    def action_give_up(self) -> None:
+        self.dismiss(self.results if self.results is not None else [False] * len(self.asks))
+
+    def _say(self, message: Text) -> None:
+        self.query_one("#quiz-result", Static).update(message)
+
+
+def _short(a, precision) -> str:
+    a = np.asarray(a)
+    return num(a, precision) if a.ndim == 0 else f"array {shape_str(a.shape)}"

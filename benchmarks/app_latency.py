@@ -1,0 +1,517 @@
+"""What a user feels: key-to-screen latency and start-up time of the app, in a real terminal.
+
+What it measures
+----------------
+The app runs in a real terminal emulator -- tmux, 100x30, ``TERM=xterm-256color``
+-- as a user would run it, and the benchmark looks only at what tmux shows:
+
+* step latency: for every step of the scenario it sends a key with
+  ``tmux send-keys`` (``n`` steps forward one layer, then backward; ``home``
+  goes back to the start) and polls ``tmux capture-pane -p`` in a tight loop
+  (every ~1 ms) until the pane's text changes to show the key's effect: the
+  status line at the top reads "step k/n" with the expected k. Key sent ->
+  that change is the latency. (Not just "any change": the app can still draw
+  a late frame of the step before -- a re-wrap when a scrollbar comes or goes,
+  the graph pane's scroll, the footer -- and that must not count as the next
+  key's answer. Such stray changes are counted and reported.)
+  ``backprop-tui mnist_size`` (8 steps) and ``backprop-tui apple`` (4 steps)
+  are walked ``ROUNDS`` times each: n x steps, then home. Before each key the
+  pane must have been still for ``QUIET`` (200 ms), so no measurement overlaps
+  the previous one; the time of the last change before that quiet spell is
+  reported too ("settled": when the app's last frame for the key was drawn).
+* the floor: a bare Textual app (one ``Static``, one binding ``n`` that
+  updates its text, a counter), written to a temporary file and run with the
+  same Python in the same kind of tmux pane, gets the same number of ``n``
+  presses, interleaved round by round with the app's walks. Whatever Textual,
+  Python, the pty and tmux cost is in both; the ratio is what the app adds.
+* start-up: process start (``tmux new-session`` with the command) -> first
+  drawn screen, i.e. until the pane shows a known text: the scenario title
+  "MNIST-sized two-layer net" for ``backprop-tui mnist_size``, the counter's
+  first text for the bare app. ``START_RUNS`` runs of each, interleaved, after
+  one untimed warm-up run of each (it writes ``__pycache__``, fills the OS file
+  cache); each process is ended and gone before the next one starts.
+
+Printed: median and max of each measurement in ms, whether the goals are met,
+and as the last two lines::
+
+    step ratio app/bare (mnist_size): X.XX    (goal: at most 1.5)
+    start ratio app/bare: X.XX                (goal: at most 1.3)
+
+both the app's median over the bare app's median.
+
+Why not Textual's Pilot
+-----------------------
+``Pilot.press`` runs the app headless and waits on its own: for every key,
+``App._press_keys`` calls ``wait_for_idle(0)`` twice (each sleeps in 20 ms
+slices until the process looks idle) and waits for the animator, then
+``press`` waits for the screen to finish processing -- some 40-60 ms whatever
+the app does. Timing a press therefore measures Pilot's waiting, not the app;
+and a headless app never writes to a terminal, so the escape sequences and the
+terminal's own work are left out too. Here the only clock is what the
+terminal shows.
+
+How it works
+------------
+All tmux commands go to a private tmux server (``tmux -S <unique socket in a
+temporary folder>``, like ``-L`` but removed afterwards, with ``-f /dev/null``:
+never the user's server or configuration) through one tmux
+control-mode client, so a ``capture-pane`` round trip costs ~0.1 ms rather than
+the ~4 ms of starting a tmux client process per poll, and the polling steals
+little CPU from the app. The server is killed in a ``finally`` block (also on
+Ctrl-C and SIGTERM). If a pane never changes, or never shows the expected text,
+within ``TIMEOUT`` (10 s), or its process dies, the benchmark stops with the
+pane's content and exits 1.
+
+How to run
+----------
+From the repository root, with the package installed (editable is fine) in the
+Python that runs the script; the ``backprop-tui`` script is taken from next to
+``sys.executable``::
+
+    python benchmarks/app_latency.py
+
+Needs tmux (3.0 or later). Takes well under two minutes. The exit code is 0
+when everything was measured, whether or not the goals are met. On a loaded
+machine the figures are noisy: run it two or three times.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from importlib.metadata import version
+from pathlib import Path
+
+WIDTH, HEIGHT = 100, 30
+TERM = "xterm-256color"
+SCENARIOS = {"mnist_size": 8, "apple": 4}   # name: steps (checked against the status line)
+START_SCENARIO, START_TEXT = "mnist_size", "MNIST-sized two-layer net"
+ROUNDS = 5          # walks of each scenario (n x steps, then home)
+START_RUNS = 5      # timed starts of each, interleaved
+POLL = 0.001        # s between captures while waiting for a change
+QUIET = 0.200       # s without a change = the screen is stable (the app draws late frames)
+TIMEOUT = 10.0      # s: a pane that never changes is a failure
+STEP_GOAL, START_GOAL = 1.5, 1.3
+
+BARE_TEXT = "bare counter 0"
+BARE_APP = '''\
+"""The floor: the least a Textual app can do for a key."""
+from textual.app import App, ComposeResult
+from textual.widgets import Static
+
+
+class Bare(App):
+    BINDINGS = [("n", "bump", "Next")]
+    count = 0
+
+    def compose(self) -> ComposeResult:
+        yield Static("bare counter 0", id="counter")
+
+    def action_bump(self) -> None:
+        self.count += 1
+        self.query_one("#counter", Static).update(f"bare counter {self.count}")
+
+
+if __name__ == "__main__":
+    Bare().run()
+'''
+
+STATUS = re.compile(r"step (\d+)/(\d+)")
+
+
+class Failure(Exception):
+    """Something was not measured: a pane never changed, a process died..."""
+
+
+def quote(arg: str) -> str:
+    """One argument for tmux's command parser."""
+    return '"' + arg.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$") + '"'
+
+
+class Tmux:
+    """A private tmux server, driven through one control-mode client."""
+
+    def __init__(self, folder: str) -> None:
+        exe = shutil.which("tmux")
+        if exe is None:
+            raise Failure("tmux is not installed")
+        self.token = f"{os.getpid()}-{secrets.token_hex(4)}"
+        # its own socket, in our temporary folder (like -L, but removed with it)
+        self.base = [exe, "-S", str(Path(folder) / f"tmux-{self.token}")]
+        self.env = {k: v for k, v in os.environ.items() if k not in ("TMUX", "TMUX_PANE")}
+        self.env["TERM"] = TERM
+        self.client: subprocess.Popen | None = None
+        self.sessions: list[str] = []
+        self.started = False
+
+    # -- server and client ----------------------------------------------------
+    def start(self) -> None:
+        keep = f"keep-{self.token}"
+        # the server lives as long as this idle session; panes get TERM from
+        # default-terminal; remain-on-exit keeps a crashed app's last words
+        # readable (but not the idle session's: it may end, the server with it)
+        subprocess.run(
+            [*self.base, "-f", "/dev/null", "new-session", "-d", "-s", keep,
+             "-x", str(WIDTH), "-y", str(HEIGHT), "sleep 900",
+             ";", "set-option", "-g", "default-terminal", TERM,
+             ";", "set-option", "-g", "remain-on-exit", "on",
+             ";", "set-option", "-w", "-t", keep, "remain-on-exit", "off"],
+            env=self.env, check=True, stdin=subprocess.DEVNULL, capture_output=True)
+        self.started = True
+        self.client = subprocess.Popen(
+            [*self.base, "-C", "attach-session", "-t", keep], env=self.env,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self._reply("attach-session")  # the client's own first command answers first
+        self.cmd("refresh-client -f no-output")  # no %output notifications: we poll
+
+    def close(self) -> None:
+        for name in self.sessions:
+            try:
+                self.cmd(f"kill-session -t {quote('=' + name)}")
+            except Exception:
+                pass
+        if self.client is not None:
+            try:
+                self.client.stdin.close()
+                self.client.wait(timeout=2)
+            except Exception:
+                self.client.kill()
+        if self.started:  # our private server only: -S names its socket
+            subprocess.run([*self.base, "kill-server"], env=self.env,
+                           stdin=subprocess.DEVNULL, capture_output=True)
+
+    def cmd(self, command: str) -> list[str]:
+        """Run one tmux command; its output lines. %error raises Failure."""
+        assert self.client is not None
+        self.client.stdin.write(command.encode() + b"\n")
+        self.client.stdin.flush()
+        return self._reply(command)
+
+    def _reply(self, command: str) -> list[str]:
+        out: list[str] = []
+        inside = False
+        while True:
+            raw = self.client.stdout.readline()
+            if not raw:
+                raise Failure(f"the tmux control client quit (running {command!r})")
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            if not inside:
+                inside = line.startswith("%begin")  # anything else is a notification
+                continue
+            if line.startswith("%end"):
+                return out
+            if line.startswith("%error"):
+                raise Failure(f"tmux {command!r}: {' '.join(out)}")
+            out.append(line)
+
+    # -- panes ------------------------------------------------------------------
+    def spawn(self, label: str, argv: list[str]) -> tuple[str, str, int]:
+        """A new detached WIDTHxHEIGHT session running argv (no shell);
+        (session name, pane id, pid)."""
+        name = f"{label}-{self.token}-{len(self.sessions)}"
+        self.sessions.append(name)
+        out = self.cmd(f"new-session -d -P -F {quote('#{pane_id} #{pane_pid}')} -s {quote(name)} "
+                       f"-x {WIDTH} -y {HEIGHT} " + " ".join(map(quote, argv)))
+        pane, pid = out[0].split()
+        return name, pane, int(pid)
+
+    def kill(self, name: str, pid: int) -> None:
+        """End a session and wait until its process is gone."""
+        self.cmd(f"kill-session -t {quote('=' + name)}")
+        self.sessions.remove(name)
+        deadline = time.perf_counter() + 5
+        while _alive(pid):
+            if time.perf_counter() > deadline:
+                os.kill(pid, signal.SIGKILL)  # the app we started, by its pid
+                break
+            time.sleep(0.005)
+
+    def capture(self, pane: str) -> str:
+        return "\n".join(self.cmd(f"capture-pane -p -t {pane}"))
+
+    def send(self, pane: str, key: str) -> None:
+        self.cmd(f"send-keys -t {pane} {key}")
+
+    def check_alive(self, pane: str, what: str) -> None:
+        dead, size = self.cmd(f"display-message -p -t {pane} '#{{pane_dead}} "
+                              f"#{{pane_width}}x#{{pane_height}}'")[0].split()
+        if dead == "1":
+            raise Failure(f"{what}: the process in the pane died; the pane shows:\n"
+                          + self.capture(pane))
+        if size != f"{WIDTH}x{HEIGHT}":
+            raise Failure(f"{what}: the pane is {size}, not {WIDTH}x{HEIGHT}")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+# -- measuring -------------------------------------------------------------------
+
+def wait_for(tmux: Tmux, pane: str, done, what: str, t0: float) -> tuple[float, str]:
+    """Poll until done(text); (seconds since t0, text)."""
+    polls = 0
+    while True:
+        text = tmux.capture(pane)
+        now = time.perf_counter()
+        if done(text):
+            return now - t0, text
+        if now - t0 > TIMEOUT:
+            tmux.check_alive(pane, what)
+            raise Failure(f"{what}: nothing after {TIMEOUT:.0f} s; the pane shows:\n{text}")
+        polls += 1
+        if polls % 200 == 0:
+            tmux.check_alive(pane, what)
+        time.sleep(POLL)
+
+
+def wait_stable(tmux: Tmux, pane: str, what: str, text: str | None = None) -> tuple[float, str]:
+    """Poll until the pane has not changed for QUIET; (time of the last change, text)."""
+    start = last_change = time.perf_counter()
+    if text is None:
+        text = tmux.capture(pane)
+    while True:
+        time.sleep(POLL)
+        now_text = tmux.capture(pane)
+        now = time.perf_counter()
+        if now_text != text:
+            text, last_change = now_text, now
+        elif now - last_change >= QUIET:
+            return last_change, text
+        if now - start > TIMEOUT:
+            tmux.check_alive(pane, what)
+            raise Failure(f"{what}: the screen never settles ({TIMEOUT:.0f} s); it shows:\n{text}")
+
+
+class Press:
+    """One key on a stable screen: the time to the first change of the pane that
+    shows the key's effect (``done``), and to the last change before the screen
+    is still again. A change that does not show it (a late frame of the step
+    before, on a loaded machine) is counted as stray and waited past."""
+
+    def __init__(self, tmux: Tmux, pane: str, key: str, before: str, done, what: str):
+        t0 = time.perf_counter()
+        tmux.send(pane, key)
+        self.stray = 0
+
+        def changed(text: str) -> bool:
+            nonlocal before
+            if text == before:
+                return False
+            if done(text):
+                return True
+            self.stray += 1
+            before = text
+            return False
+
+        self.first, text = wait_for(tmux, pane, changed, what, t0)
+        last_change, self.text = wait_stable(tmux, pane, what, text)
+        self.settled = last_change - t0
+        if not done(self.text):
+            raise Failure(f"{what}: the screen changed again and no longer shows it:\n{self.text}")
+
+
+def _step(text: str) -> tuple[int, int] | None:
+    """(k, n) from "step k/n" on the status line (the top line)."""
+    m = STATUS.search(text.split("\n", 1)[0])
+    return (int(m[1]), int(m[2])) if m else None
+
+
+def status(text: str, what: str) -> tuple[int, int]:
+    kn = _step(text)
+    if kn is None:
+        raise Failure(f"{what}: no 'step k/n' on the status line; the pane shows:\n{text}")
+    return kn
+
+
+class Walk:
+    """One pane of the app on a scenario: n x steps, then home, again and again."""
+
+    def __init__(self, tmux: Tmux, exe: str, scenario: str):
+        self.tmux, self.scenario = tmux, scenario
+        self.name, self.pane, self.pid = tmux.spawn("app", [exe, scenario])
+        what = f"backprop-tui {scenario}: first screen"
+        wait_for(tmux, self.pane, lambda t: STATUS.search(t), what, time.perf_counter())
+        _, self.text = wait_stable(tmux, self.pane, what)
+        tmux.check_alive(self.pane, what)  # and WIDTHxHEIGHT
+        k, self.steps = status(self.text, what)
+        if k != 0:
+            raise Failure(f"{what}: starts at step {k}, not 0")
+        if self.steps != SCENARIOS[scenario]:
+            print(f"note: {scenario} has {self.steps} steps (expected {SCENARIOS[scenario]})")
+        self.step, self.home = [], []            # first change, s
+        self.stray = 0
+        self.step_settled, self.home_settled = [], []
+
+    def round(self) -> None:
+        for k in range(1, self.steps + 1):
+            self._key("n", k, self.step, self.step_settled)
+        self._key("Home", 0, self.home, self.home_settled)
+
+    def _key(self, key: str, want: int, first: list, settled: list) -> None:
+        what = f"backprop-tui {self.scenario}: {key} to step {want}"
+        p = Press(self.tmux, self.pane, key, self.text,
+                  lambda t: _step(t) == (want, self.steps), what)
+        self.text, self.stray = p.text, self.stray + p.stray
+        first.append(p.first)
+        settled.append(p.settled)
+
+
+class BareWalk:
+    """The bare app: the same number of n presses per round as the app's walk."""
+
+    def __init__(self, tmux: Tmux, script: str, presses: int):
+        self.tmux, self.presses, self.count = tmux, presses, 0
+        self.name, self.pane, self.pid = tmux.spawn("bare", [sys.executable, script])
+        what = "bare app: first screen"
+        wait_for(tmux, self.pane, lambda t: BARE_TEXT in t, what, time.perf_counter())
+        _, self.text = wait_stable(tmux, self.pane, what)
+        tmux.check_alive(self.pane, what)  # and WIDTHxHEIGHT
+        self.step, self.step_settled = [], []
+        self.stray = 0
+
+    def round(self) -> None:
+        for _ in range(self.presses):
+            self.count += 1
+            what = f"bare app: n to {self.count}"
+            want = f"bare counter {self.count}"
+            p = Press(self.tmux, self.pane, "n", self.text, lambda t: want in t, what)
+            self.text, self.stray = p.text, self.stray + p.stray
+            self.step.append(p.first)
+            self.step_settled.append(p.settled)
+
+
+def time_start(tmux: Tmux, label: str, argv: list[str], needle: str) -> float:
+    """Process start -> the needle on screen, s; the process is gone afterwards."""
+    t0 = time.perf_counter()
+    name, pane, pid = tmux.spawn(label, argv)
+    try:
+        elapsed, _ = wait_for(tmux, pane, lambda t: needle in t, f"{label}: start-up", t0)
+    finally:
+        tmux.kill(name, pid)
+    return elapsed
+
+
+# -- reporting ---------------------------------------------------------------------
+
+LABEL = 44
+
+
+def row(label: str, samples: list[float]) -> str:
+    return (f"  {label:{LABEL}} {statistics.median(samples) * 1e3:8.1f} "
+            f"{max(samples) * 1e3:8.1f} {len(samples):5d}")
+
+
+def header(title: str) -> str:
+    return f"{title}\n  {'':{LABEL}} {'median':>8} {'max':>8} {'n':>5}"
+
+
+def main() -> int:
+    exe = Path(sys.executable).parent / "backprop-tui"
+    if not exe.exists():
+        print(f"app_latency: no backprop-tui next to {sys.executable}; install the package "
+              "(pip install -e .) into this Python's environment", file=sys.stderr)
+        return 1
+    if shutil.which("tmux") is None:
+        print("app_latency: tmux is not installed", file=sys.stderr)
+        return 1
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that finally runs
+
+    tmpdir = tempfile.TemporaryDirectory(prefix="app-latency-")
+    tmux = Tmux(tmpdir.name)
+    began = time.perf_counter()
+    try:
+        bare = str(Path(tmpdir.name) / "bare_app.py")
+        Path(bare).write_text(BARE_APP)
+        tmux.start()
+
+        # start-up, interleaved; one untimed warm-up run of each first
+        app_argv = [str(exe), START_SCENARIO]
+        bare_argv = [sys.executable, bare]
+        time_start(tmux, "app-start", app_argv, START_TEXT)
+        time_start(tmux, "bare-start", bare_argv, BARE_TEXT)
+        starts: dict[str, list[float]] = {"app": [], "bare": []}
+        for r in range(START_RUNS):
+            order = ("app", "bare") if r % 2 == 0 else ("bare", "app")
+            for side in order:
+                if side == "app":
+                    starts[side].append(time_start(tmux, "app-start", app_argv, START_TEXT))
+                else:
+                    starts[side].append(time_start(tmux, "bare-start", bare_argv, BARE_TEXT))
+
+        # key latency: the app's walks and the bare app's presses, round by round
+        walks = {name: Walk(tmux, str(exe), name) for name in SCENARIOS}
+        floor = BareWalk(tmux, bare, walks["mnist_size"].steps)
+        # the capture round trip: the resolution of every figure below
+        trips = []
+        for _ in range(50):
+            t = time.perf_counter()
+            tmux.capture(floor.pane)
+            trips.append(time.perf_counter() - t)
+        for r in range(ROUNDS):
+            sides = (walks["mnist_size"], floor) if r % 2 == 0 else (floor, walks["mnist_size"])
+            for side in sides:
+                side.round()
+            walks["apple"].round()
+    except Failure as e:
+        print(f"app_latency: FAILED: {e}", file=sys.stderr)
+        return 1
+    finally:
+        tmux.close()
+        tmpdir.cleanup()
+    elapsed = time.perf_counter() - began
+
+    mnist, apple = walks["mnist_size"], walks["apple"]
+    print(f"backprop-tui in tmux {WIDTH}x{HEIGHT}, TERM={TERM}: Python {sys.version.split()[0]}, "
+          f"Textual {version('textual')}, {subprocess.run(['tmux', '-V'], capture_output=True, text=True).stdout.strip()}; "
+          f"{elapsed:.0f} s, load average {os.getloadavg()[0]:.2f}")
+    print(f"capture-pane round trip: median {statistics.median(trips) * 1e3:.2f} ms, "
+          f"polled every {POLL * 1e3:.0f} ms")
+    print()
+    print(header(f"key -> first pane change showing the key's effect (ms), {ROUNDS} rounds"))
+    print(row(f"mnist_size  n ({mnist.steps} steps a round)", mnist.step))
+    print(row("mnist_size  n, first round only", mnist.step[:mnist.steps]))
+    print(row("mnist_size  home", mnist.home))
+    print(row(f"apple       n ({apple.steps} steps a round)", apple.step))
+    print(row("apple       home", apple.home))
+    print(row(f"bare app    n ({floor.presses} a round)", floor.step))
+    print(header(f"key -> settled (the last change before {QUIET * 1e3:.0f} ms still) (ms)"))
+    print(row("mnist_size  n", mnist.step_settled))
+    print(row("mnist_size  home", mnist.home_settled))
+    print(row("apple       n", apple.step_settled))
+    print(row("apple       home", apple.home_settled))
+    print(row("bare app    n", floor.step_settled))
+    for label, side in (("mnist_size", mnist), ("apple", apple), ("bare app", floor)):
+        if side.stray:
+            print(f"  {label}: {side.stray} stray change(s) came before a key's effect "
+                  "(a late frame of the step before): waited past them")
+    print(header(f"process start -> first drawn screen (ms), {START_RUNS} runs each"))
+    print(row(f"backprop-tui {START_SCENARIO}", starts["app"]))
+    print(row("bare app", starts["bare"]))
+    print()
+    step_ratio = statistics.median(mnist.step) / statistics.median(floor.step)
+    start_ratio = statistics.median(starts["app"]) / statistics.median(starts["bare"])
+    for label, ratio, goal in (("step ratio", step_ratio, STEP_GOAL),
+                               ("start ratio", start_ratio, START_GOAL)):
+        print(f"goal: {label} at most {goal:.2f}: {'met' if ratio <= goal else 'NOT met'}")
+    print(f"step ratio app/bare (mnist_size): {step_ratio:.2f}")
+    print(f"start ratio app/bare: {start_ratio:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,270 @@
+"""Practice: edit a value, save, quiz, train, export. Good paths and bad."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from backprop_engine import BACKWARD, Engine, bundled, load, run
+from backprop_engine.scenario import from_dict, to_toml
+from backprop_engine.train import train
+from tests.test_app import SIZE, text
+from tui.app import BackpropApp
+from tui.screens import ConfirmScreen, EditScreen, QuizScreen, SaveScreen, quiz_entries
+
+
+def dialog_text(app, widget_id: str) -> str:
+    return str(app.screen.query_one(f"#{widget_id}").content)
+
+
+@pytest.fixture
+def in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+# -- the scenario writer ---------------------------------------------------------------
+
+@pytest.mark.parametrize("name", sorted(bundled()))
+def test_to_toml_loads_back_to_the_same_numbers(name):
+    sc = load(bundled()[name])
+    again = from_dict(tomllib.loads(to_toml(sc)), "again.toml")
+    assert again.layers == sc.layers and again.constants == sc.constants
+    assert list(again.leaves) == list(sc.leaves)
+    for k in sc.leaves:
+        np.testing.assert_array_equal(again.leaves[k], sc.leaves[k])
+    np.testing.assert_array_equal(again.dout, sc.dout)
+    assert again.lr == sc.lr and again.expect.keys() == sc.expect.keys()
+
+
+# -- edit --------------------------------------------------------------------------------
+
+async def _edit(pilot, app, name: str, literal: str) -> None:
+    await pilot.press("e")
+    await pilot.pause()
+    assert isinstance(app.screen, EditScreen)
+    app.screen.query_one("OptionList").highlighted = app.screen.names.index(name)
+    await pilot.pause()
+    app.screen.query_one("Input").value = literal
+    await pilot.press("tab")  # to the input
+    app.screen.query_one("Input").focus()
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def test_edit_a_value_reruns_and_keeps_the_step():
+    app = BackpropApp(load(bundled()["apple"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "n", "n")
+        await _edit(pilot, app, "apple", "150")
+        assert not isinstance(app.screen, EditScreen)
+        assert app.engine.position == 3
+        assert float(app.engine.values["price"]) == pytest.approx(330)
+        assert "330" in text(app, "values") and "edited" in text(app, "status")
+        # the gradient of tax is now apple_price = 300
+        assert float(app.engine.grads["tax"]) == pytest.approx(300)
+
+
+async def test_edit_an_array_literal():
+    app = BackpropApp(load(bundled()["relu"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await _edit(pilot, app, "x", "[[-1, 2], [3, -4]]")
+        await pilot.press("end")
+        np.testing.assert_array_equal(app.engine.grads["x"], [[0, 2], [3, 0]])
+
+
+@pytest.mark.parametrize("literal, message", [
+    ("[1, 2]", "refused: shape (2,), but apple has shape scalar"),
+    ("abc", "refused: not a number or an array literal: 'abc'"),
+    ("[1, [2]]", "ragged"),
+    ('"100"', "is not a number"),
+])
+async def test_bad_edits_are_refused_in_place(literal, message):
+    app = BackpropApp(load(bundled()["apple"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await _edit(pilot, app, "apple", literal)
+        assert isinstance(app.screen, EditScreen)  # still open, nothing changed
+        assert message in dialog_text(app, "edit-error")
+        await pilot.press("escape")
+        assert float(app.engine.scenario.leaves["apple"]) == 100.0
+
+
+# -- save ----------------------------------------------------------------------------------
+
+async def test_save_writes_a_new_file_that_loads(in_tmp):
+    app = BackpropApp(load(bundled()["apple"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await _edit(pilot, app, "apple", "150")
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.screen, SaveScreen)
+        assert app.screen.query_one("Input").value == "apple-edited.toml"
+        await pilot.press("enter")
+        await pilot.pause()
+    saved = load(in_tmp / "apple-edited.toml")
+    assert float(saved.leaves["apple"]) == 150.0
+    assert float(run(saved).values["price"]) == pytest.approx(330)
+    # golden numbers that no longer hold are left out; those that still do are kept
+    assert "price" not in saved.expect and "grad.apple" in saved.expect
+
+
+async def test_save_over_an_existing_file_answered_no_keeps_it(in_tmp):
+    existing = in_tmp / "apple-edited.toml"
+    existing.write_text("mine, not to be lost\n")
+    app = BackpropApp(load(bundled()["apple"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, SaveScreen)
+        assert "not replaced" in dialog_text(app, "save-error")
+        await pilot.press("escape")
+    assert existing.read_text() == "mine, not to be lost\n"
+
+
+async def test_save_over_an_existing_file_answered_yes_replaces_it(in_tmp):
+    existing = in_tmp / "apple-edited.toml"
+    existing.write_text("old\n")
+    app = BackpropApp(load(bundled()["apple"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+    assert load(existing).title == "Buying apples"
+
+
+# -- quiz ----------------------------------------------------------------------------------
+
+async def _answer(pilot, app, values) -> None:
+    assert isinstance(app.screen, QuizScreen)
+    for box, v in zip(app.screen.query("Input"), values):
+        box.value = v
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def test_quiz_hides_gradients_until_answered_and_scores():
+    app = BackpropApp(load(bundled()["apple"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("z", "n", "n", "n")
+        await pilot.pause()
+        assert app.engine.position == 2  # the backward step waits for the answers
+        assert "1.1" not in text(app, "values").split("apple_price")[1].split("\n")[0]
+        await _answer(pilot, app, ["1.1", "100"])  # 1.1 right, tax's 200 wrong
+        result = dialog_text(app, "quiz-result")
+        assert "right ∂L/∂apple_price" in result and "wrong ∂L/∂tax" in result and "200" in result
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.engine.position == 3
+        await pilot.press("n")
+        await pilot.pause()
+        await _answer(pilot, app, ["2.2", "110"])
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.engine.at_end and app._score() == (3, 4)
+        assert "quiz 3/4" in text(app, "status")
+        assert any("3 of 4" in n.message for n in app._notifications)
+
+
+async def test_quiz_asks_one_entry_of_an_array_and_refuses_non_numbers():
+    app = BackpropApp(load(bundled()["relu"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("z", "n", "n")
+        await pilot.pause()
+        engine = Engine(load(bundled()["relu"]))
+        engine.to_end()
+        ((name, entry, truth),) = quiz_entries(engine.current)
+        assert name == "x" and entry is not None and truth == engine.grads["x"].flat[entry]
+        await _answer(pilot, app, ["two"])
+        assert "not a number" in dialog_text(app, "quiz-result")
+        await _answer(pilot, app, [repr(truth)])
+        assert "right" in dialog_text(app, "quiz-result")
+
+
+# -- train ---------------------------------------------------------------------------------
+
+async def test_train_keys_lower_the_loss_and_plot_it():
+    sc = load(bundled()["affine_softmax"])
+    app = BackpropApp(sc)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        assert app.lr == sc.lr == 0.5
+        await pilot.press("t")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert len(app.losses) == 1 and app.engine.position == 1
+        await pilot.press("T")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert len(app.losses) == 101
+        assert app.losses[-1] < app.losses[0] / 10  # visibly falls
+        expected, _ = train(sc, 101, 0.5)
+        assert list(app.losses) == pytest.approx(expected, rel=1e-12)
+        assert len(app.query_one("#loss-plot").data) == 102
+        assert "101 steps" in str(app.query_one("#train-text").content)
+        await pilot.press("left_square_bracket")
+        assert app.lr == 0.25
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        assert app.lr == 1.0
+
+
+def test_train_rejects_a_learning_rate_of_zero_or_less():
+    sc = load(bundled()["affine_softmax"])
+    for lr in (0.0, -0.1):
+        with pytest.raises(ValueError, match="learning rate must be > 0"):
+            train(sc, 1, lr)
+
+
+@pytest.mark.parametrize("lr", ["0", "-0.5"])
+def test_a_scenario_with_a_bad_learning_rate_is_refused(tmp_path, lr):
+    path = tmp_path / "s.toml"
+    path.write_text(Path(bundled()["apple"]).read_text() + f"\n[train]\nlr = {lr}\n")
+    r = subprocess.run([sys.executable, "-m", "tui.cli", str(path), "--train", "3"],
+                       capture_output=True, text=True)
+    assert r.returncode == 2
+    assert r.stderr == f"error: {path}: train.lr: the learning rate must be a number > 0, got {lr}\n"
+
+
+# -- export ------------------------------------------------------------------------------
+
+def test_markdown_command_line():
+    r = subprocess.run([sys.executable, "-m", "tui.cli", "relu", "--markdown"],
+                       capture_output=True, text=True, check=True)
+    md = r.stdout
+    assert md.startswith("# Relu and its mask\n")
+    assert "## Step 1/2 · forward · relu (Relu)" in md and "## Step 2/2 · backward · relu (Relu)" in md
+    assert "| False | **True** |\n| **True** | False |" in md  # the mask, masked entries bold
+    assert "| 1 | **0** |\n| **0** | 4 |" in md                # dx after the mask
+    assert "∂L/∂x = ∂L/∂y · ∂y/∂x" in md
+
+
+def test_markdown_has_the_chain_rule_numbers():
+    md = subprocess.run([sys.executable, "-m", "tui.cli", "apple", "--markdown"],
+                        capture_output=True, text=True, check=True).stdout
+    assert "- ∂L/∂tax = ∂L/∂price · ∂price/∂tax = 1 × 200 = 200" in md
+    assert "| price | scalar | `220` | `1` |" in md
+
+
+async def test_export_key_writes_markdown_and_says_where(in_tmp):
+    app = BackpropApp(load(bundled()["apple"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("x")
+        await pilot.pause()
+        assert app.screen.query_one("Input").value == "apple-steps.md"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert any(str(in_tmp / "apple-steps.md") in n.message for n in app._notifications)
+    from tui.markdown import run_markdown
+    assert (in_tmp / "apple-steps.md").read_text() == run_markdown(load(bundled()["apple"]), 6)
