@@ -292,3 +292,15 @@ def test_a_bad_scenario_on_the_command_line_exits_2_before_drawing(tmp_path):
     assert r.stdout == ""  # no screen drawn
     assert r.stderr.startswith(f"error: {bad}: layer 0: unknown layer type 'Rleu' (did you mean 'Relu'?)")
     assert "Traceback" not in r.stderr
+
+
+async def test_help_lists_every_key_literally():
+    app = apple_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        console = Console(width=120, file=io.StringIO(), record=True, color_system=None)
+        console.print(app.screen.query_one(Static).content)
+        shown = console.export_text()
+        assert "gradient descent on [values]" in shown  # brackets are text, not markup
+        for key in ("n  →  space", "home / end", "t / T", "[ / ]", "L"):
+            assert key in shown

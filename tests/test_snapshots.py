@@ -209,3 +209,33 @@ class TestPractice:
             await pilot.pause()
 
         assert snap_compare(app_for("affine_softmax"), run_before=train, terminal_size=SIZE)
+
+
+class TestLanguages:
+    @pytest.fixture(autouse=True)
+    def _english_afterwards(self):
+        yield
+        from tui.i18n import set_language
+        set_language("en")
+
+    @pytest.mark.parametrize("lang", ["zh", "ja"])
+    def test_apple_first_backward(self, snap_compare, lang):
+        """apple at its first backward step in Chinese (乘法层, 反向传播, 链式法则)
+        or Japanese (乗算レイヤ, 逆伝播, 連鎖率): CJK labels, the tables still
+        line up, the numbers 1.1 and 200 as in English."""
+        app = BackpropApp(load(bundled()["apple"]), lang=lang)
+        assert snap_compare(app, press=["n", "n", "n"], terminal_size=SIZE)
+
+    @pytest.mark.parametrize("lang", ["zh", "ja"])
+    def test_relu_backward(self, snap_compare, lang):
+        """affine_softmax's Relu backward step: the mask headings and the
+        rule "x > 0 处 dx = dout，否则为 0" / "x > 0 のところ dx = dout、それ以外は 0"."""
+        app = BackpropApp(load(bundled()["affine_softmax"]), lang=lang)
+        assert snap_compare(app, press=["n"] * 7, terminal_size=SIZE)
+
+    @pytest.mark.parametrize("lang", ["zh", "ja"])
+    def test_help(self, snap_compare, lang):
+        """The help dialog in Chinese or Japanese: the key column in cyan, each
+        description in the language, the L key to switch languages listed."""
+        app = BackpropApp(load(bundled()["apple"]), lang=lang)
+        assert snap_compare(app, press=["question_mark"], terminal_size=SIZE)

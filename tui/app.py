@@ -5,6 +5,7 @@ The engine computes; the app only shows what the engine's records hold.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Group
@@ -24,6 +25,7 @@ from backprop_engine.scenario import to_toml
 from backprop_engine.train import train
 
 from .graph import current_line, graph_view
+from .i18n import LANGUAGES, _, language, set_language
 from .markdown import run_markdown
 from .render import FULL, num, paragraphs, step_title, step_view, values_table
 from .widgets.pane import Pane
@@ -63,6 +65,7 @@ class BackpropApp(App):
         Binding("r", "reload", "Reload", show=False),
         Binding("s", "save", "Save", show=False),
         Binding("x", "export", "Export", show=False),
+        Binding("L", "next_language", "Language", show=False),
         Binding("T", "train(100)", "Train ×100", show=False),
         Binding("left_square_bracket", "scale_lr(0.5)", "lr ÷ 2", show=False, key_display="["),
         Binding("right_square_bracket", "scale_lr(2)", "lr × 2", show=False, key_display="]"),
@@ -81,8 +84,9 @@ class BackpropApp(App):
     losses: reactive[tuple[float, ...]] = reactive(())
     """The final output before each gradient-descent step taken in the app."""
 
-    def __init__(self, scenario: Scenario | None = None, precision: int = 6):
+    def __init__(self, scenario: Scenario | None = None, precision: int = 6, lang: str = "en"):
         super().__init__()
+        set_language(lang)
         self.engine: Engine | None = Engine(scenario) if scenario else None
         self.precision_digits = precision
         self.changed = False  # values edited or trained since the file was read
@@ -105,8 +109,7 @@ class BackpropApp(App):
         yield Footer()
 
     def on_mount(self) -> None:
-        for pane in self.query(Pane):
-            pane.border_title = pane.id
+        self._translate()
         self.refresh_view()
         if self.engine is None:
             self.action_open()
@@ -131,7 +134,7 @@ class BackpropApp(App):
             return
         status = self.query_one("#status", Static)
         if self.engine is None:
-            status.update(Text("No scenario open. Press o to open one, q to quit.", style="bold"))
+            status.update(Text(_("No scenario open. Press o to open one, q to quit."), style="bold"))
             for w in ("#graph", "#step", "#values"):
                 self.query_one(w, Pane).update(Text(""))
             return
@@ -145,7 +148,7 @@ class BackpropApp(App):
             sc = e.scenario
             intro = Text.assemble((sc.title + "\n", "bold"), (sc.reference + "\n\n", "dim"),
                                   paragraphs(sc.description) + "\n\n",
-                                  ("Press n, → or space to run the first layer forward.", "bold"))
+                                  (_("Press n, → or space to run the first layer forward."), "bold"))
             self.query_one("#step", Pane).update(intro)
         else:
             self.query_one("#step", Pane).update(
@@ -156,17 +159,16 @@ class BackpropApp(App):
         e = self.engine
         phase = e.current.phase if e.current else "start"
         if e.at_end:
-            phase, nxt = "done", "p steps back, home starts over"
+            phase, nxt = "done", _("p steps back, home starts over")
         else:
             kind, spec = e.plan[e.position]
-            nxt = f"n: {kind} through {spec.name}"
-        prec = "  full precision" if self.full_precision else ""
-        prec += "  edited (s saves)" if self.changed else ""
+            nxt = _("n: {phase} through {layer}", phase=_(kind), layer=spec.name)
+        marks = [_("full precision")] * self.full_precision + [_("edited (s saves)")] * self.changed
         if self.quiz:
-            right, asked = self._score()
-            prec += f"  quiz {right}/{asked}"
-        return Text.assemble((e.scenario.title, "bold"), "  │  ", (phase, "bold cyan"),
-                             f"  │  step {e.position}/{len(e)}  │  ", (nxt, "dim"), (prec, "yellow"))
+            marks.append(_("quiz {right}/{asked}", right=self._score()[0], asked=self._score()[1]))
+        return Text.assemble((e.scenario.title, "bold"), "  │  ", (_(phase), "bold cyan"),
+                             "  │  ", _("step {k}/{n}", k=e.position, n=len(e)), "  │  ", (nxt, "dim"),
+                             ("".join("  " + m for m in marks), "yellow"))
 
     # -- actions ------------------------------------------------------------
     def check_action(self, action: str, parameters) -> bool | None:
@@ -203,7 +205,8 @@ class BackpropApp(App):
         self._move(self.engine.next)
         if self.engine.at_end:
             right, asked = self._score()
-            self.notify(f"Quiz done: {right} of {asked} gradients right.", title="Quiz", timeout=15)
+            self.notify(_("Quiz done: {right} of {asked} gradients right.", right=right, asked=asked),
+                        title=_("Quiz"), timeout=15)
 
     def _score(self) -> tuple[int, int]:
         return (sum(sum(r) for r in self.answers.values()), sum(len(r) for r in self.answers.values()))
@@ -226,7 +229,7 @@ class BackpropApp(App):
         self.full_precision = not self.full_precision
         if self.full_precision and not self._explained_floats:
             self._explained_floats = True  # once per session
-            self.notify(FLOAT_NOTE, title="Why 220.00000000000003?", timeout=20)
+            self.notify(_(FLOAT_NOTE), title=_("Why 220.00000000000003?"), timeout=20)
 
     def action_train(self, steps: int) -> None:
         """Gradient descent on [values] (5.7.4): the engine trains, the app shows."""
@@ -260,9 +263,9 @@ class BackpropApp(App):
             e = self.engine
             now = float(np.sum(e.scenario.dout * run(e.scenario).values[e.scenario.output]))
             self.query_one("#train-text", Static).update(Text.assemble(
-                ("training ", "bold"), f"lr {self.lr:g} · {len(self.losses)} steps · ",
+                (_("training "), "bold"), _("lr {lr} · {n} steps · ", lr=f"{self.lr:g}", n=len(self.losses)),
                 f"{e.scenario.output} {num(self.losses[0], 4)} → ", (num(now, 4), "bold"),
-                ("   t: one step, T: 100, [ ]: lr", "dim")))
+                (_("   t: one step, T: 100, [ ]: lr"), "dim")))
             self.query_one("#loss-plot", Sparkline).data = [*self.losses, now]
 
     def action_edit(self) -> None:
@@ -273,7 +276,8 @@ class BackpropApp(App):
             name, value = change
             self.changed = True
             self._use(self.engine.scenario.with_leaves(**{name: value}), keep_position=True)
-            self.notify(f"{name} changed; the engine ran again up to step {self.engine.position}.")
+            self.notify(_("{name} changed; the engine ran again up to step {k}.", name=name,
+                          k=self.engine.position))
 
     def action_save(self) -> None:
         stem = Path(self.engine.scenario.path).stem
@@ -287,7 +291,7 @@ class BackpropApp(App):
 
     def action_export(self) -> None:
         stem = Path(self.engine.scenario.path).stem
-        self.push_screen(SaveScreen(f"{stem}-steps.md", "the step-by-step run (Markdown)"),
+        self.push_screen(SaveScreen(f"{stem}-steps.md", _("the step-by-step run (Markdown)")),
                          lambda path: path and self._write(path, run_markdown(self.engine.scenario,
                                                                               self.precision)))
 
@@ -295,15 +299,32 @@ class BackpropApp(App):
         try:
             path.write_text(text, encoding="utf-8")
         except OSError as e:
-            self.notify(f"not saved: {path}: {e.strerror}", severity="error")
+            self.notify(_("not saved: {path}: {reason}", path=path, reason=e.strerror), severity="error")
             return
-        self.notify(f"saved to {path.resolve()}")
+        self.notify(_("saved to {path}", path=path.resolve()))
 
     def action_gradcheck(self) -> None:
         self.push_screen(GradCheckScreen(self.engine))
 
     def action_nudge(self) -> None:
         self.push_screen(NudgeScreen(self.engine))
+
+    def action_next_language(self) -> None:
+        set_language(LANGUAGES[(LANGUAGES.index(language()) + 1) % len(LANGUAGES)])
+        self._translate()
+        self.refresh_view()
+        self._show_training()
+        self.notify(_("Language: English"))
+
+    def _translate(self) -> None:
+        """Labels that are not redrawn with each step: pane titles and the footer."""
+        for pane in self.query(Pane):
+            pane.border_title = _(pane.id)
+        english = {b.action: b.description for b in self.BINDINGS}
+        for key, bindings in self._bindings.key_to_bindings.items():
+            self._bindings.key_to_bindings[key] = [
+                replace(b, description=_(english.get(b.action, b.description))) for b in bindings]
+        self.refresh_bindings()
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

@@ -57,6 +57,8 @@ def parser() -> argparse.ArgumentParser:
     mode.add_argument("--list", action="store_true", help="list the bundled scenarios")
     p.add_argument("--precision", type=_precision, default=6, metavar="N",
                    help="significant digits shown (default 6); --json is always full precision")
+    p.add_argument("--lang", default="en", metavar="CODE",
+                   help="language of labels and explanations: en (default), zh or ja")
     p.add_argument("--version", action="version", version=f"backprop-tui {backprop_engine.__version__}")
     return p
 
@@ -64,6 +66,12 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     np.seterr(all="ignore")  # inf and nan (1/0 in a Reciprocal) are results shown, not warnings
+    from .i18n import LANGUAGES, set_language
+    if args.lang not in LANGUAGES:
+        sys.stderr.write(f"error: --lang: unknown language code {args.lang!r} "
+                         f"(choose {', '.join(LANGUAGES)})\n")
+        return USAGE_ERROR
+    set_language(args.lang)
     if args.list:
         for name, path in bundled().items():
             print(f"{name:16} {load(path).title}")
@@ -97,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _app(scenario, args) -> int:
     from .app import BackpropApp
-    BackpropApp(scenario, precision=args.precision).run()
+    BackpropApp(scenario, precision=args.precision, lang=args.lang).run()
     return 0
 
 

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from backprop_engine import BACKWARD, Engine
 
+from .i18n import layer_name
 from .render import GRAD, VALUE, num, shape_str
 
 SYMBOL = {"Mul": "×", "Add": "+", "Relu": "relu", "Sigmoid": "σ", "Exp": "exp",
@@ -50,7 +51,7 @@ def graph_view(engine: Engine, precision: int | None) -> RenderableType:
             mark, style = "✓ ", DONE
         else:
             mark, style = "  ", "dim"
-        head = Text.assemble((mark, style), " ", (f"{spec.name}", style), (f"  {spec.type}", "dim"))
+        head = Text.assemble((mark, style), " ", (f"{spec.name}", style), (f"  {layer_name(spec.type)}", "dim"))
         t = Table.grid(padding=(0, 1))
         t.add_column(no_wrap=True, overflow="ellipsis", max_width=18)
         t.add_column(no_wrap=True)

@@ -11,6 +11,7 @@ import numpy as np
 
 from backprop_engine import BACKWARD, Engine, Scenario
 
+from .i18n import _
 from .render import (EDGE, keep, affine_shapes, chain_lines, fan_in_lines, fused_vs_decomposed,
                      num, paragraphs, role_label, shape_str, step_title)
 
@@ -39,35 +40,37 @@ def md_array(a, precision: int | None, highlight=None) -> str:
 
 def _inline(a, precision) -> str:
     """A table cell: scalars by value, arrays by reference to the steps."""
-    return md_array(a, precision) if np.ndim(a) == 0 else "array: see the steps"
+    return md_array(a, precision) if np.ndim(a) == 0 else _("array: see the steps")
 
 
 def _named(label: str, a, precision, highlight=None) -> str:
     a = np.asarray(a)
     if a.ndim == 0:
         return f"- {label} = {md_array(a, precision)}"
-    return f"- {label}, shape {shape_str(a.shape)}:\n\n{md_array(a, precision, highlight)}\n"
+    return f"- {label}, {_('shape {shape}', shape=shape_str(a.shape))}:\n\n{md_array(a, precision, highlight)}\n"
 
 
 def step_markdown(step, total: int, precision: int | None) -> str:
     spec, op = step.layer, step.layer.op
     out = [f"## {step_title(step, total)}", ""]
     if step.phase != BACKWARD:
-        out.append("Inputs:\n")
+        out.append(_("Inputs:") + "\n")
         out += [_named(role_label(n, r), a, precision)
                 for r, n, a in zip(op.inputs, spec.inputs, step.inputs)]
-        out.append("\nOutput:\n")
+        out.append("\n" + _("Output:") + "\n")
         out.append(_named(spec.output, step.output, precision))
         if spec.type == "Affine":
-            out.append(f"\nShapes: {affine_shapes(step)}")
+            out.append(f"\n{_('Shapes:')} {affine_shapes(step)}")
         if step.mask is not None:
-            out.append("\nMask = (x <= 0), kept for backward (**bold**: True):\n")
+            out.append("\n" + _("Mask = (x <= 0), kept for backward (**bold**: True):") + "\n")
             out.append(md_array(step.mask, precision, step.mask))
         return "\n".join(out) + "\n"
     if step.dout is None:
-        return "\n".join(out + [f"No gradient reaches `{spec.output}`: nothing flows back."]) + "\n"
-    out.append(f"Local rule: {op.rule}\n")
-    out.append("Chain rule (L = the final output):\n")
+        return "\n".join(out + [_("No gradient reaches {output}: it does not lead to the final output, "
+                                  "so nothing flows back through {layer}.", output=f"`{spec.output}`",
+                                  layer=spec.name)]) + "\n"
+    out.append(f"{_('Local rule:')} {_(op.rule)}\n")
+    out.append(_("Chain rule (L = the final output):") + "\n")
     out += [f"- {line.plain}" for line in chain_lines(step, precision)]
     out += [f"- {line.plain}" for line in fan_in_lines(step, precision)]
     if spec.type == "Sigmoid":
@@ -75,8 +78,8 @@ def step_markdown(step, total: int, precision: int | None) -> str:
     out.append("")
     highlight = step.mask
     if highlight is not None:
-        out.append("Relu: **bold** entries are masked (x <= 0); their gradient dies.\n")
-    out.append(_named(f"d{spec.output} (dout, upstream)", step.dout, precision, highlight))
+        out.append(_("Relu: **bold** entries are masked (x <= 0); their gradient dies.") + "\n")
+    out.append(_named(f"d{spec.output} (dout, {_('upstream')})", step.dout, precision, highlight))
     for r, n, g in zip(op.inputs, spec.inputs, step.input_grads):
         if g is not None:
             out.append(_named(role_label(f"d{n}", f"d{r}"), g, precision, highlight))
@@ -92,8 +95,8 @@ def run_markdown(scenario: Scenario, precision: int | None) -> str:
         parts.append(paragraphs(scenario.description) + "\n")
     while not engine.at_end:
         parts.append(step_markdown(engine.next(), len(engine), precision))
-    parts.append("## All values and gradients\n")
-    parts.append("| name | shape | value | gradient |\n|---|---|---|---|")
+    parts.append(f"## {_('All values and gradients')}\n")
+    parts.append(f"| {_('name')} | {_('shape')} | {_('value')} | {_('gradient')} |\n|---|---|---|---|")
     for name in list(scenario.leaves) + [l.output for l in scenario.layers]:
         v, g = engine.values[name], engine.grads.get(name)
         parts.append(f"| {name} | {shape_str(np.shape(v))} | {_inline(v, precision)} | "

@@ -19,6 +19,8 @@ from rich.text import Text
 from backprop_engine import BACKWARD, Engine, Step
 from backprop_engine.layers import sigmoid_decomposed_backward
 
+from .i18n import _, layer_name
+
 GRAD = "bold magenta"      # every gradient, everywhere
 VALUE = "cyan"             # forward values
 MASKED = "bold black on yellow"   # Relu entries whose gradient dies
@@ -37,7 +39,7 @@ def num(v: float, precision: int | None) -> str:
 
 
 def shape_str(shape: tuple) -> str:
-    return "scalar" if shape == () else "(" + ", ".join(map(str, shape)) + (",)" if len(shape) == 1 else ")")
+    return _("scalar") if shape == () else "(" + ", ".join(map(str, shape)) + (",)" if len(shape) == 1 else ")")
 
 
 def keep(n: int, edge: int = EDGE) -> list[int | None]:
@@ -89,13 +91,13 @@ def _kv_table(title: str, rows, precision, style: str, highlight=None) -> Render
     which leaves the numbers the whole width."""
     rows = list(rows)
     heading = Text(title, style="bold")
-    if all(np.ndim(a) == 0 for _, a in rows):
+    if all(np.ndim(a) == 0 for _label, a in rows):
         t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-        t.add_column("name")
-        t.add_column("shape", style=DIM)
-        t.add_column("value")
+        t.add_column(_("name"))
+        t.add_column(_("shape"), style=DIM)
+        t.add_column(_("value"))
         for label, a in rows:
-            t.add_row(label, "scalar", grid(a, precision, style))
+            t.add_row(label, _("scalar"), grid(a, precision, style))
         return Group(heading, t)
     parts: list[RenderableType] = [heading]
     for label, a in rows:
@@ -139,7 +141,7 @@ def chain_lines(step: Step, precision: int | None) -> list[Text]:
         return [Text.assemble((f"{_d(x)} {s(xs)}", GRAD), f" = {dy} · {W}ᵀ {s(ws[::-1])}"),
                 Text.assemble((f"{_d(W)} {s(ws)}", GRAD),
                               f" = {x}ᵀ {s(step.saved['x2d'].shape[::-1])} · {dy}"),
-                Text.assemble((f"{_d(b)} {s(bs)}", GRAD), f" = Σ over the batch rows of {dy}")]
+                Text.assemble((f"{_d(b)} {s(bs)}", GRAD), f" = {_('Σ over the batch rows of')} {dy}")]
     if spec.type == "SoftmaxWithLoss":
         x, t = spec.inputs
         n = step.saved["N"]
@@ -156,8 +158,9 @@ def chain_lines(step: Step, precision: int | None) -> list[Text]:
             head.append(f" = {num(dout, precision)} × {num(l, precision)} = ")
             head.append(num(g, precision), style=GRAD)
         else:
-            head.append(f"   ({shape_str(dout.shape)} ⊙ {op.local_formulas[k]}")
-            head.append(f", summed back to {shape_str(g.shape)})" if g.shape != dout.shape else ")")
+            head.append(f"   ({shape_str(dout.shape)} ⊙ {_(op.local_formulas[k])}")
+            head.append(f", {_('summed back to {shape}', shape=shape_str(g.shape))})"
+                        if g.shape != dout.shape else ")")
         lines.append(head)
     return lines
 
@@ -170,21 +173,22 @@ def fan_in_lines(step: Step, precision: int | None) -> list[Text]:
         if g is None:
             continue
         total = step.grads[name]
-        more = " (partial: more branches to come)" if name in step.partial else " (complete)"
+        more = _(" (partial: more branches to come)") if name in step.partial else _(" (complete)")
         before = step.grads_before.get(name)
         if before is None and name not in step.partial:
             continue  # a single contribution: nothing to add up
         if before is None:
-            lines.append(Text.assemble(("fan-out: ", "bold"), f"{_d(name)} gets its first part here",
-                                       (more, DIM)))
+            lines.append(Text.assemble((_("fan-out: "), "bold"),
+                                       _("{d} gets its first part here", d=_d(name)), (more, DIM)))
         elif g.ndim == 0:
-            lines.append(Text.assemble(("fan-out: ", "bold"), f"{_d(name)} = ",
-                                       (num(before, precision), GRAD), " (so far) + ",
-                                       (num(g, precision), GRAD), " (this branch) = ",
+            lines.append(Text.assemble((_("fan-out: "), "bold"), f"{_d(name)} = ",
+                                       (num(before, precision), GRAD), _(" (so far) + "),
+                                       (num(g, precision), GRAD), _(" (this branch) = "),
                                        (num(total, precision), GRAD), (more, DIM)))
         else:
-            lines.append(Text.assemble(("fan-out: ", "bold"), f"{_d(name)} = the sum so far + this "
-                                       f"branch's part {shape_str(g.shape)}", (more, DIM)))
+            lines.append(Text.assemble((_("fan-out: "), "bold"), _(
+                "{d} = the sum so far + this branch's part {shape}", d=_d(name),
+                shape=shape_str(g.shape)), (more, DIM)))
     return lines
 
 
@@ -194,13 +198,15 @@ def fused_vs_decomposed(step: Step) -> Text:
     chain = sigmoid_decomposed_backward(step.inputs[0], step.dout)
     diff = float(np.max(np.abs(fused - chain)))
     return Text.assemble(
-        ("fused vs decomposed: ", "bold"), "dout·y·(1 − y) = ", (array_text(fused, FULL).plain, GRAD),
-        "; through ×(−1), exp, +1, 1/x = ", (array_text(chain, FULL).plain, GRAD),
-        f"; max difference {diff:.3g}", (" (they agree to the last bits)" if diff < 1e-12 else "", DIM))
+        (_("fused vs decomposed: "), "bold"), "dout·y·(1 − y) = ", (array_text(fused, FULL).plain, GRAD),
+        _("; through ×(−1), exp, +1, 1/x = "), (array_text(chain, FULL).plain, GRAD),
+        _("; max difference {diff}", diff=f"{diff:.3g}"),
+        (_(" (they agree to the last bits)") if diff < 1e-12 else "", DIM))
 
 
 def step_title(step: Step, total: int) -> str:
-    return f"Step {step.index + 1}/{total} · {step.phase} · {step.layer.name} ({step.layer.type})"
+    return _("Step {k}/{n} · {phase} · {name} ({type})", k=step.index + 1, n=total, phase=_(step.phase),
+             name=step.layer.name, type=layer_name(step.layer.type))
 
 
 def step_view(step: Step, precision: int | None) -> RenderableType:
@@ -209,19 +215,20 @@ def step_view(step: Step, precision: int | None) -> RenderableType:
     roles = [role_label(n, r) for r, n in zip(op.inputs, spec.inputs)]
     parts: list[RenderableType] = []
     if step.phase != BACKWARD:
-        parts.append(_kv_table("inputs", zip(roles, step.inputs), precision, VALUE))
-        parts.append(_kv_table("output", [(spec.output, step.output)], precision, VALUE))
+        parts.append(_kv_table(_("inputs"), zip(roles, step.inputs), precision, VALUE))
+        parts.append(_kv_table(_("output"), [(spec.output, step.output)], precision, VALUE))
         if spec.type == "Affine":
-            parts.append(Text("shapes: " + affine_shapes(step)))
+            parts.append(Text(_("shapes: ") + affine_shapes(step)))
         if step.mask is not None:
-            parts.append(_kv_table("mask = (x <= 0), kept for backward; highlighted: True",
+            parts.append(_kv_table(_("mask = (x <= 0), kept for backward; highlighted: True"),
                                    [("mask", step.mask)], precision, "", step.mask))
         return Group(*parts)
     if step.dout is None:
-        return Text(f"No gradient reaches {spec.output!r}: it does not lead to the final "
-                    f"output, so nothing flows back through {spec.name}.", style=DIM)
-    parts.append(Text.assemble(("local rule: ", DIM), op.rule))
-    parts.append(Text.assemble(("chain rule, L = the final output:", DIM)))
+        return Text(_("No gradient reaches {output}: it does not lead to the final output, so "
+                      "nothing flows back through {layer}.", output=repr(spec.output), layer=spec.name),
+                    style=DIM)
+    parts.append(Text.assemble((_("local rule: "), DIM), _(op.rule)))
+    parts.append(Text.assemble((_("chain rule, L = the final output:"), DIM)))
     parts.extend(Padding(line, (0, 0, 0, 2)) for line in chain_lines(step, precision))
     parts.extend(fan_in_lines(step, precision))
     if spec.type == "Sigmoid":
@@ -229,19 +236,19 @@ def step_view(step: Step, precision: int | None) -> RenderableType:
     if step.mask is not None:
         # side by side where the width allows, one above the other where not
         parts.append(Columns([
-            _kv_table("dout (before mask)", [(f"d{spec.output} (dout)", step.dout)], precision, GRAD,
+            _kv_table(_("dout (before mask)"), [(f"d{spec.output} (dout)", step.dout)], precision, GRAD,
                       step.mask),
-            _kv_table("dx (after mask)", [(f"d{spec.inputs[0]} (dx)", step.input_grads[0])],
+            _kv_table(_("dx (after mask)"), [(f"d{spec.inputs[0]} (dx)", step.input_grads[0])],
                       precision, GRAD, step.mask)], padding=(0, 3)))
-        parts.append(Text("highlighted: mask True (x <= 0), where the gradient dies", style=DIM))
+        parts.append(Text(_("highlighted: mask True (x <= 0), where the gradient dies"), style=DIM))
     else:
-        parts.append(_kv_table("upstream gradient", [(f"d{spec.output} (dout)", step.dout)], precision, GRAD))
+        parts.append(_kv_table(_("upstream gradient"), [(f"d{spec.output} (dout)", step.dout)], precision, GRAD))
         rows = [(role_label(f"d{n}", f"d{r}"), g)
                 for r, n, g in zip(op.inputs, spec.inputs, step.input_grads) if g is not None]
         consts = [n for n, g in zip(spec.inputs, step.input_grads) if g is None]
-        parts.append(_kv_table("gradients to the inputs", rows, precision, GRAD))
+        parts.append(_kv_table(_("gradients to the inputs"), rows, precision, GRAD))
         if consts:
-            parts.append(Text(f"no gradient for {', '.join(consts)}: constant", style=DIM))
+            parts.append(Text(_("no gradient for {names}: constant", names=", ".join(consts)), style=DIM))
     return Group(*parts)
 
 
@@ -250,21 +257,26 @@ def gradcheck_table(checks, title: str | None = None, numbers: bool = True) -> T
     checked and the largest absolute difference (or, with ``numbers``, both
     gradients at the entry where they differ most, to 8 digits), and the
     largest relative difference."""
-    t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    t = Table(title=Text(title) if title else None, title_justify="left", box=box.SIMPLE_HEAD,
+              show_edge=False, pad_edge=False)
     cols = ["name", "shape"] + (["backprop", "numeric"] if numbers else ["entries", "max abs diff"]) + [
         "max rel error", "result"]
     for col in cols:
-        t.add_column(col, no_wrap=True)
+        t.add_column(_(col), no_wrap=True)
     for g in checks:
         worst = int(np.argmax(np.abs(g.analytic - g.numeric))) if len(g.entries) else 0
         where = f"[{int(g.entries[worst])}] " if g.shape != () else ""
-        entries = f"{len(g.entries)} of {int(np.prod(g.shape))}" if g.sampled else "all"
+        entries = _("{k} of {n}", k=len(g.entries), n=int(np.prod(g.shape))) if g.sampled else _("all")
         t.add_row(g.name, shape_str(g.shape),
                   *([Text(where + num(g.analytic[worst], 8), style=GRAD), num(g.numeric[worst], 8)]
                     if numbers else [entries, f"{g.abs_diff:.2e}"]),
                   f"{g.rel_err:.2e}",
-                  Text("ok", "green") if g.ok else Text("FAIL", "bold red"))
+                  verdict(g.ok))
     return t
+
+
+def verdict(ok: bool) -> Text:
+    return Text(_("ok"), "green") if ok else Text(_("FAIL"), "bold red")
 
 
 def values_table(engine: Engine, precision: int | None) -> Table:
@@ -276,26 +288,26 @@ def values_table(engine: Engine, precision: int | None) -> Table:
     names = list(sc.leaves) + [l.output for l in sc.layers]
     scalars = all(sc.shapes[n] == () for n in names)
     t = Table(box=box.SIMPLE_HEAD, show_edge=False, expand=True, pad_edge=False)
-    t.add_column("name", no_wrap=True)
-    t.add_column("shape", style=DIM, no_wrap=True)
+    t.add_column(_("name"), no_wrap=True)
+    t.add_column(_("shape"), style=DIM, no_wrap=True)
     if scalars:
-        t.add_column("value", ratio=1)
-        t.add_column("gradient", ratio=1)
+        t.add_column(_("value"), ratio=1)
+        t.add_column(_("gradient"), ratio=1)
     else:
         t.add_column("", style=DIM, no_wrap=True)
-        t.add_column("value / gradient", ratio=1)
+        t.add_column(_("value / gradient"), ratio=1)
     partial = engine.current.partial if engine.current else frozenset()
     for name in names:
-        label = Text(name + (" (const)" if name in sc.constants else ""))
+        label = Text(name + (_(" (const)") if name in sc.constants else ""))
         v, g = values.get(name), grads.get(name)
         v = grid(v, precision, VALUE) if v is not None else ""
         g = grid(g, precision, GRAD) if g is not None else ""
-        mark = Text(" partial: more to come" if name in partial else "", style="italic " + DIM)
+        mark = Text(_(" partial: more to come") if name in partial else "", style="italic " + DIM)
         if scalars:
-            t.add_row(label, "scalar", v, Group(Text.assemble(g, mark)) if g != "" else "")
+            t.add_row(label, _("scalar"), v, Group(Text.assemble(g, mark)) if g != "" else "")
         elif g == "":
-            t.add_row(label, shape_str(sc.shapes[name]), "value" if v != "" else "", v)
+            t.add_row(label, shape_str(sc.shapes[name]), _("value") if v != "" else "", v)
         else:
-            t.add_row(label, shape_str(sc.shapes[name]), "value", v)
-            t.add_row("", "", Text.assemble(("grad", GRAD), mark), g)
+            t.add_row(label, shape_str(sc.shapes[name]), _("value"), v)
+            t.add_row("", "", Text.assemble((_("grad"), GRAD), mark), g)
     return t

@@ -11,7 +11,8 @@ from backprop_engine import Engine, Scenario
 from backprop_engine.gradcheck import SAMPLE, check_expect, check_gradients
 from backprop_engine.train import train as run_training
 
-from .render import array_text, gradcheck_table, num, step_title, step_view, values_table
+from .i18n import _
+from .render import array_text, gradcheck_table, num, step_title, step_view, values_table, verdict
 
 
 def _console() -> Console:
@@ -28,7 +29,7 @@ def print_steps(scenario: Scenario, precision: int) -> int:
         step = engine.next()
         out.print(Rule(step_title(step, len(engine)), align="left"))
         out.print(step_view(step, precision))
-    out.print(Rule("all values and gradients", align="left"))
+    out.print(Rule(_("all values and gradients"), align="left"))
     out.print(values_table(engine, precision))
     return 0
 
@@ -36,32 +37,31 @@ def print_steps(scenario: Scenario, precision: int) -> int:
 def check(scenario: Scenario, precision: int) -> int:
     out = _console()
     grads = check_gradients(scenario)
-    title = (f"gradient check: backprop vs central difference (h = {grads[0].h:g}; "
-             f"arrays over {SAMPLE} entries: a fixed sample)" if grads else "no [values] to check")
+    title = (_("gradient check: backprop vs central difference (h = {h}; arrays over {n} entries: "
+               "a fixed sample)", h=f"{grads[0].h:g}", n=SAMPLE) if grads else _("no [values] to check"))
     t = gradcheck_table(grads, title, numbers=False)
     out.print(t)
     expects = check_expect(scenario)
     if expects:
         e = Table(title=Text("[expect]"), title_justify="left")
         for col in ("key", "expected", "actual", "result"):
-            e.add_column(col)
+            e.add_column(_(col))
         for x in expects:
-            actual = array_text(x.actual, precision) if x.actual is not None else Text("no gradient")
-            e.add_row(x.key, array_text(x.expected, precision), actual,
-                      Text("ok", "green") if x.ok else Text("FAIL", "bold red"))
+            actual = array_text(x.actual, precision) if x.actual is not None else Text(_("no gradient"))
+            e.add_row(x.key, array_text(x.expected, precision), actual, verdict(x.ok))
         out.print(e)
     failed = [g.name for g in grads if not g.ok] + [x.key for x in expects if not x.ok]
-    out.print(Text(f"FAILED: {', '.join(failed)}", "bold red") if failed else
-              Text(f"all {len(grads) + len(expects)} checks passed", "green"))
+    out.print(Text(_("FAILED: {names}", names=", ".join(failed)), "bold red") if failed else
+              Text(_("all {n} checks passed", n=len(grads) + len(expects)), "green"))
     return 1 if failed else 0
 
 
 def train(scenario: Scenario, steps: int, precision: int) -> int:
-    losses, _ = run_training(scenario, steps)
-    t = Table(title=f"training: {steps} steps of gradient descent, lr = {num(scenario.lr, precision)}",
-              title_justify="left")
-    t.add_column("step", justify="right")
-    t.add_column(f"loss ({scenario.output})", justify="right")
+    losses = run_training(scenario, steps)[0]
+    t = Table(title=_("training: {n} steps of gradient descent, lr = {lr}", n=steps,
+                      lr=num(scenario.lr, precision)), title_justify="left")
+    t.add_column(_("step"), justify="right")
+    t.add_column(_("loss ({name})", name=scenario.output), justify="right")
     for k, loss in enumerate(losses, 1):
         t.add_row(str(k), num(loss, precision))
     _console().print(t)

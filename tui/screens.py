@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
@@ -23,6 +24,7 @@ from backprop_engine import Engine, Scenario, ScenarioError, bundled, load
 from backprop_engine.scenario import parse_value, toml_value
 from backprop_engine.gradcheck import H, SAMPLE, check_gradients, nudge
 
+from .i18n import _, layer_name
 from .render import GRAD, gradcheck_table, num, shape_str
 
 KEYS = [  # (keys, what they do): the help screen's table
@@ -39,6 +41,7 @@ KEYS = [  # (keys, what they do): the help screen's table
     ("z", "quiz: before each backward step, predict its gradients; scored"),
     ("t / T", "train: one / 100 steps of gradient descent on [values]; the loss is plotted"),
     ("[ / ]", "halve / double the learning rate"),
+    ("L", "switch the language: English, 中文, 日本語"),
     ("o", "open another scenario"),
     ("?", "this help"),
     ("q", "quit"),
@@ -51,19 +54,18 @@ class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close")]
 
     def compose(self) -> ComposeResult:
-        text = Text()
-        text.append("backprop-tui: keys\n\n", style="bold")
-        for keys, what in KEYS:
-            text.append(f"{keys:>12}  ", style="bold cyan")
-            text.append(what + "\n")
-        text.append(
-            "\nLeft: the graph. Values ride the arrows forward; gradients (magenta) come back\n"
-            "beneath them. ▶ marks the layer just run forward, ◀ the one just run backward,\n"
-            "✓ a layer done forward, ✓✓ done backward.\n"
-            "Right: what the current step did. Bottom: every value with its gradient.\n\n"
-            "Press escape or ? to close.", style="")
-        with Vertical(id="help-box"):
-            yield Static(text)
+        keys = Table.grid(padding=(0, 2))
+        keys.add_column(style="bold cyan", justify="right", no_wrap=True)
+        keys.add_column()
+        for key, what in KEYS:
+            keys.add_row(key, Text(_(what)))  # Text: "[values]" is not markup
+        with VerticalScroll(id="help-box"):  # scrolls in a short terminal
+            yield Static(Group(Text(_("backprop-tui: keys") + "\n", style="bold"), keys, Text(
+                "\n" + _("Left: the graph. Values ride the arrows forward; gradients (magenta) come "
+                         "back beneath them. ▶ marks the layer just run forward, ◀ the one just run "
+                         "backward, ✓ a layer done forward, ✓✓ done backward. Right: what the current "
+                         "step did. Bottom: every value with its gradient.")
+                + "\n\n" + _("Press escape or ? to close."))))
 
 
 class PickerScreen(ModalScreen[Path | None]):
@@ -79,14 +81,14 @@ class PickerScreen(ModalScreen[Path | None]):
         options: list[Option] = []
         self.paths: list[Path] = []
         for name, path in bundled().items():
-            options.append(Option(f"{name:16} {_title(path)}"))
+            options.append(Option(Text(f"{name:16} {_title(path)}")))  # a title is text, not markup
             self.paths.append(path)
         local = sorted(self.folder.glob("*.toml"))
         for path in local:
-            options.append(Option(f"{'./' + path.name:16} {_title(path)}"))
+            options.append(Option(Text(f"{'./' + path.name:16} {_title(path)}")))
             self.paths.append(path)
         with Vertical(id="picker-box"):
-            yield Label("Open a scenario (↑↓ to choose, enter to open, escape to cancel)")
+            yield Label(_("Open a scenario (↑↓ to choose, enter to open, escape to cancel)"))
             yield OptionList(*options, id="picker-list")
 
     @on(OptionList.OptionSelected)
@@ -102,7 +104,7 @@ def _title(path: Path) -> str:
     try:
         return load(path).title
     except ScenarioError:
-        return "(cannot be loaded)"
+        return _("(cannot be loaded)")
 
 
 
@@ -134,18 +136,18 @@ class GradCheckScreen(ModalScreen[None]):
         checks = check_gradients(sc, h=self.h)
         sampled = [c.name for c in checks if c.sampled]
         notes = Text(
-            f"(f(x + h) − f(x − h)) / 2h with h = {self.h:.0e}.  + makes h 10× larger, − 10× "
-            "smaller: the error first falls (the difference's own error shrinks like h²), then "
-            "rises again (rounding: about 1e-16 × |f| / h).\n"
-            "Where they differ for another reason: a Relu input within h of 0 puts the two "
-            "points on both sides of the kink; the loss's log(y + 1e-7) is what the numeric "
-            "gradient differentiates, while backprop's (y − t)/N leaves the 1e-7 out.", style="dim")
+            _("(f(x + h) − f(x − h)) / 2h with h = {h}.  + makes h 10× larger, − 10× smaller: the "
+              "error first falls (the difference's own error shrinks like h²), then rises again "
+              "(rounding: about 1e-16 × |f| / h).", h=f"{self.h:.0e}") + "\n"
+            + _("Where they differ for another reason: a Relu input within h of 0 puts the two "
+                "points on both sides of the kink; the loss's log(y + 1e-7) is what the numeric "
+                "gradient differentiates, while backprop's (y − t)/N leaves the 1e-7 out."), style="dim")
         if sampled:
-            notes.append(f"\n{', '.join(sampled)}: a fixed sample of {SAMPLE} entries "
-                         "(seed 0); the row shows the entry where the two differ most.")
+            notes.append("\n" + _("{names}: a fixed sample of {n} entries (seed 0); the row shows the "
+                                  "entry where the two differ most.", names=", ".join(sampled), n=SAMPLE))
         self.query_one("#check", Static).update(Group(
-            Text(f"Gradient check: {sc.title}", style="bold"),
-            gradcheck_table(checks), notes, Text("+/− change h, escape closes", style="bold")))
+            Text(_("Gradient check: {title}", title=sc.title), style="bold"),
+            gradcheck_table(checks), notes, Text(_("+/− change h, escape closes"), style="bold")))
 
 
 class NudgeScreen(ModalScreen[None]):
@@ -205,16 +207,17 @@ class NudgeScreen(ModalScreen[None]):
         at = "" if value.ndim == 0 else f"[{', '.join(map(str, _unravel(self.entry, value.shape)))}]"
         out = sc.output
         text = Text.assemble(
-            ("Nudge and predict", "bold"), f"   (L = {out}, the final output)\n\n" if out != "L" else "\n\n",
+            (_("Nudge and predict"), "bold"),
+            (_("   (L = {out}, the final output)", out=out) if out != "L" else "") + "\n\n",
             f"{name}{at} = {num(value.flat[self.entry], 8)}  →  + ε = {self.eps:g}\n\n",
-            "predicted ΔL = ∂L/∂", f"{name}{at}", " × ε = ", (num(n.grad, 8), GRAD),
+            _("predicted ΔL = ∂L/∂{at} × ε = ", at=f"{name}{at}"), (num(n.grad, 8), GRAD),
             f" × {self.eps:g} = ", (num(n.predicted, 8), "bold"), "\n",
-            f"actual    ΔL = L after − L before = {num(n.after, 12)} − {num(n.before, 12)} = ",
+            _("actual    ΔL = L after − L before = "), f"{num(n.after, 12)} − {num(n.before, 12)} = ",
             (num(n.actual, 8), "bold"), "\n\n",
-            (f"difference {abs(n.actual - n.predicted):.2e}: the gradient is the slope at this point; "
-             "the smaller ε, the closer the straight-line prediction (until rounding takes over).\n",
-             "dim"),
-            ("↑↓ value  ←→ entry  +/− ε  escape closes", "bold"))
+            (_("difference {diff}: the gradient is the slope at this point; the smaller ε, the closer "
+               "the straight-line prediction (until rounding takes over).",
+               diff=f"{abs(n.actual - n.predicted):.2e}") + "\n", "dim"),
+            (_("↑↓ value  ←→ entry  +/− ε  escape closes"), "bold"))
         self.query_one("#nudge", Static).update(text)
 
 
@@ -243,10 +246,11 @@ def parse_literal(text: str, name: str, shape: tuple) -> np.ndarray:
     try:
         raw = tomllib.loads(f"v = {text.strip()}")["v"]
     except tomllib.TOMLDecodeError:
-        raise ValueError(f"not a number or an array literal: {text.strip()!r}") from None
+        raise ValueError(_("not a number or an array literal: {text}", text=repr(text.strip()))) from None
     value = parse_value(raw, name)
     if value.shape != shape:
-        raise ValueError(f"shape {shape_str(value.shape)}, but {name} has shape {shape_str(shape)}")
+        raise ValueError(_("shape {got}, but {name} has shape {want}", got=shape_str(value.shape), name=name,
+                           want=shape_str(shape)))
     return value
 
 
@@ -262,7 +266,7 @@ class EditScreen(ModalScreen[tuple[str, np.ndarray] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="edit-box"):
-            yield Label("Edit a value.  ↑↓ choose · tab: to the input · enter: apply · escape: cancel")
+            yield Label(_("Edit a value.  ↑↓ choose · tab: to the input · enter: apply · escape: cancel"))
             yield OptionList(*(Option(f"{n:14} {shape_str(self.scenario.shapes[n])}")
                                for n in self.names), id="edit-list")
             yield SteadyInput(id="edit-input")
@@ -274,7 +278,8 @@ class EditScreen(ModalScreen[tuple[str, np.ndarray] | None]):
         box = self.query_one(Input)
         box.disabled = value.size > EDITABLE
         box.value = "" if box.disabled else toml_value(value, one_line=True)
-        self._say(f"{value.size:,} entries: edit this one in the scenario file" if box.disabled else "")
+        self._say(_("{n} entries: edit this one in the scenario file", n=f"{value.size:,}")
+                  if box.disabled else "")
 
     @on(OptionList.OptionSelected)
     def _to_input(self) -> None:
@@ -286,7 +291,7 @@ class EditScreen(ModalScreen[tuple[str, np.ndarray] | None]):
         try:
             value = parse_literal(event.value, name, self.scenario.shapes[name])
         except ValueError as e:
-            self._say(f"refused: {e}")
+            self._say(_("refused: {reason}", reason=e))
             return
         self.dismiss((name, value))
 
@@ -299,13 +304,13 @@ class SaveScreen(ModalScreen[Path | None]):
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
 
-    def __init__(self, default: str, what: str = "the scenario"):
+    def __init__(self, default: str, what: str | None = None):
         super().__init__()
-        self.default, self.what = default, what
+        self.default, self.what = default, what or _("the scenario")
 
     def compose(self) -> ComposeResult:
         with Vertical(id="save-box"):
-            yield Label(f"Save {self.what} as (enter saves, escape cancels):")
+            yield Label(_("Save {what} as (enter saves, escape cancels):", what=self.what))
             yield SteadyInput(self.default, id="save-input")
             yield Static(id="save-error")
 
@@ -313,15 +318,15 @@ class SaveScreen(ModalScreen[Path | None]):
     def _submit(self, event: Input.Submitted) -> None:
         path = Path(event.value.strip()).expanduser()
         if not event.value.strip() or path.is_dir():
-            self.query_one("#save-error", Static).update(Text("name a file", style="bold red"))
+            self.query_one("#save-error", Static).update(Text(_("name a file"), style="bold red"))
         elif path.exists():
             def answered(yes: bool) -> None:
                 if yes:
                     self.dismiss(path)
                 else:
                     self.query_one("#save-error", Static).update(
-                        Text("not replaced: choose another name", style="bold red"))
-            self.app.push_screen(ConfirmScreen(f"{path} exists. Replace it?"), answered)
+                        Text(_("not replaced: choose another name"), style="bold red"))
+            self.app.push_screen(ConfirmScreen(_("{path} exists. Replace it?", path=path)), answered)
         else:
             self.dismiss(path)
 
@@ -337,7 +342,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
-            yield Static(Text.assemble((self.question, "bold"), "\n\ny: yes    n or escape: no"))
+            yield Static(Text.assemble((self.question, "bold"), "\n\n" + _("y: yes    n or escape: no")))
 
 
 QUIZ_RTOL, QUIZ_ATOL = 1e-3, 1e-6  # a prediction within 0.1 % counts as right
@@ -370,14 +375,16 @@ class QuizScreen(ModalScreen[list[bool]]):
     def compose(self) -> ComposeResult:
         spec = self.step.layer
         with Vertical(id="quiz-box"):
-            yield Static(Text.assemble(("Quiz: ", "bold"), f"backward through {spec.name} ({spec.type}). "
+            yield Static(Text.assemble((_("Quiz: "), "bold"),
+                                       _("backward through {name} ({type}). ", name=spec.name,
+                                         type=layer_name(spec.type)),
                                        f"dout = ∂L/∂{spec.output}: ",
                                        (_short(self.step.dout, self.precision), GRAD),
-                                       f"\nlocal rule: {spec.op.rule}"))
-            for k, (name, entry, _) in enumerate(self.asks):
+                                       "\n" + _("local rule: ") + _(spec.op.rule)))
+            for k, (name, entry, _truth) in enumerate(self.asks):
                 at = "" if entry is None else f"[{', '.join(map(str, _unravel(entry, self.step.grads[name].shape)))}]"
                 yield Label(f"∂L/∂{name}{at} = ?")
-                yield SteadyInput(placeholder="a number", id=f"quiz-{k}")
+                yield SteadyInput(placeholder=_("a number"), id=f"quiz-{k}")
             yield Static(id="quiz-result")
 
     @on(Input.Submitted)
@@ -395,18 +402,18 @@ class QuizScreen(ModalScreen[list[bool]]):
             try:
                 guesses.append(float(box.value))
             except ValueError:
-                self._say(Text(f"not a number: {box.value!r}", style="bold red"))
+                self._say(Text(_("not a number: {text}", text=repr(box.value)), style="bold red"))
                 box.focus()
                 return
         self.results = [abs(g - t) <= QUIZ_ATOL + QUIZ_RTOL * abs(t)
-                        for g, (_, _, t) in zip(guesses, self.asks)]
+                        for g, (*_where, t) in zip(guesses, self.asks)]
         report = Text()
-        for ok, guess, (name, _, truth) in zip(self.results, guesses, self.asks):
-            report.append("right " if ok else "wrong ", style="bold green" if ok else "bold red")
-            report.append(f"∂L/∂{name}: you said {guess:g}, it is ")
+        for ok, guess, (name, _entry, truth) in zip(self.results, guesses, self.asks):
+            report.append(_("right ") if ok else _("wrong "), style="bold green" if ok else "bold red")
+            report.append(_("{d}: you said {guess}, it is ", d=f"∂L/∂{name}", guess=f"{guess:g}"))
             report.append(num(truth, self.precision), style=GRAD)
             report.append("\n")
-        report.append("enter: on to the step", style="bold")
+        report.append(_("enter: on to the step"), style="bold")
         for box in inputs:
             box.disabled = True
         self._say(report)
