@@ -42,6 +42,8 @@ class GradCheck:
         """max |a - n| / max(|a|, |n|), 0 where both are 0."""
         scale = np.maximum(np.abs(self.analytic), np.abs(self.numeric))
         diff = np.abs(self.analytic - self.numeric)
+        if not np.all(np.isfinite(diff)):
+            return float("nan")  # nothing to compare: say so, not 0
         return float(np.max(np.divide(diff, scale, out=np.zeros_like(diff), where=scale > 0),
                             initial=0.0))
 

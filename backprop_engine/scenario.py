@@ -104,8 +104,9 @@ def _shape_of(v, where: str) -> tuple:
     if not v:
         return (0,)
     shapes = [_shape_of(e, where) for e in v]
-    if any(s != shapes[0] for s in shapes):
-        raise ValueError(f"{where}: ragged list: rows of shapes {sorted(set(shapes))} differ")
+    for k, shape in enumerate(shapes):
+        if shape != shapes[0]:
+            raise ValueError(f"{where}: ragged list: row 0 has shape {shapes[0]}, row {k} has shape {shape}")
     return (len(v), *shapes[0])
 
 
@@ -219,8 +220,10 @@ def from_dict(doc: dict, path) -> Scenario:
         if key not in TOP_KEYS:
             problems.append(f"unknown key {key!r} at the top level{_closest(key, TOP_KEYS)}")
     title = doc.get("title")
-    if not isinstance(title, str) or not title.strip():
+    if title is None or isinstance(title, str) and not title.strip():
         problems.append("title is required: a line of text")
+    elif not isinstance(title, str):
+        problems.append(f"title must be text, got {title!r}")
     texts = {k: doc.get(k, "") for k in ("description", "reference")}
     for k, v in texts.items():
         if not isinstance(v, str):
@@ -243,7 +246,7 @@ def from_dict(doc: dict, path) -> Scenario:
         for name, raw in table.items():
             where = f"{section}.{name}"
             if not NAME.match(name):
-                problems.append(f"{where}: a name must be letters, digits and _ (not starting with a digit)")
+                problems.append(f"{where}: a name must be ASCII letters, digits and _ (not starting with a digit)")
             elif name in leaves:
                 problems.append(f"{where}: duplicate name {name!r}")
                 continue
@@ -358,8 +361,11 @@ def _layers(raw, shapes: dict, leaves: dict, constants: set, unknown: set,
             if n not in shapes and n not in unknown:
                 problems.append(f"{where}: input {n!r} is not defined earlier{_closest(n, shapes)}")
         output = table.get("output")
-        if not isinstance(output, str) or not NAME.match(output):
-            problems.append(f"{where}: output is required: a new name (letters, digits and _)")
+        if output is None:
+            problems.append(f"{where}: output is required: a new name (ASCII letters, digits and _)")
+        elif not isinstance(output, str) or not NAME.match(output):
+            problems.append(f"{where}: output {output!r} is not a valid name: use ASCII letters, "
+                            f"digits and _, not starting with a digit")
         elif output in shapes or output in leaves:
             problems.append(f"{where}: duplicate name: output {output!r} is already defined")
         if len(problems) > start or any(n in unknown for n in inputs):

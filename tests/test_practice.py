@@ -268,3 +268,38 @@ async def test_export_key_writes_markdown_and_says_where(in_tmp):
         assert any(str(in_tmp / "apple-steps.md") in n.message for n in app._notifications)
     from tui.markdown import run_markdown
     assert (in_tmp / "apple-steps.md").read_text() == run_markdown(load(bundled()["apple"]), 6)
+
+
+async def test_training_that_diverges_is_said_not_crashed():
+    sc = load(bundled()["apple"])  # price is no loss: gradient descent runs away to -inf
+    app = BackpropApp(sc)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("T")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not all(np.isfinite(app.losses))
+        assert "diverged" in str(app.query_one("#train-text").content)
+        assert all(np.isfinite(app.query_one("#loss-plot").data))
+        await pilot.press("n")  # still usable
+        assert app.engine.position == 1
+
+
+async def test_confirm_dialog_shows_its_question(in_tmp):
+    (in_tmp / "apple-edited.toml").write_text("x\n")
+    app = BackpropApp(load(bundled()["apple"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        box = app.screen.query_one("#confirm-box")
+        assert box.size.width >= 40  # not collapsed to nothing
+        assert "apple-edited.toml exists. Replace it?" in str(app.screen.query_one("Static").content)
+
+
+def test_the_app_needs_a_terminal():
+    r = subprocess.run([sys.executable, "-m", "tui.cli", "apple"], capture_output=True, text=True,
+                       stdin=subprocess.DEVNULL)
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr == "error: the app needs a terminal; without one, try --print or --markdown\n"

@@ -217,3 +217,16 @@ async def test_full_precision_explains_floats_once():
         assert len(notes) == 1 and "220.00000000000003" in notes[0].message
         await pilot.press("f", "f")
         assert len(list(app._notifications)) == 1
+
+
+def test_a_value_used_twice_by_one_layer_adds_up():
+    from backprop_engine.scenario import from_dict
+    sc = from_dict({"title": "x·x", "values": {"x": 3.0}, "backward": {"dout": 24.0},
+                    "layers": [{"type": "Mul", "inputs": ["x", "x"], "output": "y"}]}, "xx.toml")
+    engine = Engine(sc)
+    engine.to_end()
+    step = engine.current
+    assert float(engine.grads["x"]) == 2 * 24 * 3
+    from tui.render import fan_in_lines
+    (line,) = fan_in_lines(step, 6)
+    assert line.plain == "fan-out: ∂L/∂x = 72 + 72 (this layer, one part per use) = 144 (complete)"

@@ -166,14 +166,15 @@ class BackpropApp(App):
         marks = [_("full precision")] * self.full_precision + [_("edited (s saves)")] * self.changed
         if self.quiz:
             marks.append(_("quiz {right}/{asked}", right=self._score()[0], asked=self._score()[1]))
-        return Text.assemble((e.scenario.title, "bold"), "  │  ", (_(phase), "bold cyan"),
+        title = e.scenario.title if len(e.scenario.title) <= 40 else e.scenario.title[:39] + "…"
+        return Text.assemble((title, "bold"), "  │  ", (_(phase), "bold cyan"),
                              "  │  ", _("step {k}/{n}", k=e.position, n=len(e)), "  │  ", (nxt, "dim"),
                              ("".join("  " + m for m in marks), "yellow"))
 
     # -- actions ------------------------------------------------------------
     def check_action(self, action: str, parameters) -> bool | None:
-        if action in NAVIGATION and len(self.screen_stack) > 1:
-            return False  # a dialog is open: its own keys come first
+        if len(self.screen_stack) > 1:
+            return False  # a dialog is open: its keys, written in it, are the ones that work
         if action in ("next", "end"):
             return None if self.engine is None or self.engine.at_end else True
         if action in ("previous", "start"):
@@ -262,11 +263,17 @@ class BackpropApp(App):
         if self.losses:
             e = self.engine
             now = float(np.sum(e.scenario.dout * run(e.scenario).values[e.scenario.output]))
+            history = [*self.losses, now]
+            finite = [v for v in history if np.isfinite(v)]  # the plot cannot draw inf or nan
+            steps = (_("lr {lr} · 1 step · ", lr=f"{self.lr:g}") if len(self.losses) == 1 else
+                     _("lr {lr} · {n} steps · ", lr=f"{self.lr:g}", n=len(self.losses)))
             self.query_one("#train-text", Static).update(Text.assemble(
-                (_("training "), "bold"), _("lr {lr} · {n} steps · ", lr=f"{self.lr:g}", n=len(self.losses)),
-                f"{e.scenario.output} {num(self.losses[0], 4)} → ", (num(now, 4), "bold"),
+                (_("training "), "bold"), steps, f"{e.scenario.output} {num(self.losses[0], 4)} → ",
+                (num(now, 4), "bold"),
+                (_("  diverged: lower the lr ([) and reload (r)"), "bold red")
+                if len(finite) < len(history) else "",
                 (_("   t: one step, T: 100, [ ]: lr"), "dim")))
-            self.query_one("#loss-plot", Sparkline).data = [*self.losses, now]
+            self.query_one("#loss-plot", Sparkline).data = finite or [0.0]
 
     def action_edit(self) -> None:
         self.push_screen(EditScreen(self.engine.scenario), self._edited)

@@ -72,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
                          f"(choose {', '.join(LANGUAGES)})\n")
         return USAGE_ERROR
     set_language(args.lang)
+    if args.list and args.scenario:
+        parser().error("--list takes no SCENARIO")
     if args.list:
         for name, path in bundled().items():
             print(f"{name:16} {load(path).title}")
@@ -104,9 +106,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _app(scenario, args) -> int:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        sys.stderr.write("error: the app needs a terminal; without one, try --print or --markdown\n")
+        return USAGE_ERROR
     from .app import BackpropApp
-    BackpropApp(scenario, precision=args.precision, lang=args.lang).run()
-    return 0
+    app = BackpropApp(scenario, precision=args.precision, lang=args.lang)
+    app.run()
+    return app.return_code or 0  # non-zero if the app stopped on an error
 
 
 if __name__ == "__main__":

@@ -166,29 +166,33 @@ def chain_lines(step: Step, precision: int | None) -> list[Text]:
 
 
 def fan_in_lines(step: Step, precision: int | None) -> list[Text]:
-    """For a value used by several layers: what arrived before, what this
-    branch adds, the running sum, and whether more is to come."""
+    """For a value used by several layers (or twice by this one): what arrived
+    before, what this step adds, the running sum, and whether more is to come."""
     lines = []
-    for name, g in zip(step.layer.inputs, step.input_grads):
-        if g is None:
-            continue
-        total = step.grads[name]
-        more = _(" (partial: more branches to come)") if name in step.partial else _(" (complete)")
+    inputs = step.layer.inputs
+    for name in dict.fromkeys(inputs):  # each name once, in order
+        parts = [g for n, g in zip(inputs, step.input_grads) if n == name and g is not None]
         before = step.grads_before.get(name)
-        if before is None and name not in step.partial:
+        if not parts or (before is None and len(parts) == 1 and name not in step.partial):
             continue  # a single contribution: nothing to add up
-        if before is None:
+        more = _(" (partial: more branches to come)") if name in step.partial else _(" (complete)")
+        total = step.grads[name]
+        if before is None and len(parts) == 1:
             lines.append(Text.assemble((_("fan-out: "), "bold"),
                                        _("{d} gets its first part here", d=_d(name)), (more, DIM)))
-        elif g.ndim == 0:
-            lines.append(Text.assemble((_("fan-out: "), "bold"), f"{_d(name)} = ",
-                                       (num(before, precision), GRAD), _(" (so far) + "),
-                                       (num(g, precision), GRAD), _(" (this branch) = "),
-                                       (num(total, precision), GRAD), (more, DIM)))
+        elif all(g.ndim == 0 for g in parts):
+            line = Text.assemble((_("fan-out: "), "bold"), f"{_d(name)} = ")
+            if before is not None:
+                line.append_text(Text.assemble((num(before, precision), GRAD), _(" (so far) + ")))
+            for k, g in enumerate(parts):
+                line.append_text(Text.assemble(" + " if k else "", (num(g, precision), GRAD)))
+            this = _(" (this branch) = ") if len(parts) == 1 else _(" (this layer, one part per use) = ")
+            line.append_text(Text.assemble(this, (num(total, precision), GRAD), (more, DIM)))
+            lines.append(line)
         else:
             lines.append(Text.assemble((_("fan-out: "), "bold"), _(
                 "{d} = the sum so far + this branch's part {shape}", d=_d(name),
-                shape=shape_str(g.shape)), (more, DIM)))
+                shape=shape_str(parts[0].shape)), (more, DIM)))
     return lines
 
 
@@ -228,8 +232,10 @@ def step_view(step: Step, precision: int | None) -> RenderableType:
                       "nothing flows back through {layer}.", output=repr(spec.output), layer=spec.name),
                     style=DIM)
     parts.append(Text.assemble((_("local rule: "), DIM), _(op.rule)))
-    parts.append(Text.assemble((_("chain rule, L = the final output:"), DIM)))
-    parts.extend(Padding(line, (0, 0, 0, 2)) for line in chain_lines(step, precision))
+    chain = chain_lines(step, precision)
+    if chain:
+        parts.append(Text.assemble((_("chain rule, L = the final output:"), DIM)))
+        parts.extend(Padding(line, (0, 0, 0, 2)) for line in chain)
     parts.extend(fan_in_lines(step, precision))
     if spec.type == "Sigmoid":
         parts.append(fused_vs_decomposed(step))
@@ -246,7 +252,8 @@ def step_view(step: Step, precision: int | None) -> RenderableType:
         rows = [(role_label(f"d{n}", f"d{r}"), g)
                 for r, n, g in zip(op.inputs, spec.inputs, step.input_grads) if g is not None]
         consts = [n for n, g in zip(spec.inputs, step.input_grads) if g is None]
-        parts.append(_kv_table(_("gradients to the inputs"), rows, precision, GRAD))
+        if rows:
+            parts.append(_kv_table(_("gradients to the inputs"), rows, precision, GRAD))
         if consts:
             parts.append(Text(_("no gradient for {names}: constant", names=", ".join(consts)), style=DIM))
     return Group(*parts)

@@ -58,7 +58,7 @@ def check(scenario: Scenario, precision: int) -> int:
 
 def train(scenario: Scenario, steps: int, precision: int) -> int:
     losses = run_training(scenario, steps)[0]
-    t = Table(title=_("training: {n} steps of gradient descent, lr = {lr}", n=steps,
+    t = Table(title=_("gradient descent: {n} steps, lr = {lr}", n=steps,
                       lr=num(scenario.lr, precision)), title_justify="left")
     t.add_column(_("step"), justify="right")
     t.add_column(_("loss ({name})", name=scenario.output), justify="right")

@@ -88,7 +88,7 @@ class PickerScreen(ModalScreen[Path | None]):
             options.append(Option(Text(f"{'./' + path.name:16} {_title(path)}")))
             self.paths.append(path)
         with Vertical(id="picker-box"):
-            yield Label(_("Open a scenario (↑↓ to choose, enter to open, escape to cancel)"))
+            yield Static(_("Open a scenario (↑↓ to choose, enter to open, escape to cancel)"))
             yield OptionList(*options, id="picker-list")
 
     @on(OptionList.OptionSelected)
@@ -266,7 +266,7 @@ class EditScreen(ModalScreen[tuple[str, np.ndarray] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="edit-box"):
-            yield Label(_("Edit a value.  ↑↓ choose · tab: to the input · enter: apply · escape: cancel"))
+            yield Static(_("Edit a value.  ↑↓ choose · tab: to the input · enter: apply · escape: cancel"))
             yield OptionList(*(Option(f"{n:14} {shape_str(self.scenario.shapes[n])}")
                                for n in self.names), id="edit-list")
             yield SteadyInput(id="edit-input")
@@ -310,7 +310,7 @@ class SaveScreen(ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="save-box"):
-            yield Label(_("Save {what} as (enter saves, escape cancels):", what=self.what))
+            yield Static(_("Save {what} as (enter saves, escape cancels):", what=self.what))
             yield SteadyInput(self.default, id="save-input")
             yield Static(id="save-error")
 
@@ -385,6 +385,8 @@ class QuizScreen(ModalScreen[list[bool]]):
                 at = "" if entry is None else f"[{', '.join(map(str, _unravel(entry, self.step.grads[name].shape)))}]"
                 yield Label(f"∂L/∂{name}{at} = ?")
                 yield SteadyInput(placeholder=_("a number"), id=f"quiz-{k}")
+            yield Static(Text(_("enter: next box; on the last, check.  escape: skip (counts as wrong)"),
+                              style="dim"))
             yield Static(id="quiz-result")
 
     @on(Input.Submitted)
