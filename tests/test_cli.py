@@ -274,3 +274,13 @@ def test_bad_usage_exits_2(args):
     assert r.stderr.strip(), args
     assert r.stderr.startswith("error:"), r.stderr
     assert r.stdout == ""
+
+
+def test_a_reader_that_stops_early_gets_no_traceback():
+    p = subprocess.Popen([sys.executable, "-m", "tui.cli", "mnist_size", "--json"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdout.read(10)
+    p.stdout.close()  # like `| head -c 10`
+    err = p.stderr.read().decode()
+    assert p.wait(timeout=60) == 1
+    assert "Traceback" not in err and "BrokenPipe" not in err

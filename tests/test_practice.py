@@ -113,7 +113,8 @@ async def test_save_writes_a_new_file_that_loads(in_tmp):
     assert "price" not in saved.expect and "grad.apple" in saved.expect
 
 
-async def test_save_over_an_existing_file_answered_no_keeps_it(in_tmp):
+async def _save_over_existing(in_tmp, answer: str) -> Path:
+    """Save apple to apple-edited.toml, which exists, and answer the question."""
     existing = in_tmp / "apple-edited.toml"
     existing.write_text("mine, not to be lost\n")
     app = BackpropApp(load(bundled()["apple"]))
@@ -123,25 +124,22 @@ async def test_save_over_an_existing_file_answered_no_keeps_it(in_tmp):
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
-        await pilot.press("n")
+        await pilot.press(answer)
         await pilot.pause()
-        assert isinstance(app.screen, SaveScreen)
-        assert "not replaced" in dialog_text(app, "save-error")
-        await pilot.press("escape")
+        if answer == "n":
+            assert isinstance(app.screen, SaveScreen)
+            assert "not replaced" in dialog_text(app, "save-error")
+            await pilot.press("escape")
+    return existing
+
+
+async def test_save_over_an_existing_file_answered_no_keeps_it(in_tmp):
+    existing = await _save_over_existing(in_tmp, "n")
     assert existing.read_text() == "mine, not to be lost\n"
 
 
 async def test_save_over_an_existing_file_answered_yes_replaces_it(in_tmp):
-    existing = in_tmp / "apple-edited.toml"
-    existing.write_text("old\n")
-    app = BackpropApp(load(bundled()["apple"]))
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("s")
-        await pilot.pause()
-        await pilot.press("enter")
-        await pilot.pause()
-        await pilot.press("y")
-        await pilot.pause()
+    existing = await _save_over_existing(in_tmp, "y")
     assert load(existing).title == "Buying apples"
 
 

@@ -180,6 +180,11 @@ class TestPractice:
         (tmp_path / "apple-edited.toml").write_text("x")
         assert snap_compare(app_for("apple"), press=["s", "enter"], terminal_size=SIZE)
 
+    def test_export_dialog(self, snap_compare):
+        """apple, x: "Save the step-by-step run (Markdown) as" with the name
+        apple-steps.md ready in the input."""
+        assert snap_compare(app_for("apple"), press=["x"], terminal_size=SIZE)
+
     def test_quiz_question(self, snap_compare):
         """apple in quiz mode at the first backward step: the quiz dialog asks
         ∂L/∂apple_price = ? and ∂L/∂tax = ?, showing dout = 1 and the local rule;

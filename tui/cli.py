@@ -4,6 +4,7 @@ so the non-interactive modes start quickly."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 import numpy as np
@@ -115,5 +116,17 @@ def _app(scenario, args) -> int:
     return app.return_code or 0  # non-zero if the app stopped on an error
 
 
+def run() -> None:
+    """The console script: main(), and a quiet exit when the reader of our
+    output goes away early (``backprop-tui apple --json | head``)."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        code = 1
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
