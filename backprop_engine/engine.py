@@ -75,12 +75,19 @@ class Engine:
         self.position = 0
         self._steps: list[Step] = []  # computed steps; kept when stepping back
         self._leaves = MappingProxyType({k: frozen(v) for k, v in scenario.leaves.items()})
-        # for each step, the names that backward steps after it still send gradient to
+        # For each step, the names that backward steps after it still send a
+        # gradient to: a gradient is partial until its last fan-out part arrives.
+        # Only live layers (whose output leads to the final output) send any.
+        live, needed = set(), {scenario.output}
+        for layer in reversed(layers):
+            if layer.output in needed:
+                live.add(layer.name)
+                needed.update(layer.inputs)
         self._used_later: list[frozenset[str]] = []
         later: frozenset[str] = frozenset()
         for phase, layer in reversed(self.plan):
             self._used_later.insert(0, later)
-            if phase == BACKWARD:
+            if phase == BACKWARD and layer.name in live:
                 later = later | set(layer.inputs)
 
     # -- where we are -----------------------------------------------------
@@ -186,6 +193,12 @@ def run(scenario: Scenario) -> Engine:
     engine = Engine(scenario)
     engine.to_end()
     return engine
+
+
+def loss(scenario: Scenario, output) -> float:
+    """The number backward differentiates: the final output itself when it is a
+    scalar, else sum(output * dout) (so its gradient is what dout starts)."""
+    return float(np.sum(output * scenario.dout))
 
 
 def forward_output(scenario: Scenario, leaves: Mapping[str, np.ndarray]) -> np.ndarray:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .engine import forward_output, run
+from .engine import forward_output, loss, run
 from .scenario import Scenario
 
 H = 1e-5            # central-difference step
@@ -59,8 +59,9 @@ def sample_entries(size: int, k: int = SAMPLE, seed: int = 0) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(size, k, replace=False))
 
 
-def loss(scenario: Scenario, leaves) -> float:
-    return float(np.sum(forward_output(scenario, leaves) * scenario.dout))
+def loss_at(scenario: Scenario, leaves) -> float:
+    """The loss (see engine.loss) for these leaves, by the forward pass alone."""
+    return loss(scenario, forward_output(scenario, leaves))
 
 
 def numerical_gradient(scenario: Scenario, name: str, entries, h: float = H) -> np.ndarray:
@@ -72,7 +73,7 @@ def numerical_gradient(scenario: Scenario, name: str, entries, h: float = H) -> 
         for sign in (1, -1):
             x = base.copy()  # our own copy: the scenario's array is never written
             x.flat[e] += sign * h
-            nudged.append(loss(scenario, {**scenario.leaves, name: x}))
+            nudged.append(loss_at(scenario, {**scenario.leaves, name: x}))
         out[k] = (nudged[0] - nudged[1]) / (2 * h)
     return out
 
@@ -107,7 +108,8 @@ def check_expect(scenario: Scenario) -> list[ExpectCheck]:
     engine = run(scenario)
     results = []
     for key, expected in scenario.expect.items():
-        table, name = (engine.grads, key[5:]) if key.startswith("grad.") else (engine.values, key)
+        name = key.removeprefix("grad.")
+        table = engine.grads if name != key else engine.values
         results.append(ExpectCheck(key, expected, table.get(name)))
     return results
 
@@ -139,4 +141,4 @@ def nudge(scenario: Scenario, name: str, index: int, eps: float) -> Nudge:
     x.flat[index] += eps
     grad = engine.grads.get(name)
     return Nudge(name, index, eps, 0.0 if grad is None else float(np.asarray(grad).flat[index]),
-                 loss(scenario, scenario.leaves), loss(scenario, {**scenario.leaves, name: x}))
+                 loss_at(scenario, scenario.leaves), loss_at(scenario, {**scenario.leaves, name: x}))

@@ -61,9 +61,6 @@ class LayerSpec:
     def op(self) -> Layer:
         return LAYER_TYPES[self.type]
 
-    def __str__(self) -> str:
-        return f"layer {self.index} '{self.name}' ({self.type})"
-
 
 @dataclass(frozen=True)
 class Scenario:
@@ -102,7 +99,7 @@ def _shape_of(v, where: str) -> tuple:
     if not isinstance(v, list):
         return ()
     if not v:
-        return (0,)
+        raise ValueError(f"{where}: an empty list: a value needs at least one number")
     shapes = [_shape_of(e, where) for e in v]
     for k, shape in enumerate(shapes):
         if shape != shapes[0]:
@@ -135,13 +132,17 @@ def _init(table: dict, where: str, rng: np.random.Generator) -> np.ndarray:
             or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape)):
         raise ValueError(f"{where}: shape must be a list of whole numbers >= 0, got {shape!r}")
     shape = tuple(shape)
+    if 0 in shape:
+        raise ValueError(f"{where}: shape {shape} has no entries: a value needs at least one number")
     _too_big(shape, where)  # before anything is drawn
     if "seed" in table:
-        if isinstance(table["seed"], bool) or not isinstance(table["seed"], int):
-            raise ValueError(f"{where}: seed must be a whole number, got {table['seed']!r}")
+        if isinstance(table["seed"], bool) or not isinstance(table["seed"], int) or table["seed"] < 0:
+            raise ValueError(f"{where}: seed must be a whole number >= 0, got {table['seed']!r}")
         rng = np.random.default_rng(table["seed"])
     p = {k: _number(table[k], f"{where}: {k}") for k in INIT_KEYS[kind] if k in table}
     if kind == "normal":
+        if p.get("std", 1.0) < 0:
+            raise ValueError(f"{where}: std must be >= 0, got {p['std']:g}")
         return rng.normal(p.get("mean", 0.0), p.get("std", 1.0), shape)
     if kind == "uniform":
         return rng.uniform(p.get("low", 0.0), p.get("high", 1.0), shape)
@@ -205,6 +206,8 @@ def read_toml(path: Path) -> dict:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ScenarioError(path, [_toml_error(e)]) from None
+    except RecursionError:
+        raise ScenarioError(path, ["lists nested too deeply to read"]) from None
 
 
 def load(path) -> Scenario:
@@ -261,7 +264,8 @@ def from_dict(doc: dict, path) -> Scenario:
 
     shapes = {n: a.shape for n, a in leaves.items()}
     layers = _layers(doc.get("layers"), shapes, leaves, constants, unknown, problems)
-    complete = not unknown and len(layers) == len(doc.get("layers") or ())
+    raw_layers = doc.get("layers")
+    complete = bool(layers) and not unknown and isinstance(raw_layers, list) and len(layers) == len(raw_layers)
     dout, lr, expect = np.float64(1.0), 0.1, {}
     backward, train = doc.get("backward", {}), doc.get("train", {})
     for section, table, keys in (("backward", backward, ("dout",)), ("train", train, ("lr",))):
@@ -273,11 +277,11 @@ def from_dict(doc: dict, path) -> Scenario:
                 problems.append(f"unknown key {k!r} in [{section}]{_closest(k, keys)}")
     if isinstance(backward, dict) and "dout" in backward:
         try:
-            dout = parse_value(backward["dout"], "backward.dout")
+            dout = parse_value(backward["dout"], "backward.dout", rng)
         except ValueError as e:
             problems.append(str(e))
         else:
-            final = shapes[layers[-1].output] if complete else dout.shape
+            final = shapes[layers[-1].output] if complete else dout.shape  # else: no second problem
             if not _broadcasts_to(dout.shape, final):
                 problems.append(f"backward.dout: shape {dout.shape} does not fit the final output "
                                 f"{layers[-1].output!r} of shape {final}")
@@ -382,16 +386,34 @@ def _layers(raw, shapes: dict, leaves: dict, constants: set, unknown: set,
             problems.append(f"{where}: {e}" if isinstance(e, ShapeError) else str(e))
             continue
         if canonical == "SoftmaxWithLoss" and shapes[inputs[1]] != shapes[inputs[0]]:
-            labels, classes = leaves[inputs[1]], shapes[inputs[0]][-1]
-            bad = labels[(labels != np.round(labels)) | (labels < 0) | (labels >= classes)]
-            if bad.size:
-                problems.append(f"{where}: label {bad.flat[0]:g} in {inputs[1]!r} is out of range: "
-                                f"labels are whole numbers 0 to {classes - 1}")
+            problem = label_problem(leaves[inputs[1]], inputs[1], shapes[inputs[0]][-1])
+            if problem:
+                problems.append(f"{where}: {problem}")
                 continue
         shapes[output] = shape
         unknown.discard(output)
         layers.append(LayerSpec(len(layers), name, canonical, tuple(inputs), output))
     return layers
+
+
+def label_problem(labels: np.ndarray, name: str, classes: int) -> str | None:
+    """What is wrong with integer class labels for ``classes`` classes, if anything."""
+    bad = labels[(labels != np.round(labels)) | (labels < 0) | (labels >= classes)]
+    if bad.size:
+        return (f"label {bad.flat[0]:g} in {name!r} is out of range: "
+                f"labels are whole numbers 0 to {classes - 1}")
+    return None
+
+
+def leaf_problem(sc: "Scenario", name: str, value: np.ndarray) -> str | None:
+    """Why ``value`` cannot replace leaf ``name`` (shape, labels), if it cannot."""
+    if value.shape != sc.shapes[name]:
+        return f"shape {value.shape}, but {name} has shape {sc.shapes[name]}"
+    for spec in sc.layers:
+        x, t = spec.inputs[0], spec.inputs[-1]
+        if spec.type == "SoftmaxWithLoss" and t == name and sc.shapes[t] != sc.shapes[x]:
+            return label_problem(value, name, sc.shapes[x][-1])
+    return None
 
 
 # -- bundled scenarios ----------------------------------------------------------

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from .engine import run
+from .engine import loss, run
 from .scenario import Scenario
 
 
@@ -14,10 +12,10 @@ def sgd_step(scenario: Scenario, lr: float | None = None) -> tuple[float, Scenar
     if not lr > 0:
         raise ValueError(f"the learning rate must be > 0, got {lr!r}")
     engine = run(scenario)
-    loss = float(np.sum(engine.values[scenario.output] * scenario.dout))
+    before = loss(scenario, engine.values[scenario.output])
     updated = {n: engine.scenario.leaves[n] - lr * engine.grads[n]
                for n in scenario.params if n in engine.grads}
-    return loss, scenario.with_leaves(**updated)
+    return before, scenario.with_leaves(**updated)
 
 
 def train(scenario: Scenario, steps: int, lr: float | None = None) -> tuple[list[float], Scenario]:

@@ -166,9 +166,10 @@ async def test_help_opens_and_closes():
 async def test_quit():
     app = apple_app()
     async with app.run_test(size=SIZE) as pilot:
+        assert app.is_running
         await pilot.press("q")
         await pilot.pause()
-        assert app._exit_renderables is not None or not app.is_running
+        assert not app.is_running and app.return_code == 0
 
 
 async def _pick(pilot, app, label: str) -> None:

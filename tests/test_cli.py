@@ -184,6 +184,11 @@ def test_check_expect_uses_rtol_1e_9(write_toml):
     assert '"grad.tax" = 200.0000001' in path.read_text(encoding="utf-8")
     r = cli(path, "--check")
     assert r.returncode == 0, r.stdout + r.stderr
+    # 200.000002 is 1e-8 relative away: outside rtol 1e-9, so it fails
+    path.write_text(BUNDLED["apple"].read_text(encoding="utf-8")
+                    .replace('"grad.tax" = 200', '"grad.tax" = 200.000002'), encoding="utf-8")
+    r = cli(path, "--check")
+    assert r.returncode == 1 and "FAILED: grad.tax" in r.stdout
 
 
 # -- --list, --version, --train -------------------------------------------------------

@@ -88,7 +88,7 @@ def test_cjk_tables_line_up(lang):
 
 
 @pytest.mark.parametrize("lang, words", [("zh", ["乘法层", "正向传播", "反向传播", "链式法则"]),
-                                         ("ja", ["乗算レイヤ", "順伝播", "逆伝播", "連鎖率"])])
+                                         ("ja", ["乗算レイヤ", "順伝播", "逆伝播", "連鎖律"])])
 def test_print_in_each_language(lang, words):
     out = subprocess.run([sys.executable, "-m", "tui.cli", "apple", "--print", "--lang", lang],
                          capture_output=True, text=True, check=True).stdout

@@ -388,12 +388,18 @@ def test_huge_init_refused_before_allocating(write_toml):
     assert elapsed < 0.5
 
 
-def test_zero_element_init_is_within_the_limit(write_toml):
-    # the limit counts elements in total: a zero-size array is fine whatever its axes
-    path = write_toml('title = "t"\n[values]\nok = { init = "zeros", shape = [0, 20000000] }\n'
-                      + 'z = 1\n[[layers]]\ntype = "Relu"\ninputs = ["z"]\noutput = "o"\n')
-    sc = load(path)  # 0 elements in total: allowed
-    assert sc.leaves["ok"].shape == (0, 20000000)
+@pytest.mark.parametrize("value, shape", [('{ init = "zeros", shape = [0, 20000000] }', "(0, 20000000)"),
+                                          ("[]", None)])
+def test_an_empty_value_is_refused(write_toml, value, shape):
+    # an array with no entries has nothing to show, check or step through
+    path = write_toml(f'title = "t"\n[values]\nempty = {value}\n'
+                      'z = 1\n[[layers]]\ntype = "Relu"\ninputs = ["z"]\noutput = "o"\n')
+    with pytest.raises(ScenarioError) as e:
+        load(path)
+    (line,) = e.value.lines
+    expected = (f"values.empty: shape {shape} has no entries" if shape else "values.empty: an empty list")
+    assert line.startswith(f"error: {path}: {expected}")
+    assert line.endswith("a value needs at least one number")
 
 
 def test_layer_output_over_limit_refused(write_toml):
@@ -662,3 +668,27 @@ def test_bad_init_tables(write_toml, table, fragment):
     path = write_toml(f'title = "t"\n[values]\na = {table}\nz = 1\n'
                       '[[layers]]\ntype = "Relu"\ninputs = ["z"]\noutput = "o"\n')
     has(refuse(path), "values.a", fragment)
+
+
+
+@pytest.mark.parametrize("doc, message", [
+    ('title = "t"\n[backward]\ndout = 1\n', "at least one [[layers]] table is required"),
+    ('title = "t"\nlayers = 5\n[backward]\ndout = 1\n', "at least one [[layers]] table is required"),
+    ('title = "t"\n[values]\nw = { init = "normal", shape = [2], std = -1 }\n'
+     '[[layers]]\ntype = "Relu"\ninputs = ["w"]\noutput = "o"\n', "values.w: std must be >= 0, got -1"),
+    ('title = "t"\n[values]\nw = { init = "normal", shape = [2], seed = -1 }\n'
+     '[[layers]]\ntype = "Relu"\ninputs = ["w"]\noutput = "o"\n',
+     "values.w: seed must be a whole number >= 0, got -1"),
+    ('title = "t"\nx = ' + "[" * 1000 + "]" * 1000 + "\n", "lists nested too deeply to read"),
+])
+def test_more_refusals_with_one_line_each(write_toml, doc, message):
+    path = write_toml(doc)
+    with pytest.raises(ScenarioError) as e:
+        load(path)
+    assert e.value.lines == [f"error: {path}: {message}"]
+
+
+def test_dout_may_be_an_init_table(write_toml):
+    path = write_toml('title = "t"\n[values]\nx = [1.0, -2.0]\n[[layers]]\ntype = "Relu"\n'
+                      'inputs = ["x"]\noutput = "y"\n[backward]\ndout = { init = "ones", shape = [2] }\n')
+    assert load(path).dout.tolist() == [1.0, 1.0]

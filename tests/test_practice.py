@@ -301,3 +301,72 @@ def test_the_app_needs_a_terminal():
                        stdin=subprocess.DEVNULL)
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr == "error: the app needs a terminal; without one, try --print or --markdown\n"
+
+
+
+async def test_an_out_of_range_label_is_refused_in_the_edit():
+    from backprop_engine.scenario import from_dict
+    sc = from_dict({"title": "labels", "values": {"x": [[1.0, 2.0, 3.0], [0.5, 0.1, -1.0]]},
+                    "constants": {"t": [0, 2]},
+                    "layers": [{"type": "SoftmaxWithLoss", "inputs": ["x", "t"], "output": "L"}]},
+                   "labels.toml")
+    app = BackpropApp(sc)
+    async with app.run_test(size=SIZE) as pilot:
+        await _edit(pilot, app, "t", "[0, 5]")
+        assert isinstance(app.screen, EditScreen)
+        assert "label 5 in 't' is out of range" in dialog_text(app, "edit-error")
+        await pilot.press("escape")
+        await pilot.press("end")
+        assert app.engine.at_end
+
+
+async def test_nudge_is_off_without_values():
+    from backprop_engine.scenario import from_dict
+    sc = from_dict({"title": "consts", "constants": {"k": 2.0},
+                    "layers": [{"type": "Exp", "inputs": ["k"], "output": "y"}]}, "k.toml")
+    app = BackpropApp(sc)
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.check_action("nudge", ()) is None
+        await pilot.press("u")
+        assert not app.screen_stack[1:]
+
+
+async def test_training_results_for_a_scenario_left_meanwhile_are_dropped(monkeypatch, in_tmp):
+    import threading
+
+    import tui.app as app_module
+    release = threading.Event()
+
+    def slow_train(scenario, steps, lr):
+        release.wait(10)  # like 100 mnist steps: the learner presses keys meanwhile
+        return train(scenario, steps, lr)
+
+    monkeypatch.setattr(app_module, "train", slow_train)
+    path = in_tmp / "a.toml"
+    path.write_text(Path(bundled()["affine_softmax"]).read_text())
+    app = BackpropApp(load(path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        assert app.training
+        for action in ("train", "edit", "reload", "open"):
+            assert app.check_action(action, ()) is None  # these wait for the training
+        await pilot.press("t", "r")
+        assert app.losses == () and not app.changed
+        app.open_path(path)  # the scenario changes under the running training
+        release.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not app.training and app.losses == () and not app.changed
+        np.testing.assert_array_equal(app.engine.scenario.leaves["W1"], load(path).leaves["W1"])
+
+
+async def test_a_quiz_starts_over_with_another_file(in_tmp):
+    app = BackpropApp(load(bundled()["apple"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("z", "n", "n", "n")
+        await _answer(pilot, app, ["1", "1"])
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app._score() == (0, 2)
+        app.open_path(bundled()["fruit"])
+        assert app.answers == {} and app._score() == (0, 0)

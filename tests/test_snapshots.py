@@ -226,7 +226,7 @@ class TestLanguages:
     @pytest.mark.parametrize("lang", ["zh", "ja"])
     def test_apple_first_backward(self, snap_compare, lang):
         """apple at its first backward step in Chinese (乘法层, 反向传播, 链式法则)
-        or Japanese (乗算レイヤ, 逆伝播, 連鎖率): CJK labels, the tables still
+        or Japanese (乗算レイヤ, 逆伝播, 連鎖律): CJK labels, the tables still
         line up, the numbers 1.1 and 200 as in English."""
         app = BackpropApp(load(bundled()["apple"]), lang=lang)
         assert snap_compare(app, press=["n", "n", "n"], terminal_size=SIZE)

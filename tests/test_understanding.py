@@ -38,18 +38,27 @@ def backward_steps(engine: Engine):
 
 # -- the engine side ---------------------------------------------------------------
 
-@pytest.mark.parametrize("name", sorted(bundled()))
+BROADCAST = {"title": "broadcast", "values": {"a": [[1.0, -2.0, 3.0], [4.0, 5.0, -6.0]], "b": [0.5, -1.5, 2.0]},
+             "layers": [{"type": "Mul", "inputs": ["a", "b"], "output": "m"},
+                        {"type": "Add", "inputs": ["m", "b"], "output": "s"},
+                        {"type": "Relu", "inputs": ["s"], "output": "r"},
+                        {"type": "Sigmoid", "inputs": ["r"], "output": "y"}],
+             "backward": {"dout": [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]}}
+
+
+@pytest.mark.parametrize("name", sorted(bundled()) + ["broadcast"])
 def test_local_derivative_times_dout_is_the_backward_gradient(name):
-    for step in backward_steps(Engine(load(bundled()[name]))):
+    from backprop_engine.engine import sum_to
+    from backprop_engine.scenario import from_dict
+    sc = from_dict(BROADCAST, "b.toml") if name == "broadcast" else load(bundled()[name])
+    for step in backward_steps(Engine(sc)):
         local = step.layer.op.local(step.saved)
         if local is None:  # Affine, SoftmaxWithLoss: products, not elementwise
             continue
         for g, l, x in zip(step.input_grads, local, step.inputs):
-            if g is not None:
-                full = np.asarray(step.dout * l)
-                np.testing.assert_array_equal(
-                    g, full.reshape(x.shape) if full.shape == x.shape else g)
-                assert np.allclose(np.sum(full), np.sum(g))
+            if g is not None:  # backward = dout * local, summed back to the input's shape
+                np.testing.assert_allclose(g, sum_to(np.broadcast_to(step.dout * l, step.dout.shape),
+                                                     x.shape), rtol=1e-15)
 
 
 def test_fan_out_records_partial_gradients():
@@ -230,3 +239,43 @@ def test_a_value_used_twice_by_one_layer_adds_up():
     from tui.render import fan_in_lines
     (line,) = fan_in_lines(step, 6)
     assert line.plain == "fan-out: ∂L/∂x = 72 + 72 (this layer, one part per use) = 144 (complete)"
+
+
+def test_a_dead_branch_does_not_make_a_gradient_partial():
+    from backprop_engine.scenario import from_dict
+    sc = from_dict({"title": "dead", "values": {"x": 2.0, "y": 3.0},
+                    "layers": [{"name": "dead", "type": "Mul", "inputs": ["x", "y"], "output": "d"},
+                               {"name": "live", "type": "Mul", "inputs": ["x", "x"], "output": "z"}]},
+                   "dead.toml")
+    live = backward_steps(Engine(sc))[0]
+    assert live.layer.name == "live" and live.partial == frozenset()
+
+
+def test_a_branch_part_is_labelled_as_a_part():
+    steps = backward_steps(Engine(load(bundled()["fanout"])))
+    from tui.render import chain_lines
+    first = [l.plain for l in chain_lines(steps[1], 6)]  # mul_xz: x's first part
+    assert first[0] == "∂L/∂x (this branch's part) = ∂L/∂xz · ∂xz/∂x = 1 × 4 = 4"
+    assert first[1] == "∂L/∂z = ∂L/∂xz · ∂xz/∂z = 1 × 2 = 2"
+
+
+def test_sigmoid_of_a_constant_prints():
+    import io
+
+    from rich.console import Console
+
+    from backprop_engine.scenario import from_dict
+    from tui.markdown import run_markdown
+    from tui.render import step_view
+    sc = from_dict({"title": "c", "constants": {"k": 0.5}, "values": {"w": 2.0},
+                    "layers": [{"type": "Sigmoid", "inputs": ["k"], "output": "s"},
+                               {"type": "Mul", "inputs": ["s", "w"], "output": "y"}]}, "c.toml")
+    engine = Engine(sc)
+    engine.to_end()
+    console = Console(width=120, file=io.StringIO(), record=True, color_system=None)
+    for step in engine.steps():
+        console.print(step_view(step, 6))
+    shown = console.export_text()
+    assert "no gradient for k: constant" in shown and "fused vs decomposed" not in shown
+    md = run_markdown(sc, 6)
+    assert md.startswith("# c\n") and "fused vs decomposed" not in md

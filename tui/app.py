@@ -20,6 +20,7 @@ from textual.widgets import Footer, Sparkline, Static
 import numpy as np
 
 from backprop_engine import BACKWARD, Engine, Scenario, ScenarioError, load, run
+from backprop_engine.engine import loss
 from backprop_engine.gradcheck import check_expect
 from backprop_engine.scenario import to_toml
 from backprop_engine.train import train
@@ -90,6 +91,7 @@ class BackpropApp(App):
         self.engine: Engine | None = Engine(scenario) if scenario else None
         self.precision_digits = precision
         self.changed = False  # values edited or trained since the file was read
+        self.training = False  # a training worker is running
         self.answers: dict[int, list[bool]] = {}  # quiz: step index -> right or wrong per gradient
         if scenario:
             self.set_reactive(BackpropApp.lr, scenario.lr)
@@ -165,7 +167,8 @@ class BackpropApp(App):
             nxt = _("n: {phase} through {layer}", phase=_(kind), layer=spec.name)
         marks = [_("full precision")] * self.full_precision + [_("edited (s saves)")] * self.changed
         if self.quiz:
-            marks.append(_("quiz {right}/{asked}", right=self._score()[0], asked=self._score()[1]))
+            right, asked = self._score()
+            marks.append(_("quiz {right}/{asked}", right=right, asked=asked))
         title = e.scenario.title if len(e.scenario.title) <= 40 else e.scenario.title[:39] + "…"
         return Text.assemble((title, "bold"), "  │  ", (_(phase), "bold cyan"),
                              "  │  ", _("step {k}/{n}", k=e.position, n=len(e)), "  │  ", (nxt, "dim"),
@@ -179,6 +182,10 @@ class BackpropApp(App):
             return None if self.engine is None or self.engine.at_end else True
         if action in ("previous", "start"):
             return None if self.engine is None or self.engine.at_start else True
+        if action in ("train", "edit", "reload", "open", "scale_lr") and self.training:
+            return None  # wait for the training to finish
+        if action == "nudge" and self.engine is not None and not self.engine.scenario.params:
+            return None  # no [values] to nudge
         if action in ("reload", "toggle_precision", "gradcheck", "nudge", "train", "scale_lr",
                       "edit", "save", "toggle_quiz", "export"):
             return None if self.engine is None else True
@@ -234,14 +241,20 @@ class BackpropApp(App):
 
     def action_train(self, steps: int) -> None:
         """Gradient descent on [values] (5.7.4): the engine trains, the app shows."""
+        self.training = True
+        self.refresh_bindings()  # until it is done, keys that change the scenario wait
         self._train(self.engine.scenario, steps, self.lr)
 
     @work(thread=True, exclusive=True)
     def _train(self, scenario: Scenario, steps: int, lr: float) -> None:
         losses, trained = train(scenario, steps, lr)  # off the UI thread: 100 mnist steps take ~1 s
-        self.call_from_thread(self._trained, losses, trained)
+        self.call_from_thread(self._trained, scenario, losses, trained)
 
-    def _trained(self, losses: list[float], scenario: Scenario) -> None:
+    def _trained(self, source: Scenario, losses: list[float], scenario: Scenario) -> None:
+        self.training = False
+        self.refresh_bindings()
+        if self.engine is None or self.engine.scenario is not source:
+            return  # the scenario changed meanwhile: this training no longer applies
         self.changed = True
         self._use(scenario, keep_position=True)
         self.losses = (*self.losses, *losses)
@@ -262,7 +275,7 @@ class BackpropApp(App):
         bar.set_class(bool(self.losses), "-shown")
         if self.losses:
             e = self.engine
-            now = float(np.sum(e.scenario.dout * run(e.scenario).values[e.scenario.output]))
+            now = loss(e.scenario, run(e.scenario).values[e.scenario.output])
             history = [*self.losses, now]
             finite = [v for v in history if np.isfinite(v)]  # the plot cannot draw inf or nan
             steps = (_("lr {lr} · 1 step · ", lr=f"{self.lr:g}") if len(self.losses) == 1 else
@@ -353,6 +366,7 @@ class BackpropApp(App):
             return
         self.error = ""
         self.changed = False
+        self.answers = {}  # a quiz starts over with another file
         self.losses = ()
         self.lr = scenario.lr
         self._use(scenario, keep_position)

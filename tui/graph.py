@@ -5,7 +5,6 @@ colour. Arrays show their shape on the arrow; their numbers are in the tables.
 
 from __future__ import annotations
 
-import numpy as np
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -13,7 +12,7 @@ from rich.text import Text
 from backprop_engine import BACKWARD, Engine
 
 from .i18n import layer_name
-from .render import GRAD, VALUE, num, shape_str
+from .render import GRAD, VALUE, short
 
 SYMBOL = {"Mul": "×", "Add": "+", "Relu": "relu", "Sigmoid": "σ", "Exp": "exp",
           "Reciprocal": "1/x", "Affine": "affine", "SoftmaxWithLoss": "softmax+loss"}
@@ -21,15 +20,10 @@ CURRENT = "bold reverse"
 DONE = "green"
 
 
-def _short(a, precision) -> str:
-    a = np.asarray(a)
-    return num(a, precision) if a.ndim == 0 else shape_str(a.shape)
-
-
 def _edge(value, grad, precision) -> Text:
     """Two lines: ──value──▶ and, beneath, ◀──grad── (blank until known)."""
-    top = f"──{_short(value, precision)}──▶" if value is not None else "───────▶"
-    bottom = f"◀──{_short(grad, precision)}──" if grad is not None else ""
+    top = f"──{short(value, precision)}──▶" if value is not None else "───────▶"
+    bottom = f"◀──{short(grad, precision)}──" if grad is not None else ""
     return Text.assemble((top, VALUE if value is not None else "dim"), "\n", (bottom, GRAD))
 
 

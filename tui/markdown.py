@@ -73,8 +73,9 @@ def step_markdown(step, total: int, precision: int | None) -> str:
     out.append(_("Chain rule (L = the final output):") + "\n")
     out += [f"- {line.plain}" for line in chain_lines(step, precision)]
     out += [f"- {line.plain}" for line in fan_in_lines(step, precision)]
-    if spec.type == "Sigmoid":
-        out.append(f"- {fused_vs_decomposed(step).plain}")
+    fused = fused_vs_decomposed(step) if spec.type == "Sigmoid" else None
+    if fused is not None:
+        out.append(f"- {fused.plain}")
     out.append("")
     highlight = step.mask
     if highlight is not None:

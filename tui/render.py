@@ -42,6 +42,12 @@ def shape_str(shape: tuple) -> str:
     return _("scalar") if shape == () else "(" + ", ".join(map(str, shape)) + (",)" if len(shape) == 1 else ")")
 
 
+def short(a, precision: int | None) -> str:
+    """A scalar's number, or an array's shape: what fits on an arrow or a line."""
+    a = np.asarray(a)
+    return num(a, precision) if a.ndim == 0 else shape_str(a.shape)
+
+
 def keep(n: int, edge: int = EDGE) -> list[int | None]:
     """Indices to show along an axis of length n; None marks the ellipsis."""
     if n <= 2 * edge + 1:
@@ -138,10 +144,11 @@ def chain_lines(step: Step, precision: int | None) -> list[Text]:
         (x, W, b), s = spec.inputs, shape_str
         xs, ws, bs = (a.shape for a in step.inputs)
         dy = f"{_d(out)} {s(dout.shape)}"
-        return [Text.assemble((f"{_d(x)} {s(xs)}", GRAD), f" = {dy} · {W}ᵀ {s(ws[::-1])}"),
-                Text.assemble((f"{_d(W)} {s(ws)}", GRAD),
-                              f" = {x}ᵀ {s(step.saved['x2d'].shape[::-1])} · {dy}"),
-                Text.assemble((f"{_d(b)} {s(bs)}", GRAD), f" = {_('Σ over the batch rows of')} {dy}")]
+        lines = [Text.assemble((f"{_d(x)} {s(xs)}", GRAD), f" = {dy} · {W}ᵀ {s(ws[::-1])}"),
+                 Text.assemble((f"{_d(W)} {s(ws)}", GRAD),
+                               f" = {x}ᵀ {s(step.saved['x2d'].shape[::-1])} · {dy}"),
+                 Text.assemble((f"{_d(b)} {s(bs)}", GRAD), f" = {_('Σ over the batch rows of')} {dy}")]
+        return [line for line, g in zip(lines, step.input_grads) if g is not None]  # not for constants
     if spec.type == "SoftmaxWithLoss":
         x, t = spec.inputs
         n = step.saved["N"]
@@ -152,7 +159,9 @@ def chain_lines(step: Step, precision: int | None) -> list[Text]:
     for k, (name, g) in enumerate(zip(spec.inputs, step.input_grads)):
         if g is None:
             continue
-        head = Text.assemble((_d(name), GRAD), f" = {_d(out)} · ∂{out}/∂{name}")
+        part = name in step.partial or name in step.grads_before or spec.inputs.count(name) > 1
+        head = Text.assemble((_d(name) + (_(" (this branch's part)") if part else ""), GRAD),
+                             f" = {_d(out)} · ∂{out}/∂{name}")
         l = np.asarray(local[k])
         if dout.ndim == 0 and l.ndim == 0 and g.ndim == 0:
             head.append(f" = {num(dout, precision)} × {num(l, precision)} = ")
@@ -196,9 +205,12 @@ def fan_in_lines(step: Step, precision: int | None) -> list[Text]:
     return lines
 
 
-def fused_vs_decomposed(step: Step) -> Text:
-    """The fused Sigmoid's gradient beside the four-node chain's (5.5.2)."""
+def fused_vs_decomposed(step: Step) -> Text | None:
+    """The fused Sigmoid's gradient beside the four-node chain's (5.5.2);
+    None when x is a constant and gets no gradient."""
     fused = step.input_grads[0]
+    if fused is None:
+        return None
     chain = sigmoid_decomposed_backward(step.inputs[0], step.dout)
     diff = float(np.max(np.abs(fused - chain)))
     return Text.assemble(
@@ -237,7 +249,7 @@ def step_view(step: Step, precision: int | None) -> RenderableType:
         parts.append(Text.assemble((_("chain rule, L = the final output:"), DIM)))
         parts.extend(Padding(line, (0, 0, 0, 2)) for line in chain)
     parts.extend(fan_in_lines(step, precision))
-    if spec.type == "Sigmoid":
+    if spec.type == "Sigmoid" and step.input_grads[0] is not None:
         parts.append(fused_vs_decomposed(step))
     if step.mask is not None:
         # side by side where the width allows, one above the other where not

@@ -21,11 +21,11 @@ import tomllib
 import numpy as np
 
 from backprop_engine import Engine, Scenario, ScenarioError, bundled, load
-from backprop_engine.scenario import parse_value, toml_value
+from backprop_engine.scenario import leaf_problem, parse_value, toml_value
 from backprop_engine.gradcheck import H, SAMPLE, check_gradients, nudge
 
 from .i18n import _, layer_name
-from .render import GRAD, gradcheck_table, num, shape_str
+from .render import GRAD, gradcheck_table, num, shape_str, short
 
 KEYS = [  # (keys, what they do): the help screen's table
     ("n  →  space", "next step: forward one layer, then backward one layer"),
@@ -204,7 +204,7 @@ class NudgeScreen(ModalScreen[None]):
         name = self.params[self.leaf]
         value = sc.leaves[name]
         n = nudge(sc, name, self.entry, self.eps)
-        at = "" if value.ndim == 0 else f"[{', '.join(map(str, _unravel(self.entry, value.shape)))}]"
+        at = "" if value.ndim == 0 else f"[{', '.join(map(str, np.unravel_index(self.entry, value.shape)))}]"
         out = sc.output
         text = Text.assemble(
             (_("Nudge and predict"), "bold"),
@@ -221,14 +221,6 @@ class NudgeScreen(ModalScreen[None]):
         self.query_one("#nudge", Static).update(text)
 
 
-def _unravel(index: int, shape: tuple) -> tuple:
-    out = []
-    for n in reversed(shape):
-        out.append(index % n)
-        index //= n
-    return tuple(reversed(out))
-
-
 EDITABLE = 100  # entries: a larger array is edited in its file, not in one input line
 
 
@@ -240,7 +232,7 @@ class SteadyInput(Input):
         self.cursor_blink = False
 
 
-def parse_literal(text: str, name: str, shape: tuple) -> np.ndarray:
+def parse_literal(text: str, name: str, scenario: Scenario) -> np.ndarray:
     """A number or an array literal typed by the learner, as the loader reads
     values; raises ValueError with a one-line reason."""
     try:
@@ -248,9 +240,12 @@ def parse_literal(text: str, name: str, shape: tuple) -> np.ndarray:
     except tomllib.TOMLDecodeError:
         raise ValueError(_("not a number or an array literal: {text}", text=repr(text.strip()))) from None
     value = parse_value(raw, name)
-    if value.shape != shape:
+    if value.shape != scenario.shapes[name]:
         raise ValueError(_("shape {got}, but {name} has shape {want}", got=shape_str(value.shape), name=name,
-                           want=shape_str(shape)))
+                           want=shape_str(scenario.shapes[name])))
+    problem = leaf_problem(scenario, name, value)  # labels out of range, as the loader refuses them
+    if problem:
+        raise ValueError(problem)
     return value
 
 
@@ -289,7 +284,7 @@ class EditScreen(ModalScreen[tuple[str, np.ndarray] | None]):
     def _apply(self, event: Input.Submitted) -> None:
         name = self.names[self.query_one(OptionList).highlighted or 0]
         try:
-            value = parse_literal(event.value, name, self.scenario.shapes[name])
+            value = parse_literal(event.value, name, self.scenario)
         except ValueError as e:
             self._say(_("refused: {reason}", reason=e))
             return
@@ -379,11 +374,13 @@ class QuizScreen(ModalScreen[list[bool]]):
                                        _("backward through {name} ({type}). ", name=spec.name,
                                          type=layer_name(spec.type)),
                                        f"dout = ∂L/∂{spec.output}: ",
-                                       (_short(self.step.dout, self.precision), GRAD),
+                                       (short(self.step.dout, self.precision), GRAD),
                                        "\n" + _("local rule: ") + _(spec.op.rule)))
             for k, (name, entry, _truth) in enumerate(self.asks):
-                at = "" if entry is None else f"[{', '.join(map(str, _unravel(entry, self.step.grads[name].shape)))}]"
-                yield Label(f"∂L/∂{name}{at} = ?")
+                at = "" if entry is None else f"[{', '.join(map(str, np.unravel_index(entry, self.step.grads[name].shape)))}]"
+                step = self.step  # a fan-out part is asked for as a part, not as the whole gradient
+                part = name in step.partial or name in step.grads_before or spec.inputs.count(name) > 1
+                yield Label(f"∂L/∂{name}{at}" + (_(" (this branch's part)") if part else "") + " = ?")
                 yield SteadyInput(placeholder=_("a number"), id=f"quiz-{k}")
             yield Static(Text(_("enter: next box; on the last, check.  escape: skip (counts as wrong)"),
                               style="dim"))
@@ -430,8 +427,3 @@ class QuizScreen(ModalScreen[list[bool]]):
 
     def _say(self, message: Text) -> None:
         self.query_one("#quiz-result", Static).update(message)
-
-
-def _short(a, precision) -> str:
-    a = np.asarray(a)
-    return num(a, precision) if a.ndim == 0 else f"array {shape_str(a.shape)}"
