@@ -49,8 +49,8 @@ def test_every_label_has_both_translations():
 def test_translations_keep_the_fields():
     fields = re.compile(r"\{(\w*)\}")
     for english, texts in CATALOG.items():
-        for lang, text in texts.items():
-            assert sorted(fields.findall(text)) == sorted(fields.findall(english)), (lang, english)
+        for lang, translated in texts.items():
+            assert sorted(fields.findall(translated)) == sorted(fields.findall(english)), (lang, english)
 
 
 def test_layer_rules_with_words_are_translated():

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from backprop_engine import BACKWARD, Engine, bundled, load, run
+from backprop_engine import Engine, bundled, load, run
 from backprop_engine.scenario import from_dict, to_toml
 from backprop_engine.train import train
 from tests.test_app import SIZE, text

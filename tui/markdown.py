@@ -12,12 +12,12 @@ import numpy as np
 from backprop_engine import BACKWARD, Engine, Scenario
 
 from .i18n import _
-from .render import (EDGE, keep, affine_shapes, chain_lines, fan_in_lines, fused_vs_decomposed,
-                     num, paragraphs, role_label, shape_str, step_title)
+from .render import (affine_shapes, cell_text, chain_lines, elided, fan_in_lines, fused_vs_decomposed,
+                     paragraphs, role_label, shape_str, step_title)
 
 
 def _cell(v, precision, strong: bool = False) -> str:
-    s = str(bool(v)) if isinstance(v, (bool, np.bool_)) else num(v, precision)
+    s = cell_text(v, precision)
     return f"**{s}**" if strong else s
 
 
@@ -26,15 +26,12 @@ def md_array(a, precision: int | None, highlight=None) -> str:
     a = np.asarray(a)
     if a.ndim == 0:
         return f"`{_cell(a[()], precision)}`"
-    a2 = a.reshape(1, -1) if a.ndim == 1 else a.reshape(a.shape[0], -1)
-    h2 = None if highlight is None else np.asarray(highlight).reshape(a2.shape)
-    rows, cols = keep(a2.shape[0]), keep(a2.shape[1], EDGE - 1)
+    cols, rows = elided(a, highlight)
     lines = ["| " + " | ".join("…" if j is None else str(j) for j in cols) + " |",
              "|" + "---:|" * len(cols)]
-    for i in rows:
-        cells = ["⋮" if i is None else "…" if j is None else
-                 _cell(a2[i, j], precision, h2 is not None and bool(h2[i, j])) for j in cols]
-        lines.append("| " + " | ".join(cells) + " |")
+    for row in rows:
+        lines.append("| " + " | ".join(c if isinstance(c, str) else _cell(c[0], precision, c[1])
+                                      for c in row) + " |")
     return "\n".join(lines)
 
 

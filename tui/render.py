@@ -66,6 +66,24 @@ def array_text(a, precision: int | None, style: str = "") -> Text:
     return Text(s, style=style)
 
 
+def elided(a, highlight=None) -> tuple[list[int | None], list[list]]:
+    """The cells of an array shown as a table (1-D: one row; more axes: one row
+    per first index), numpy-style elided: the column indices kept (None: the
+    ellipsis column) and the rows of cells, each (value, highlighted) or a
+    marker string, "⋮" or "…", where rows or columns are left out."""
+    a = np.asarray(a)
+    a2 = a.reshape(1, -1) if a.ndim == 1 else a.reshape(a.shape[0], -1)
+    h2 = None if highlight is None else np.asarray(highlight).reshape(a2.shape)
+    cols = keep(a2.shape[1], EDGE - 1)  # columns cost more width than rows
+    return cols, [["⋮" if i is None else "…" if j is None else
+                   (a2[i, j], h2 is not None and bool(h2[i, j])) for j in cols]
+                  for i in keep(a2.shape[0])]
+
+
+def cell_text(value, precision: int | None) -> str:
+    return str(bool(value)) if isinstance(value, (bool, np.bool_)) else num(value, precision)
+
+
 def grid(a, precision: int | None, style: str = "", highlight=None) -> Text:
     """An array as right-aligned columns (2-D; 1-D as one row), elided when
     large. ``highlight``: a bool array of a's shape whose True cells get
@@ -73,13 +91,9 @@ def grid(a, precision: int | None, style: str = "", highlight=None) -> Text:
     a = np.asarray(a)
     if a.ndim == 0 or a.ndim > 2:
         return array_text(a, precision, style)
-    a2 = a.reshape(1, -1) if a.ndim == 1 else a
-    h2 = None if highlight is None else np.asarray(highlight).reshape(a2.shape)
-    rows, cols = keep(a2.shape[0]), keep(a2.shape[1], EDGE - 1)  # columns cost more width
-    cells = [[("⋮" if i is None else "…", DIM) if i is None or j is None else
-              (str(bool(a2[i, j])) if a2.dtype == bool else num(a2[i, j], precision),
-               MASKED if h2 is not None and h2[i, j] else style)
-              for j in cols] for i in rows]
+    cols, rows = elided(a, highlight)
+    cells = [[(c, DIM) if isinstance(c, str) else
+              (cell_text(c[0], precision), MASKED if c[1] else style) for c in row] for row in rows]
     widths = [max(len(row[k][0]) for row in cells) for k in range(len(cols))]
     text = Text(no_wrap=True, overflow="ignore")
     for r, row in enumerate(cells):
