@@ -124,6 +124,8 @@ async def _save_over_existing(in_tmp, answer: str) -> Path:
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
+        assert app.screen.query_one("#confirm-box").size.width >= 40  # not collapsed to nothing
+        assert "apple-edited.toml exists. Replace it?" in str(app.screen.query_one("Static").content)
         await pilot.press(answer)
         await pilot.pause()
         if answer == "n":
@@ -280,20 +282,6 @@ async def test_training_that_diverges_is_said_not_crashed():
         assert all(np.isfinite(app.query_one("#loss-plot").data))
         await pilot.press("n")  # still usable
         assert app.engine.position == 1
-
-
-async def test_confirm_dialog_shows_its_question(in_tmp):
-    (in_tmp / "apple-edited.toml").write_text("x\n")
-    app = BackpropApp(load(bundled()["apple"]))
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("s")
-        await pilot.pause()
-        await pilot.press("enter")
-        await pilot.pause()
-        assert isinstance(app.screen, ConfirmScreen)
-        box = app.screen.query_one("#confirm-box")
-        assert box.size.width >= 40  # not collapsed to nothing
-        assert "apple-edited.toml exists. Replace it?" in str(app.screen.query_one("Static").content)
 
 
 def test_the_app_needs_a_terminal():
