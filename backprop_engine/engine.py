@@ -58,6 +58,13 @@ class Step:
     grads_before: Mapping[str, np.ndarray] | None = None  # backward: the gradients before this step
     partial: frozenset[str] = frozenset()  # gradients still waiting for a fan-out contribution
 
+    def is_part(self, name: str) -> bool:
+        """Whether what this backward step sends to ``name`` is only a part of
+        its gradient: other branches add to it, before or after, or the layer
+        uses ``name`` twice."""
+        return (name in self.partial or name in (self.grads_before or {})
+                or self.layer.inputs.count(name) > 1)
+
     @property
     def mask(self) -> np.ndarray | None:
         """The Relu mask (True where x <= 0), or None for other layers."""

@@ -19,9 +19,8 @@ from textual.widgets import Footer, Sparkline, Static
 
 import numpy as np
 
-from backprop_engine import BACKWARD, Engine, Scenario, ScenarioError, load, run
-from backprop_engine.engine import loss
-from backprop_engine.gradcheck import check_expect
+from backprop_engine import BACKWARD, Engine, Scenario, ScenarioError, load
+from backprop_engine.gradcheck import check_expect, loss_at
 from backprop_engine.scenario import to_toml
 from backprop_engine.train import train
 
@@ -92,6 +91,7 @@ class BackpropApp(App):
         self.precision_digits = precision
         self.changed = False  # values edited or trained since the file was read
         self.training = False  # a training worker is running
+        self.loss_now = 0.0  # the loss after the last training step
         self.answers: dict[int, list[bool]] = {}  # quiz: step index -> right or wrong per gradient
         if scenario:
             self.set_reactive(BackpropApp.lr, scenario.lr)
@@ -248,16 +248,19 @@ class BackpropApp(App):
     @work(thread=True, exclusive=True)
     def _train(self, scenario: Scenario, steps: int, lr: float) -> None:
         losses, trained = train(scenario, steps, lr)  # off the UI thread: 100 mnist steps take ~1 s
-        self.call_from_thread(self._trained, scenario, losses, trained)
+        now = loss_at(trained, trained.leaves)  # the loss after the last step: one forward pass
+        self.call_from_thread(self._trained, scenario, [*losses, now], trained)
 
     def _trained(self, source: Scenario, losses: list[float], scenario: Scenario) -> None:
+        """``losses``: before each step, then after the last one."""
         self.training = False
         self.refresh_bindings()
         if self.engine is None or self.engine.scenario is not source:
             return  # the scenario changed meanwhile: this training no longer applies
         self.changed = True
         self._use(scenario, keep_position=True)
-        self.losses = (*self.losses, *losses)
+        self.loss_now = losses[-1]
+        self.losses = (*self.losses, *losses[:-1])
 
     def action_scale_lr(self, factor: float) -> None:
         self.lr *= factor
@@ -274,8 +277,7 @@ class BackpropApp(App):
         bar = self.query_one("#train")
         bar.set_class(bool(self.losses), "-shown")
         if self.losses:
-            e = self.engine
-            now = loss(e.scenario, run(e.scenario).values[e.scenario.output])
+            e, now = self.engine, self.loss_now
             history = [*self.losses, now]
             finite = [v for v in history if np.isfinite(v)]  # the plot cannot draw inf or nan
             steps = (_("lr {lr} · 1 step · ", lr=f"{self.lr:g}") if len(self.losses) == 1 else

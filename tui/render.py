@@ -173,8 +173,7 @@ def chain_lines(step: Step, precision: int | None) -> list[Text]:
     for k, (name, g) in enumerate(zip(spec.inputs, step.input_grads)):
         if g is None:
             continue
-        part = name in step.partial or name in step.grads_before or spec.inputs.count(name) > 1
-        head = Text.assemble((_d(name) + (_(" (this branch's part)") if part else ""), GRAD),
+        head = Text.assemble((_d(name) + (_(" (this branch's part)") if step.is_part(name) else ""), GRAD),
                              f" = {_d(out)} · ∂{out}/∂{name}")
         l = np.asarray(local[k])
         if dout.ndim == 0 and l.ndim == 0 and g.ndim == 0:

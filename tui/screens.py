@@ -378,8 +378,7 @@ class QuizScreen(ModalScreen[list[bool]]):
                                        "\n" + _("local rule: ") + _(spec.op.rule)))
             for k, (name, entry, _truth) in enumerate(self.asks):
                 at = "" if entry is None else f"[{', '.join(map(str, np.unravel_index(entry, self.step.grads[name].shape)))}]"
-                step = self.step  # a fan-out part is asked for as a part, not as the whole gradient
-                part = name in step.partial or name in step.grads_before or spec.inputs.count(name) > 1
+                part = self.step.is_part(name)  # a fan-out part is asked for as a part, not the whole
                 yield Label(f"∂L/∂{name}{at}" + (_(" (this branch's part)") if part else "") + " = ?")
                 yield SteadyInput(placeholder=_("a number"), id=f"quiz-{k}")
             yield Static(Text(_("enter: next box; on the last, check.  escape: skip (counts as wrong)"),
