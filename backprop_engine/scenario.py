@@ -113,6 +113,11 @@ def _too_big(shape: tuple, where: str) -> None:
                          f"more than the limit of {MAX_ELEMENTS:,}")
 
 
+def _whole(v) -> bool:
+    """A whole number >= 0 (a TOML boolean is not one)."""
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+
 def _number(v, where: str) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise ValueError(f"{where}: {v!r} is not a number")
@@ -129,14 +134,14 @@ def _init(table: dict, where: str, rng: np.random.Generator) -> np.ndarray:
                          f"(allowed: shape, seed, {', '.join(INIT_KEYS[kind]) or '-'})")
     shape = table.get("shape", [])
     if (not isinstance(shape, list)
-            or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape)):
+            or not all(_whole(n) for n in shape)):
         raise ValueError(f"{where}: shape must be a list of whole numbers >= 0, got {shape!r}")
     shape = tuple(shape)
     if 0 in shape:
         raise ValueError(f"{where}: shape {shape} has no entries: a value needs at least one number")
     _too_big(shape, where)  # before anything is drawn
     if "seed" in table:
-        if isinstance(table["seed"], bool) or not isinstance(table["seed"], int) or table["seed"] < 0:
+        if not _whole(table["seed"]):
             raise ValueError(f"{where}: seed must be a whole number >= 0, got {table['seed']!r}")
         rng = np.random.default_rng(table["seed"])
     p = {k: _number(table[k], f"{where}: {k}") for k in INIT_KEYS[kind] if k in table}
@@ -232,7 +237,7 @@ def from_dict(doc: dict, path) -> Scenario:
         if not isinstance(v, str):
             problems.append(f"{k} must be text, got {v!r}")
     seed = doc.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+    if not _whole(seed):
         problems.append(f"seed must be a whole number >= 0, got {seed!r}")
         seed = 0
     rng = np.random.default_rng(seed)
@@ -263,8 +268,8 @@ def from_dict(doc: dict, path) -> Scenario:
                 constants.add(name)
 
     shapes = {n: a.shape for n, a in leaves.items()}
-    layers = _layers(doc.get("layers"), shapes, leaves, constants, unknown, problems)
     raw_layers = doc.get("layers")
+    layers = _layers(raw_layers, shapes, leaves, constants, unknown, problems)
     complete = bool(layers) and not unknown and isinstance(raw_layers, list) and len(layers) == len(raw_layers)
     dout, lr, expect = np.float64(1.0), 0.1, {}
     backward, train = doc.get("backward", {}), doc.get("train", {})
@@ -406,9 +411,8 @@ def label_problem(labels: np.ndarray, name: str, classes: int) -> str | None:
 
 
 def leaf_problem(sc: "Scenario", name: str, value: np.ndarray) -> str | None:
-    """Why ``value`` cannot replace leaf ``name`` (shape, labels), if it cannot."""
-    if value.shape != sc.shapes[name]:
-        return f"shape {value.shape}, but {name} has shape {sc.shapes[name]}"
+    """Why ``value``, of leaf ``name``'s shape, cannot replace it (labels out
+    of range, as the loader refuses them), if it cannot."""
     for spec in sc.layers:
         x, t = spec.inputs[0], spec.inputs[-1]
         if spec.type == "SoftmaxWithLoss" and t == name and sc.shapes[t] != sc.shapes[x]:
