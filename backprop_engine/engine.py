@@ -9,9 +9,8 @@ ones, so stepping back and forth shows the same numbers every time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 import numpy as np
 
@@ -39,10 +38,10 @@ def sum_to(grad: np.ndarray, shape: tuple) -> np.ndarray:
     return grad.sum(axis=axes, keepdims=True).reshape(shape)
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """What one step did. Forward fields are set on both phases; the backward
-    fields (``dout``, ``grads``) only on backward steps."""
+    fields (``dout``, ``input_grads`` ...) only on backward steps. A record,
+    immutable like a tuple (which makes it cheap to build)."""
 
     index: int                      # position in the plan, 0-based
     phase: str                      # FORWARD or BACKWARD
@@ -128,28 +127,31 @@ class Engine:
         return "done" if self.at_end else self.plan[self.position][0]
 
     # -- moving -------------------------------------------------------------
+    def seek(self, position: int) -> Step | None:
+        """Go to ``position`` (steps done), computing the steps up to it if
+        they are not yet; the step done last, or None at the start."""
+        if not 0 <= position <= len(self.plan):
+            raise IndexError(f"position {position} is outside the plan (0 to {len(self.plan)})")
+        while len(self._steps) < position:
+            self._steps.append(self._compute(len(self._steps)))
+        self.position = position
+        return self._steps[position - 1] if position else None
+
     def next(self) -> Step:
-        i = self.position
-        if i == len(self.plan):
+        if self.at_end:
             raise IndexError("already at the end of the plan")
-        if i == len(self._steps):
-            self._steps.append(self._compute(i))
-        self.position = i + 1
-        return self._steps[i]
+        return self.seek(self.position + 1)
 
     def back(self) -> Step | None:
         if self.at_start:
             raise IndexError("already at the start of the plan")
-        self.position -= 1
-        return self.current
+        return self.seek(self.position - 1)
 
     def to_start(self) -> None:
-        self.position = 0
+        self.seek(0)
 
     def to_end(self) -> Step:
-        while not self.at_end:
-            self.next()
-        return self.current
+        return self.seek(len(self.plan))
 
     def steps(self) -> list[Step]:
         """Every step computed so far, in plan order (more than ``position``
