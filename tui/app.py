@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -33,6 +33,7 @@ from .screens import (EditScreen, GradCheckScreen, HelpScreen, NudgeScreen, Pick
                       QuizScreen, SaveScreen, quiz_entries)
 
 NAVIGATION = {"next", "previous", "start", "end"}  # the priority bindings
+PANES = ("#graph", "#step", "#values")
 FLOAT_NOTE = (
     "Floats are binary fractions. 1.1 has no exact binary form: the nearest float is "
     "1.100000000000000088817841970012523…, so 200 × 1.1 (like 2.2 × 100) rounds to the float "
@@ -96,6 +97,7 @@ class BackpropApp(App):
         if scenario:
             self.set_reactive(BackpropApp.lr, scenario.lr)
         self._explained_floats = False
+        self._prefetching = False  # a _prefetch is waiting for the next screen refresh
 
     # -- layout -------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -137,25 +139,60 @@ class BackpropApp(App):
         status = self.query_one("#status", Static)
         if self.engine is None:
             status.update(Text(_("No scenario open. Press o to open one, q to quit."), style="bold"))
-            for w in ("#graph", "#step", "#values"):
+            for w in PANES:
                 self.query_one(w, Pane).update(Text(""))
             return
-        e, p = self.engine, self.precision
+        e = self.engine
         status.update(self._status_text(), layout=False)
-        self.query_one("#graph", Pane).update(graph_view(e, p))
+        self._prepare_view()
+        key = self._view_key()
+        for pane in PANES:
+            self.query_one(pane, Pane).show(key)
         # the current layer's block at the top of the graph pane
         self.query_one("#graph", Pane).scroll_to(y=current_line(e), animate=False)
+        if not self._prefetching:
+            self._prefetching = True
+            self.call_after_refresh(self._prefetch)
+
+    def _view_key(self) -> tuple:
+        """Everything the panes' content depends on: the same key, the same content."""
+        return self.engine, self.engine.position, self.precision, language()
+
+    def _views(self) -> dict[str, RenderableType]:
+        """What the panes show at the engine's position."""
+        e, p = self.engine, self.precision
         step = e.current
         if step is None:
             sc = e.scenario
-            intro = Text.assemble((sc.title + "\n", "bold"), (sc.reference + "\n\n", "dim"),
+            shown = Text.assemble((sc.title + "\n", "bold"), (sc.reference + "\n\n", "dim"),
                                   paragraphs(sc.description) + "\n\n",
                                   (_("Press n, → or space to run the first layer forward."), "bold"))
-            self.query_one("#step", Pane).update(intro)
         else:
-            self.query_one("#step", Pane).update(
-                Group(Text(step_title(step, len(e)), style="bold"), step_view(step, p)))
-        self.query_one("#values", Pane).update(values_table(e, p))
+            shown = Group(Text(step_title(step, len(e)), style="bold"), step_view(step, p))
+        return {"#graph": graph_view(e, p), "#step": shown, "#values": values_table(e, p)}
+
+    def _prepare_view(self) -> None:
+        """Render the panes for the engine's position, unless done before."""
+        key, panes = self._view_key(), [self.query_one(pane, Pane) for pane in PANES]
+        if not all(pane.prepared(key) for pane in panes):
+            for pane, content in zip(panes, self._views().values()):
+                pane.prepare(content, key)
+
+    def _prefetch(self) -> None:
+        """Render the panes of the steps next to this one while the learner
+        reads it (after the screen is drawn), so that n and p only swap lines."""
+        self._prefetching = False
+        e = self.engine
+        if e is None:
+            return
+        here = e.position
+        try:
+            for there in (here + 1, here - 1):
+                if 0 <= there <= len(e):
+                    e.seek(there)
+                    self._prepare_view()
+        finally:
+            e.seek(here)
 
     def _status_text(self) -> Text:
         e = self.engine
@@ -378,8 +415,7 @@ class BackpropApp(App):
         engine = Engine(scenario)
         target = min(self.engine.position, len(engine)) if keep_position and self.engine else 0
         self.engine = engine
-        while engine.position < target:
-            engine.next()
+        engine.seek(target)
         # position may be unchanged (reload at the same step): refresh explicitly
         self.position = engine.position
         self.refresh_view()

@@ -2,22 +2,33 @@
 
 A ``Static`` in a scroll container renders its content twice on every update
 (once to measure its height, once to draw it). The pane renders it once into
-lines at its width and then only hands out those lines, so a step of the
-mnist_size scenario costs one render of its tables, not two or three.
+lines at its width and then only hands out those lines.
+
+Rendering is still the costly part of a step, so the pane keeps what it
+rendered under a key the caller gives (the same key: the same content):
+``prepare`` renders content ahead (a step the learner is about to reach) and
+``show`` puts it on screen, which for content prepared at this width only
+swaps lines.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Hashable
+
 from rich.console import RenderableType
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+KEPT = 32  # contents kept per pane; the one shown least recently goes first
+
 
 class Pane(ScrollView, can_focus=True):
-    """Shows ``content``; scrolls when it is taller or wider than the pane."""
+    """Shows one renderable; scrolls when it is taller than the pane."""
 
     DEFAULT_CSS = """
     Pane {
@@ -27,41 +38,81 @@ class Pane(ScrollView, can_focus=True):
 
     def __init__(self, *, id: str | None = None):
         super().__init__(id=id)
+        self._key: Hashable = None
         self._content: RenderableType = Text("")
         self._lines: list[Strip] = []
-        self._width = -1  # the width the lines were rendered at; -1: render again
+        self._form: tuple[int, Style] | None = None  # the width and style _lines were made for
+        # key -> [content, form, lines]; a prepared entry's lines may be for an old form
+        self._kept: OrderedDict[Hashable, list] = OrderedDict()
 
     @property
     def content(self) -> RenderableType:
         return self._content
 
     def update(self, content: RenderableType) -> None:
-        self._content = content
-        self._width = -1
+        """Show ``content`` (rendered now; not kept for later)."""
+        self._kept.pop(None, None)
+        self.prepare(content, None)
+        self.show(None)
+        self._kept.pop(None, None)
+
+    def prepared(self, key: Hashable) -> bool:
+        return key in self._kept
+
+    def prepare(self, content: RenderableType, key: Hashable) -> None:
+        """Keep ``content`` under ``key`` and render it now, if the pane has a
+        size, for ``show`` to put on screen later without rendering."""
+        if key not in self._kept:
+            form = self._current_form()
+            self._kept[key] = [content, form, self._render(content, form) if form else []]
+            while len(self._kept) > KEPT:
+                self._kept.popitem(last=False)
+
+    def show(self, key: Hashable) -> None:
+        """Put the content prepared under ``key`` on screen."""
+        self._kept.move_to_end(key)
+        self._key = key
+        self._content = self._kept[key][0]
+        self._form = None  # take the kept lines, or render them for this form
         self._render_lines()
         self.refresh()
 
-    def _render_lines(self) -> None:
+    def _current_form(self) -> tuple[int, Style] | None:
         width = self.scrollable_content_region.width
-        if width <= 0 or width == self._width:
-            return
+        return (width, self.rich_style) if width > 0 else None
+
+    def _render(self, content: RenderableType, form: tuple[int, Style]) -> list[Strip]:
+        """The content's lines at the form's width, in its style: what the screen shows."""
+        width, style = form
         console = self.app.console
         options = console.options.update_width(width).update(highlight=False)
-        lines = Segment.split_and_crop_lines(console.render(self._content, options), width, pad=True,
+        lines = Segment.split_and_crop_lines(console.render(content, options), width, pad=True,
                                              include_new_lines=False)
-        self._lines = [Strip(line, width) for line in lines]
-        self._width = width
-        self.virtual_size = Size(width, len(self._lines))
+        return [Strip(line, width).apply_style(style) for line in lines]
+
+    def _render_lines(self) -> None:
+        """Make ``_lines`` fit the pane's current width and style."""
+        form = self._current_form()
+        if form is None or form == self._form:
+            return
+        entry = self._kept.get(self._key)
+        if entry is not None and entry[1] == form:
+            lines = entry[2]
+        else:
+            lines = self._render(self._content, form)
+            if entry is not None:
+                entry[1:] = form, lines
+        self._lines, self._form = lines, form
+        self.virtual_size = Size(form[0], len(lines))
 
     def on_resize(self) -> None:
-        self._width = -1
         self._render_lines()
 
     def render_line(self, y: int) -> Strip:
         self._render_lines()
         scroll_x, scroll_y = self.scroll_offset
-        width = self.scrollable_content_region.width
+        width, style = self._form or (self.scrollable_content_region.width, self.rich_style)
         if scroll_y + y >= len(self._lines):
-            return Strip.blank(width, self.rich_style)
-        return self._lines[scroll_y + y].crop_extend(scroll_x, scroll_x + width, self.rich_style) \
-            .apply_style(self.rich_style)
+            return Strip.blank(width, style)
+        line = self._lines[scroll_y + y]
+        return line if scroll_x == 0 else line.crop_extend(scroll_x, scroll_x + width, style)
