@@ -13,7 +13,9 @@ from rich.console import Console
 from textual.widgets import OptionList, Static
 
 from backprop_engine import bundled, load
-from tui.app import BackpropApp, HelpScreen, PickerScreen
+from tui.app import BackpropApp
+from tui.screens import HelpScreen, PickerScreen
+from tui.widgets.pane import Pane
 
 SIZE = (100, 30)
 
@@ -112,6 +114,23 @@ async def test_stepping_back_and_forth_shows_identical_content():
             again.append(panels(app))
         assert again == first
         assert len(set(first)) == len(first)  # every step shows something new
+
+
+@pytest.mark.parametrize("name", ["apple", "fanout", "mnist_size"])
+async def test_each_step_repaints_what_a_fresh_paint_shows(name):
+    """The panes repaint only the lines a step changes (and show steps rendered
+    ahead). Walking to the end and back, every screen must equal the same
+    screen with every pane painted from scratch: no stale line left behind."""
+    app = BackpropApp(load(bundled()[name]))
+    async with app.run_test(size=SIZE) as pilot:
+        n = len(app.engine)
+        for key in ["n"] * n + ["p"] * n:
+            await pilot.press(key)
+            stepped = app.export_screenshot()
+            for pane in app.query(Pane):
+                pane.refresh()  # forget every painted line
+            await pilot.pause()
+            assert app.export_screenshot() == stepped, f"{key} to step {app.engine.position}"
 
 
 async def test_relu_backward_shows_mask_and_dout_before_and_after():

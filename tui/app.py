@@ -26,13 +26,11 @@ from backprop_engine.train import train
 
 from .graph import current_line, graph_view
 from .i18n import LANGUAGES, _, language, set_language
-from .markdown import run_markdown
 from .render import FULL, num, paragraphs, step_title, step_view, values_table
 from .widgets.pane import Pane
-from .screens import (EditScreen, GradCheckScreen, HelpScreen, NudgeScreen, PickerScreen,
-                      QuizScreen, SaveScreen, quiz_entries)
+# The dialogs (.screens) are imported when one first opens: the first screen
+# is drawn sooner without them.
 
-NAVIGATION = {"next", "previous", "start", "end"}  # the priority bindings
 PANES = ("#graph", "#step", "#values")
 FLOAT_NOTE = (
     "Floats are binary fractions. 1.1 has no exact binary form: the nearest float is "
@@ -240,6 +238,7 @@ class BackpropApp(App):
         if self.quiz and e.phase == BACKWARD and e.position not in self.answers:
             step = e.next()  # computed now, shown only once the learner has answered
             e.back()
+            from .screens import QuizScreen, quiz_entries
             if quiz_entries(step):
                 self.push_screen(QuizScreen(step, self.precision), self._answered)
                 return
@@ -328,6 +327,7 @@ class BackpropApp(App):
             self.query_one("#loss-plot", Sparkline).data = finite or [0.0]
 
     def action_edit(self) -> None:
+        from .screens import EditScreen
         self.push_screen(EditScreen(self.engine.scenario), self._edited)
 
     def _edited(self, change: tuple[str, np.ndarray] | None) -> None:
@@ -340,6 +340,7 @@ class BackpropApp(App):
 
     def action_save(self) -> None:
         stem = Path(self.engine.scenario.path).stem
+        from .screens import SaveScreen
         self.push_screen(SaveScreen(f"{stem}-edited.toml"), self._save)
 
     def _save(self, path: Path | None) -> None:
@@ -350,6 +351,8 @@ class BackpropApp(App):
 
     def action_export(self) -> None:
         stem = Path(self.engine.scenario.path).stem
+        from .markdown import run_markdown
+        from .screens import SaveScreen
         self.push_screen(SaveScreen(f"{stem}-steps.md", _("the step-by-step run (Markdown)")),
                          lambda path: path and self._write(path, run_markdown(self.engine.scenario,
                                                                               self.precision)))
@@ -363,9 +366,11 @@ class BackpropApp(App):
         self.notify(_("saved to {path}", path=path.resolve()))
 
     def action_gradcheck(self) -> None:
+        from .screens import GradCheckScreen
         self.push_screen(GradCheckScreen(self.engine))
 
     def action_nudge(self) -> None:
+        from .screens import NudgeScreen
         self.push_screen(NudgeScreen(self.engine))
 
     def action_next_language(self) -> None:
@@ -386,9 +391,11 @@ class BackpropApp(App):
         self.refresh_bindings()
 
     def action_help(self) -> None:
+        from .screens import HelpScreen
         self.push_screen(HelpScreen())
 
     def action_open(self) -> None:
+        from .screens import PickerScreen
         self.push_screen(PickerScreen(), self.open_path)
 
     def action_reload(self) -> None:

@@ -71,11 +71,24 @@ class Pane(ScrollView, can_focus=True):
     def show(self, key: Hashable) -> None:
         """Put the content prepared under ``key`` on screen."""
         self._kept.move_to_end(key)
+        before, form = self._lines, self._form
         self._key = key
         self._content = self._kept[key][0]
         self._form = None  # take the kept lines, or render them for this form
         self._render_lines()
-        self.refresh()
+        if self._form is None or self._form != form:
+            self.refresh()
+            return
+        # Repaint only the lines that changed: a step changes a few lines of
+        # the graph and of the values table, and the screen's work (borders,
+        # colours, the terminal's update) grows with the lines repainted.
+        top, height = self.scroll_offset.y, self.size.height
+        blank = Strip.blank(self._form[0], self._form[1])
+        changed = [y for y in range(top, top + height)
+                   if (before[y] if y < len(before) else blank)
+                   != (self._lines[y] if y < len(self._lines) else blank)]
+        for y in changed:
+            self.refresh_line(y)
 
     def _current_form(self) -> tuple[int, Style] | None:
         width = self.scrollable_content_region.width
