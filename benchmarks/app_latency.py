@@ -28,8 +28,9 @@ The app runs in a real terminal emulator -- tmux, 100x30, ``TERM=xterm-256color`
   drawn screen, i.e. until the pane shows a known text: the scenario title
   "MNIST-sized two-layer net" for ``backprop-tui mnist_size``, the counter's
   first text for the bare app. ``START_RUNS`` runs of each, interleaved, after
-  one untimed warm-up run of each (it writes ``__pycache__``, fills the OS file
-  cache); each process is ended and gone before the next one starts.
+  one untimed warm-up run of each (it writes ``__pycache__``, even where
+  ``PYTHONDONTWRITEBYTECODE`` is set, and fills the OS file cache); each
+  process is ended and gone before the next one starts.
 
 Printed: median and max of each measurement in ms, whether the goals are met,
 and as the last two lines::
@@ -146,7 +147,11 @@ class Tmux:
         self.token = f"{os.getpid()}-{secrets.token_hex(4)}"
         # its own socket, in our temporary folder (like -L, but removed with it)
         self.base = [exe, "-S", str(Path(folder) / f"tmux-{self.token}")]
-        self.env = {k: v for k, v in os.environ.items() if k not in ("TMUX", "TMUX_PANE")}
+        # PYTHONDONTWRITEBYTECODE (set on some build machines) would make every
+        # start compile the app's modules again; a user's installed app has its
+        # bytecode, so the warm-up run must be able to write it.
+        self.env = {k: v for k, v in os.environ.items()
+                    if k not in ("TMUX", "TMUX_PANE", "PYTHONDONTWRITEBYTECODE")}
         self.env["TERM"] = TERM
         self.client: subprocess.Popen | None = None
         self.sessions: list[str] = []
