@@ -76,19 +76,17 @@ class Pane(ScrollView, can_focus=True):
         self._content = self._kept[key][0]
         self._form = None  # take the kept lines, or render them for this form
         self._render_lines()
-        if self._form is None or self._form != form:
+        if self._form is None or self._form != form or len(self._lines) != len(before):
+            # a new width, or a new height: the scrollbar may change or go too
             self.refresh()
             return
         # Repaint only the lines that changed: a step changes a few lines of
         # the graph and of the values table, and the screen's work (borders,
         # colours, the terminal's update) grows with the lines repainted.
         top, height = self.scroll_offset.y, self.size.height
-        blank = Strip.blank(self._form[0], self._form[1])
-        changed = [y for y in range(top, top + height)
-                   if (before[y] if y < len(before) else blank)
-                   != (self._lines[y] if y < len(self._lines) else blank)]
-        for y in changed:
-            self.refresh_line(y)
+        for y in range(top, min(top + height, len(before))):
+            if before[y] != self._lines[y]:
+                self.refresh_line(y)
 
     def _current_form(self) -> tuple[int, Style] | None:
         width = self.scrollable_content_region.width
