@@ -3,9 +3,11 @@ panels show (their Rich content rendered to plain text)."""
 
 from __future__ import annotations
 
+import gc
 import io
 import subprocess
 import sys
+import weakref
 from pathlib import Path
 
 import pytest
@@ -133,6 +135,26 @@ async def test_each_step_repaints_what_a_fresh_paint_shows(name):
             assert app.export_screenshot() == stepped, f"{key} to step {app.engine.position}"
 
 
+async def test_the_next_and_previous_steps_are_rendered_ahead(monkeypatch):
+    """While a step is on screen, the panes of the steps next to it are
+    rendered, so that n and p only swap lines: no rendering on the key."""
+    app = BackpropApp(load(bundled()["mnist_size"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "n")
+        await pilot.pause()
+        rendered = []
+        real = Pane._render
+        monkeypatch.setattr(Pane, "_render",
+                            lambda pane, *a: rendered.append(pane.id) or real(pane, *a))
+        app.action_next()  # called directly: no pause for more rendering ahead
+        assert "Step 3/8 · forward · affine2" in text(app, "step") and rendered == []
+        await pilot.pause()  # step 4 is rendered ahead now
+        rendered.clear()
+        app.action_previous()
+        app.action_previous()  # step 1: kept from the way forward
+        assert "Step 1/8 · forward · affine1" in text(app, "step") and rendered == []
+
+
 async def test_relu_backward_shows_mask_and_dout_before_and_after():
     app = BackpropApp(load(bundled()["relu"]))
     async with app.run_test(size=SIZE) as pilot:
@@ -258,9 +280,12 @@ async def test_reload_reads_the_file_again_and_keeps_the_step(tmp_path):
         await pilot.press("n", "n")
         assert "220" in text(app, "step")
         path.write_text(source.replace("apple = 100", "apple = 200").replace("price = 220", "price = 440"))
+        old_engine = weakref.ref(app.engine)
         await pilot.press("r")
         assert app.engine.position == 2
         assert "440" in text(app, "step")
+        gc.collect()
+        assert old_engine() is None  # nothing rendered for it is kept
         path.write_text("title = \n")  # broken: the error shows, the loaded scenario stays
         await pilot.press("r")
         assert "line 1, column 9" in text(app, "error")

@@ -422,6 +422,8 @@ class BackpropApp(App):
         engine = Engine(scenario)
         target = min(self.engine.position, len(engine)) if keep_position and self.engine else 0
         self.engine = engine
+        for pane in self.query(Pane):
+            pane.forget()  # what was rendered for the old engine
         engine.seek(target)
         # position may be unchanged (reload at the same step): refresh explicitly
         self.position = engine.position

@@ -56,6 +56,10 @@ class Pane(ScrollView, can_focus=True):
         self.show(None)
         self._kept.pop(None, None)
 
+    def forget(self) -> None:
+        """Drop everything kept for later (what is on screen stays)."""
+        self._kept.clear()
+
     def prepared(self, key: Hashable) -> bool:
         return key in self._kept
 
