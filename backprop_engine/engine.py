@@ -154,8 +154,8 @@ class Engine:
         return self.seek(len(self.plan))
 
     def steps(self) -> list[Step]:
-        """Every step computed so far, in plan order (more than ``position``
-        after stepping back)."""
+        """Every step computed so far, in plan order: more than ``position``
+        after stepping back, or once a client has looked ahead with ``seek``."""
         return list(self._steps)
 
     # -- computing ----------------------------------------------------------

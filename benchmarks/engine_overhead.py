@@ -37,8 +37,9 @@ stays enabled: collecting the engine's records is part of its cost.
 
 Output: median and min time per run of each, in ms; the engine's bookkeeping
 alone, in microseconds per run (every layer replaced by a ``Replay`` that hands
-back what the real layer computed, so no arithmetic is left: what the step
-records, the mappings and the read-only freezing cost); the median of the
+back what the real layer computed, so no layer arithmetic is left: what the
+step records, the mappings, the read-only freezing and the checks of each
+gradient's dtype and shape cost); the median of the
 per-round ratios; and as the last line ``ratio engine/numpy: X.XX``: the median
 engine time over the median numpy time. The goal is at most 1.10.
 

@@ -171,10 +171,10 @@ class BackpropApp(App):
 
     def _prepare_view(self) -> None:
         """Render the panes for the engine's position, unless done before."""
-        key, panes = self._view_key(), [self.query_one(pane, Pane) for pane in PANES]
-        if not all(pane.prepared(key) for pane in panes):
-            for pane, content in zip(panes, self._views().values()):
-                pane.prepare(content, key)
+        key, panes = self._view_key(), {pane: self.query_one(pane, Pane) for pane in PANES}
+        if not all(pane.prepared(key) for pane in panes.values()):
+            for pane_id, content in self._views().items():
+                panes[pane_id].prepare(content, key)
 
     def _prefetch(self) -> None:
         """Render the panes of the steps next to this one while the learner

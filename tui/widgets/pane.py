@@ -24,7 +24,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-KEPT = 32  # contents kept per pane; the one shown least recently goes first
+KEPT = 32  # contents kept per pane; the one shown or prepared least recently goes first
 
 
 class Pane(ScrollView, can_focus=True):
@@ -50,7 +50,7 @@ class Pane(ScrollView, can_focus=True):
         return self._content
 
     def update(self, content: RenderableType) -> None:
-        """Show ``content`` (rendered now; not kept for later)."""
+        """Show ``content`` (not kept for later)."""
         self._kept.pop(None, None)
         self.prepare(content, None)
         self.show(None)
@@ -61,14 +61,18 @@ class Pane(ScrollView, can_focus=True):
         self._kept.clear()
 
     def prepared(self, key: Hashable) -> bool:
-        return key in self._kept
+        """Whether ``key``'s lines are ready for the pane as it is now (its
+        width and style: after a resize, kept content must render again)."""
+        entry = self._kept.get(key)
+        return entry is not None and entry[1] == self._current_form()
 
     def prepare(self, content: RenderableType, key: Hashable) -> None:
         """Keep ``content`` under ``key`` and render it now, if the pane has a
         size, for ``show`` to put on screen later without rendering."""
-        if key not in self._kept:
+        if not self.prepared(key):
             form = self._current_form()
             self._kept[key] = [content, form, self._render(content, form) if form else []]
+            self._kept.move_to_end(key)
             while len(self._kept) > KEPT:
                 self._kept.popitem(last=False)
 
@@ -119,6 +123,10 @@ class Pane(ScrollView, can_focus=True):
                 entry[1:] = form, lines
         self._lines, self._form = lines, form
         self.virtual_size = Size(form[0], len(lines))
+        # Textual re-decides the scrollbars when the pane's size changes, not
+        # when only its content's does: content that shrinks to fit would keep
+        # an empty scrollbar. (Textual's TextArea does the same.)
+        self._refresh_scrollbars()
 
     def on_resize(self) -> None:
         self._render_lines()
