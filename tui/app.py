@@ -70,17 +70,19 @@ class BackpropApp(App):
         Binding("right_square_bracket", "scale_lr(2)", "lr × 2", show=False, key_display="]"),
     ]
 
-    position: reactive[int] = reactive(0)
+    # repaint=False: a reactive of the App would otherwise repaint the whole
+    # screen whenever it changes; the watchers below update just what changed.
+    position: reactive[int] = reactive(0, repaint=False)
     """Steps done in the engine's plan; drives every panel."""
-    full_precision: reactive[bool] = reactive(False)
+    full_precision: reactive[bool] = reactive(False, repaint=False)
     """Show every digit of a float (the f key) instead of --precision digits."""
-    error: reactive[str] = reactive("")
+    error: reactive[str] = reactive("", repaint=False)
     """The last load error, shown in the app until the next successful load."""
-    lr: reactive[float] = reactive(0.1)
+    lr: reactive[float] = reactive(0.1, repaint=False)
     """The learning rate of the t key: the scenario's [train] lr, then [ and ]."""
-    quiz: reactive[bool] = reactive(False)
+    quiz: reactive[bool] = reactive(False, repaint=False)
     """Quiz mode: each backward step asks for its gradients before it shows them."""
-    losses: reactive[tuple[float, ...]] = reactive(())
+    losses: reactive[tuple[float, ...]] = reactive((), repaint=False)
     """The final output before each gradient-descent step taken in the app."""
 
     def __init__(self, scenario: Scenario | None = None, precision: int = 6, lang: str = "en"):

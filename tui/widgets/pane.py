@@ -20,7 +20,7 @@ from rich.console import RenderableType
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -91,10 +91,12 @@ class Pane(ScrollView, can_focus=True):
         # Repaint only the lines that changed: a step changes a few lines of
         # the graph and of the values table, and the screen's work (borders,
         # colours, the terminal's update) grows with the lines repainted.
+        # (The regions leave out the scrollbar: it has not changed.)
         top, height = self.scroll_offset.y, self.size.height
+        width = self.scrollable_content_region.width
         for y in range(top, min(top + height, len(before))):
             if before[y] != self._lines[y]:
-                self.refresh_line(y)
+                self.refresh(Region(0, y - top, width, 1))
 
     def _current_form(self) -> tuple[int, Style] | None:
         width = self.scrollable_content_region.width
@@ -122,11 +124,14 @@ class Pane(ScrollView, can_focus=True):
             if entry is not None:
                 entry[1:] = form, lines
         self._lines, self._form = lines, form
-        self.virtual_size = Size(form[0], len(lines))
-        # Textual re-decides the scrollbars when the pane's size changes, not
-        # when only its content's does: content that shrinks to fit would keep
-        # an empty scrollbar. (Textual's TextArea does the same.)
-        self._refresh_scrollbars()
+        # The pane's size is set by the layout, never by its content, so a new
+        # content height needs no new layout of the screen (setting
+        # virtual_size would ask for one): only the scrollbars and the scroll
+        # range change. (Textual re-decides the scrollbars on a new widget
+        # size, not on a new content size; without this, content that shrinks
+        # to fit would keep an empty scrollbar.)
+        self.set_reactive(Pane.virtual_size, Size(form[0], len(lines)))
+        self._scroll_update(self.virtual_size)
 
     def on_resize(self) -> None:
         self._render_lines()
