@@ -100,7 +100,10 @@ def grid(a, precision: int | None, style: str = "", highlight=None) -> Text:
         if r:
             text.append("\n")
         for k, (cell, cell_style) in enumerate(row):
-            text.append("  " if k else "")
+            # the gap takes the grid's style (a coloured space looks like any
+            # other), so that a row of numbers is one run of text, drawn with
+            # one colour code rather than one per number
+            text.append("  " if k else "", style)
             text.append(" " * (widths[k] - len(cell)) + cell, cell_style)
     return text
 

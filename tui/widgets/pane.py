@@ -109,7 +109,7 @@ class Pane(ScrollView, can_focus=True):
         options = console.options.update_width(width).update(highlight=False)
         lines = Segment.split_and_crop_lines(console.render(content, options), width, pad=True,
                                              include_new_lines=False)
-        return [Strip(line, width).apply_style(style) for line in lines]
+        return [Strip(line, width).apply_style(style).simplify() for line in lines]  # one run per style
 
     def _render_lines(self) -> None:
         """Make ``_lines`` fit the pane's current width and style."""
