@@ -224,6 +224,16 @@ async def test_quit():
         assert not app.is_running and app.return_code == 0
 
 
+async def test_objects_frozen_out_of_gc_are_released_when_the_app_ends():
+    """The app keeps what lives as long as it out of full garbage-collector
+    passes; once it ends, that is collectable again (tests run many apps)."""
+    app = apple_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
+
+
 async def _pick(pilot, app, label: str) -> None:
     """Choose the option whose text starts with ``label`` in the open picker."""
     assert isinstance(app.screen, PickerScreen)

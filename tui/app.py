@@ -128,6 +128,9 @@ class BackpropApp(App):
         gc.collect()
         gc.freeze()
 
+    def on_unmount(self) -> None:
+        gc.unfreeze()  # for the app's life only (another app may run in this process)
+
     @property
     def precision(self) -> int | None:
         return FULL if self.full_precision else self.precision_digits
@@ -351,8 +354,8 @@ class BackpropApp(App):
                           k=self.engine.position))
 
     def action_save(self) -> None:
-        stem = Path(self.engine.scenario.path).stem
         from .screens import SaveScreen
+        stem = Path(self.engine.scenario.path).stem
         self.push_screen(SaveScreen(f"{stem}-edited.toml"), self._save)
 
     def _save(self, path: Path | None) -> None:
@@ -362,9 +365,9 @@ class BackpropApp(App):
             self._write(path, to_toml(sc, kept))
 
     def action_export(self) -> None:
-        stem = Path(self.engine.scenario.path).stem
         from .markdown import run_markdown
         from .screens import SaveScreen
+        stem = Path(self.engine.scenario.path).stem
         self.push_screen(SaveScreen(f"{stem}-steps.md", _("the step-by-step run (Markdown)")),
                          lambda path: path and self._write(path, run_markdown(self.engine.scenario,
                                                                               self.precision)))
