@@ -298,8 +298,12 @@ class BackpropApp(App):
 
     @work(thread=True, exclusive=True)
     def _train(self, scenario: Scenario, steps: int, lr: float) -> None:
-        losses, trained = train(scenario, steps, lr)  # off the UI thread: 100 mnist steps take ~1 s
-        now = loss_at(trained, trained.leaves)  # the loss after the last step: one forward pass
+        # off the UI thread: 100 mnist steps take ~1 s. A diverging run's inf and
+        # nan are results the app shows, not warnings (a thread has numpy's
+        # default error handling, not the one the command line sets)
+        with np.errstate(all="ignore"):
+            losses, trained = train(scenario, steps, lr)
+            now = loss_at(trained, trained.leaves)  # the loss after the last step: one forward pass
         self.call_from_thread(self._trained, scenario, [*losses, now], trained)
 
     def _trained(self, source: Scenario, losses: list[float], scenario: Scenario) -> None:
