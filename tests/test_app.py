@@ -98,6 +98,36 @@ async def test_next_and_previous_are_disabled_at_the_ends():
         assert app.engine.position == 4
 
 
+async def test_keys_of_a_step_not_possible_do_not_scroll_a_pane():
+    """At the end, end and → are greyed: they must not fall through to the
+    focused pane and scroll the current layer out of sight."""
+    app = BackpropApp(load(bundled()["mnist_size"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("end")
+        await pilot.pause()
+        graph = app.query_one("#graph", Pane)
+        graph.focus()
+        before = graph.scroll_offset
+        await pilot.press("end", "right", "n")
+        await pilot.pause()
+        assert graph.scroll_offset == before and app.engine.at_end
+
+
+async def test_a_new_step_is_shown_from_its_top():
+    """Scrolled down in one step's pane, the next step still opens at its title."""
+    app = BackpropApp(load(bundled()["affine_softmax"]))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n", "n", "n", "n", "n")
+        step = app.query_one("#step", Pane)
+        step.focus()
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert step.scroll_offset.y > 0
+        await pilot.press("n")
+        await pilot.pause()
+        assert step.scroll_offset.y == 0 and "Step 6/8" in text(app, "step")
+
+
 async def test_stepping_back_and_forth_shows_identical_content():
     app = BackpropApp(load(bundled()["affine_softmax"]))
     async with app.run_test(size=SIZE) as pilot:

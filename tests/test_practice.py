@@ -70,6 +70,20 @@ async def test_edit_a_value_reruns_and_keeps_the_step():
         assert float(app.engine.grads["tax"]) == pytest.approx(300)
 
 
+async def test_tab_moves_between_the_fields_of_a_dialog():
+    """The edit dialog says "tab: to the input": Textual's own focus keys work
+    in dialogs, while the app's keys (n, p, q ...) wait until it closes."""
+    app = BackpropApp(load(bundled()["apple"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        assert isinstance(app.screen, EditScreen)
+        assert app.screen.focused.id == "edit-list"
+        await pilot.press("tab")
+        assert app.screen.focused.id == "edit-input"
+        await pilot.press("n")
+        assert app.engine.position == 0 and isinstance(app.screen, EditScreen)
+
+
 async def test_edit_an_array_literal():
     app = BackpropApp(load(bundled()["relu"]))
     async with app.run_test(size=SIZE) as pilot:
@@ -336,7 +350,7 @@ async def test_training_results_for_a_scenario_left_meanwhile_are_dropped(monkey
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("t")
         assert app.training
-        for action in ("train", "edit", "reload", "open"):
+        for action in ("train", "edit", "reload", "open", "gradcheck", "nudge"):
             assert app.check_action(action, ()) is None  # these wait for the training
         await pilot.press("t", "r")
         assert app.losses == () and not app.changed

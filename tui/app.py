@@ -99,6 +99,8 @@ class BackpropApp(App):
             self.set_reactive(BackpropApp.lr, scenario.lr)
         self._explained_floats = False
         self._prefetching = False  # a _prefetch is waiting for the next screen refresh
+        self._shown_position = -1  # the step the step pane shows
+        self._own_actions = {b.action.partition("(")[0] for b in self.BINDINGS}
 
     # -- layout -------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -161,8 +163,11 @@ class BackpropApp(App):
         key = self._view_key()
         for pane in PANES:
             self.query_one(pane, Pane).show(key)
-        # the current layer's block at the top of the graph pane
+        # the current layer's block at the top of the graph pane; a new step from its top
         self.query_one("#graph", Pane).scroll_to(y=current_line(e), animate=False)
+        if e.position != self._shown_position:
+            self._shown_position = e.position
+            self.query_one("#step", Pane).scroll_home(animate=False)
         if not self._prefetching:
             self._prefetching = True
             self.call_after_refresh(self._prefetch)
@@ -227,13 +232,16 @@ class BackpropApp(App):
     # -- actions ------------------------------------------------------------
     def check_action(self, action: str, parameters) -> bool | None:
         if len(self.screen_stack) > 1:
-            return False  # a dialog is open: its keys, written in it, are the ones that work
+            # a dialog is open: its keys, written in it, are the ones that work
+            # (with Textual's own, such as tab to the next field)
+            return action not in self._own_actions
         if action in ("next", "end"):
             return None if self.engine is None or self.engine.at_end else True
         if action in ("previous", "start"):
             return None if self.engine is None or self.engine.at_start else True
-        if action in ("train", "edit", "reload", "open", "scale_lr") and self.training:
-            return None  # wait for the training to finish
+        if action in ("train", "edit", "reload", "open", "scale_lr", "gradcheck", "nudge") \
+                and self.training:
+            return None  # wait for the training to finish (a check would show the old numbers)
         if action == "nudge" and self.engine is not None and not self.engine.scenario.params:
             return None  # no [values] to nudge
         if action in ("reload", "toggle_precision", "gradcheck", "nudge", "train", "scale_lr",

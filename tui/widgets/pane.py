@@ -20,6 +20,7 @@ from rich.console import RenderableType
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -27,8 +28,18 @@ from textual.strip import Strip
 KEPT = 32  # contents kept per pane; the one shown or prepared least recently goes first
 
 
-class Pane(ScrollView, can_focus=True):
+class Pane(ScrollView, can_focus=True, inherit_bindings=False):
     """Shows one renderable; scrolls when it is taller than the pane."""
+
+    # Up, down and the page keys scroll a focused pane. Left, right, home and
+    # end are the app's steps: when a step is not possible (next at the end)
+    # they must do nothing, not scroll the pane.
+    BINDINGS = [
+        Binding("up", "scroll_up", "Scroll up", show=False),
+        Binding("down", "scroll_down", "Scroll down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+    ]
 
     DEFAULT_CSS = """
     Pane {
