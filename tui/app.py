@@ -99,7 +99,6 @@ class BackpropApp(App):
             self.set_reactive(BackpropApp.lr, scenario.lr)
         self._explained_floats = False
         self._prefetching = False  # a _prefetch is waiting for the next screen refresh
-        self._shown_position = -1  # the step the step pane shows
         self._own_actions = {b.action.partition("(")[0] for b in self.BINDINGS}
 
     # -- layout -------------------------------------------------------------
@@ -163,11 +162,8 @@ class BackpropApp(App):
         key = self._view_key()
         for pane in PANES:
             self.query_one(pane, Pane).show(key)
-        # the current layer's block at the top of the graph pane; a new step from its top
+        # the current layer's block at the top of the graph pane
         self.query_one("#graph", Pane).scroll_to(y=current_line(e), animate=False)
-        if e.position != self._shown_position:
-            self._shown_position = e.position
-            self.query_one("#step", Pane).scroll_home(animate=False)
         if not self._prefetching:
             self._prefetching = True
             self.call_after_refresh(self._prefetch)
@@ -253,6 +249,7 @@ class BackpropApp(App):
         ends = self.engine.at_start, self.engine.at_end
         move()
         self.position = self.engine.position
+        self.query_one("#step", Pane).scroll_home(animate=False)  # a new step from its title
         if (self.engine.at_start, self.engine.at_end) != ends:
             self.refresh_bindings()  # Next or Previous greyed or back: the footer changes
 
