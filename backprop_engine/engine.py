@@ -9,23 +9,16 @@ ones, so stepping back and forth shows the same numbers every time.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Mapping, NamedTuple
 
 import numpy as np
 
-from .scenario import LayerSpec, Scenario
+from .scenario import LayerSpec, Scenario, frozen
 
 FORWARD, BACKWARD = "forward", "backward"
 NO_GRADS: Mapping[str, np.ndarray] = MappingProxyType({})
-
-
-def frozen(a) -> np.ndarray:
-    """``a`` as a read-only ndarray (0-d for a scalar), without copying an ndarray."""
-    if type(a) is not np.ndarray:
-        a = np.asarray(a)
-    a.setflags(write=False)
-    return a
 
 
 def sum_to(grad: np.ndarray, shape: tuple) -> np.ndarray:
@@ -70,31 +63,42 @@ class Step(NamedTuple):
         return self.saved.get("mask")
 
 
+def plan_of(layers: tuple[LayerSpec, ...]) -> tuple[tuple[str, LayerSpec], ...]:
+    """The 2n steps: the layers forward in file order, then backward in reverse."""
+    return tuple([(FORWARD, l) for l in layers] + [(BACKWARD, l) for l in reversed(layers)])
+
+
+@lru_cache(maxsize=64)
+def _used_later(layers: tuple[LayerSpec, ...]) -> tuple[frozenset[str], ...]:
+    """For each step of the plan, the names that backward steps after it still
+    send a gradient to: a gradient is partial until its last fan-out part
+    arrives. Only live layers (whose output leads to the final output) send
+    any. It depends on the layers alone, so it is worked out once per
+    scenario, not once per engine."""
+    live, needed = set(), {layers[-1].output}
+    for layer in reversed(layers):
+        if layer.output in needed:
+            live.add(layer.name)
+            needed.update(layer.inputs)
+    used_later: list[frozenset[str]] = []
+    later: frozenset[str] = frozenset()
+    for phase, layer in reversed(plan_of(layers)):
+        used_later.append(later)
+        if phase == BACKWARD and layer.name in live:
+            later = later | set(layer.inputs)
+    return tuple(reversed(used_later))
+
+
 class Engine:
     """Walks a scenario's plan. ``position`` is the number of steps done."""
 
     def __init__(self, scenario: Scenario):
         self.scenario = scenario
-        layers = scenario.layers
-        self.plan: tuple[tuple[str, LayerSpec], ...] = tuple(
-            [(FORWARD, l) for l in layers] + [(BACKWARD, l) for l in reversed(layers)])
+        self.plan = plan_of(scenario.layers)  # the scenario's own LayerSpec objects
+        self._used_later = _used_later(scenario.layers)
         self.position = 0
         self._steps: list[Step] = []  # computed steps; kept when stepping back
-        self._leaves = MappingProxyType({k: frozen(v) for k, v in scenario.leaves.items()})
-        # For each step, the names that backward steps after it still send a
-        # gradient to: a gradient is partial until its last fan-out part arrives.
-        # Only live layers (whose output leads to the final output) send any.
-        live, needed = set(), {scenario.output}
-        for layer in reversed(layers):
-            if layer.output in needed:
-                live.add(layer.name)
-                needed.update(layer.inputs)
-        self._used_later: list[frozenset[str]] = []
-        later: frozenset[str] = frozenset()
-        for phase, layer in reversed(self.plan):
-            self._used_later.insert(0, later)
-            if phase == BACKWARD and layer.name in live:
-                later = later | set(layer.inputs)
+        self._leaves = MappingProxyType(scenario.leaves.copy())  # read-only arrays (see Scenario)
 
     # -- where we are -----------------------------------------------------
     def __len__(self) -> int:
@@ -132,13 +136,14 @@ class Engine:
         they are not yet; the step done last, or None at the start."""
         if not 0 <= position <= len(self.plan):
             raise IndexError(f"position {position} is outside the plan (0 to {len(self.plan)})")
-        while len(self._steps) < position:
-            self._steps.append(self._compute(len(self._steps)))
+        steps = self._steps
+        while len(steps) < position:
+            steps.append(self._compute(len(steps)))
         self.position = position
-        return self._steps[position - 1] if position else None
+        return steps[position - 1] if position else None
 
     def next(self) -> Step:
-        if self.at_end:
+        if self.position == len(self.plan):
             raise IndexError("already at the end of the plan")
         return self.seek(self.position + 1)
 
@@ -166,30 +171,34 @@ class Engine:
         grads = prev.grads if prev else NO_GRADS
         # (a MappingProxyType's .copy() is its dict's own copy: far quicker than dict(proxy))
         if phase == FORWARD:
-            inputs = tuple(values[n] for n in spec.inputs)
+            inputs = tuple([values[n] for n in spec.inputs])
             out, saved = spec.op.forward(*inputs)
             for v in saved.values():  # the layer's own new dict: freeze what it keeps
                 if isinstance(v, np.ndarray):
-                    frozen(v)
+                    v.setflags(write=False)
+            out = frozen(out)
             values = values.copy()
-            values[spec.output] = frozen(out)
+            values[spec.output] = out
             # forward leaves the gradients as they were: the same read-only mapping
-            return Step(i, phase, spec, inputs, values[spec.output], MappingProxyType(saved),
+            return Step(i, phase, spec, inputs, out, MappingProxyType(saved),
                         MappingProxyType(values), grads)
         fwd = self._steps[spec.index]  # the same layer's forward step
         before, grads = grads, grads.copy()
         if i == len(self.plan) // 2:  # first backward step: feed dout into the final output
-            dout = self.scenario.dout
-            grads[spec.output] = frozen(dout if dout.shape == fwd.output.shape
-                                        else np.broadcast_to(dout, fwd.output.shape))
+            dout = self.scenario.dout  # read-only (see Scenario)
+            grads[spec.output] = (dout if dout.shape == fwd.output.shape
+                                  else frozen(np.broadcast_to(dout, fwd.output.shape)))
         dout = grads.get(spec.output)
         sent: list[np.ndarray | None] = [None] * len(spec.inputs)
         if dout is not None:
             local = spec.op.backward(dout, fwd.saved)
+            constants = self.scenario.constants
             for k, (name, g) in enumerate(zip(spec.inputs, local)):
-                if g is None or name in self.scenario.constants:
+                if g is None or name in constants:
                     continue
-                g = frozen(sum_to(np.asarray(g, dtype=np.float64), fwd.inputs[k].shape))
+                if type(g) is not np.ndarray or g.dtype != np.float64:
+                    g = np.asarray(g, dtype=np.float64)
+                g = frozen(sum_to(g, fwd.inputs[k].shape))
                 sent[k] = g
                 grads[name] = frozen(grads[name] + g) if name in grads else g
         return Step(i, phase, spec, fwd.inputs, fwd.output, fwd.saved, values,

@@ -34,6 +34,14 @@ _HERE = Path(__file__).parent
 BUNDLED_DIR = _HERE / "scenarios" if (_HERE / "scenarios").is_dir() else _HERE.parent / "scenarios"
 
 
+def frozen(a) -> np.ndarray:
+    """``a`` as a read-only ndarray (0-d for a scalar), without copying an ndarray."""
+    if type(a) is not np.ndarray:
+        a = np.asarray(a)
+    a.setflags(write=False)
+    return a
+
+
 class ScenarioError(Exception):
     """A scenario that cannot be loaded; one message per problem."""
 
@@ -75,6 +83,11 @@ class Scenario:
     expect: dict[str, np.ndarray] = field(default_factory=dict)
     description: str = ""
     reference: str = ""
+
+    def __post_init__(self):
+        for name, value in self.leaves.items():  # scenario data is read-only from here on
+            self.leaves[name] = frozen(value)
+        object.__setattr__(self, "dout", frozen(self.dout))
 
     @property
     def params(self) -> list[str]:

@@ -469,3 +469,30 @@ def test_train_losses_fall():
 def test_sgd_step_rejects_non_positive_lr(lr):
     with pytest.raises(ValueError):
         sgd_step(load(BUNDLED["affine_softmax"]), lr)
+
+
+def test_scenario_data_is_read_only_from_the_start():
+    """The loader's arrays and dout, and leaves swapped in later, cannot be
+    written: every engine on the scenario shares them."""
+    sc = load(BUNDLED["affine_softmax"])
+    edited = sc.with_leaves(x=np.ones(sc.shapes["x"]), b1=sc.leaves["b1"] + 1)
+    for scenario in (sc, edited):
+        for name, a in scenario.leaves.items():
+            with pytest.raises(ValueError):
+                a[...] = 0
+        with pytest.raises(ValueError):
+            scenario.dout[...] = 2
+    scalar = load(BUNDLED["apple"]).with_leaves(apple=150.0)
+    assert isinstance(scalar.leaves["apple"], np.ndarray) and scalar.leaves["apple"].shape == ()
+    assert float(run(scalar).values["price"]) == pytest.approx(150 * 2 * 1.1)
+
+
+def test_steps_carry_their_own_scenarios_layers():
+    """Two loads of one file give equal layers; each engine's steps point at
+    its own scenario's layer objects (the graph marks the current layer by
+    identity)."""
+    first, second = load(BUNDLED["fanout"]), load(BUNDLED["fanout"])
+    assert first.layers == second.layers and first.layers[0] is not second.layers[0]
+    for sc in (first, second):
+        engine = run(sc)
+        assert all(any(step.layer is spec for spec in sc.layers) for step in engine.steps())
