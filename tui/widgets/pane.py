@@ -141,14 +141,20 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
         # range change. (Textual re-decides the scrollbars on a new widget
         # size, not on a new content size; without this, content that shrinks
         # to fit would keep an empty scrollbar.)
-        self.set_reactive(Pane.virtual_size, Size(form[0], len(lines)))
-        self._scroll_update(self.virtual_size)
+        # (Only when it changes: it repaints the scrollbar.)
+        size = Size(form[0], len(lines))
+        if size != self.virtual_size:
+            self.set_reactive(Pane.virtual_size, size)
+            self._scroll_update(size)
 
     def on_resize(self) -> None:
         self._render_lines()
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._render_lines()  # once per repaint: render_line below is called for every line
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
-        self._render_lines()
         scroll_x, scroll_y = self.scroll_offset
         width, style = self._form or (self.scrollable_content_region.width, self.rich_style)
         if scroll_y + y >= len(self._lines):
