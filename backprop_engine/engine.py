@@ -19,6 +19,7 @@ from .scenario import LayerSpec, Scenario, frozen
 
 FORWARD, BACKWARD = "forward", "backward"
 NO_GRADS: Mapping[str, np.ndarray] = MappingProxyType({})
+FLOAT64 = np.dtype(np.float64)
 
 
 def sum_to(grad: np.ndarray, shape: tuple) -> np.ndarray:
@@ -196,9 +197,10 @@ class Engine:
             for k, (name, g) in enumerate(zip(spec.inputs, local)):
                 if g is None or name in constants:
                     continue
-                if type(g) is not np.ndarray or g.dtype != np.float64:
-                    g = np.asarray(g, dtype=np.float64)
-                g = frozen(sum_to(g, fwd.inputs[k].shape))
+                if type(g) is not np.ndarray or g.dtype is not FLOAT64:
+                    g = np.asarray(g, dtype=FLOAT64)
+                g = sum_to(g, fwd.inputs[k].shape)
+                g.setflags(write=False)
                 sent[k] = g
                 grads[name] = frozen(grads[name] + g) if name in grads else g
         return Step(i, phase, spec, fwd.inputs, fwd.output, fwd.saved, values,
