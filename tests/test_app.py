@@ -297,6 +297,20 @@ async def test_picker_lists_toml_files_of_the_current_folder(tmp_path, monkeypat
         assert app.engine.scenario.title == "My apples"
 
 
+async def test_picker_leaves_out_toml_files_that_are_no_scenarios(tmp_path, monkeypatch):
+    """pyproject.toml is TOML but no scenario: not listed. A scenario that is
+    broken (even one that is not valid TOML) is listed, to show its error."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n')
+    (tmp_path / "typo.toml").write_text('title = "x"\n[[layer]]\n')
+    (tmp_path / "syntax.toml").write_text('title = "x\n')
+    app = apple_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("o")
+        listed = [p.name for p in app.screen.paths if p.parent == Path(".")]
+        assert listed == ["syntax.toml", "typo.toml"]
+
+
 async def test_broken_file_from_the_picker_shows_an_error_and_keeps_the_app_usable(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "broken.toml").write_text('title = "x"\n[values]\na = [1, [2]]\n')

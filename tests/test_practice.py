@@ -127,6 +127,86 @@ async def test_save_writes_a_new_file_that_loads(in_tmp):
     assert "price" not in saved.expect and "grad.apple" in saved.expect
 
 
+async def test_after_a_save_the_saved_file_is_the_one_open(in_tmp):
+    """Save works as "save as": the edited mark goes, and r reloads the new
+    file (with the edit), not the original."""
+    app = BackpropApp(load(bundled()["apple"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await _edit(pilot, app, "apple", "150")
+        assert "edited" in text(app, "status")
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not app.changed and "edited" not in text(app, "status")
+        assert app.engine.scenario.path == "apple-edited.toml"
+        await pilot.press("r")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmScreen)  # nothing unsaved to ask about
+        assert float(app.engine.scenario.leaves["apple"]) == 150.0
+
+
+def _question(app) -> str:
+    assert isinstance(app.screen, ConfirmScreen)
+    return str(app.screen.query_one("Static").content)
+
+
+@pytest.mark.parametrize("answer", ["n", "escape", "y"])
+async def test_reload_asks_before_it_drops_an_edit(answer):
+    app = BackpropApp(load(bundled()["apple"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await _edit(pilot, app, "apple", "150")
+        await pilot.press("r")
+        await pilot.pause()
+        assert "The edits are not saved (s saves them). Load" in _question(app)
+        await pilot.press(answer)
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmScreen)
+        kept = answer != "y"
+        assert float(app.engine.scenario.leaves["apple"]) == (150.0 if kept else 100.0)
+        assert app.changed == kept and ("edited" in text(app, "status")) == kept
+
+
+async def test_training_counts_as_an_edit_when_opening_another_scenario():
+    from tui.screens import PickerScreen
+    app = BackpropApp(load(bundled()["affine_softmax"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        trained = app.engine.scenario
+        await pilot.press("o")
+        await pilot.pause()
+        assert isinstance(app.screen, PickerScreen)
+        await pilot.press("enter")  # the first bundled scenario
+        await pilot.pause()
+        assert "affine_softmax.toml and lose them?" in _question(app)  # the first in the list
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.engine.scenario is trained
+
+
+@pytest.mark.parametrize("answer", ["n", "y"])
+async def test_quit_asks_before_it_drops_an_edit(answer):
+    app = BackpropApp(load(bundled()["apple"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await _edit(pilot, app, "apple", "150")
+        await pilot.press("q")
+        await pilot.pause()
+        assert "Quit and lose them?" in _question(app)
+        await pilot.press(answer)
+        await pilot.pause()
+        assert app.is_running == (answer == "n")
+
+
+async def test_quit_without_edits_does_not_ask():
+    app = BackpropApp(load(bundled()["apple"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "q")
+        await pilot.pause()
+        assert not app.is_running
+
+
 async def _save_over_existing(in_tmp, answer: str) -> Path:
     """Save apple to apple-edited.toml, which exists, and answer the question."""
     existing = in_tmp / "apple-edited.toml"

@@ -371,7 +371,11 @@ class BackpropApp(App):
         if path is not None:
             sc = self.engine.scenario
             kept = {c.key: c.expected for c in check_expect(sc) if c.ok}  # golden numbers that still hold
-            self._write(path, to_toml(sc, kept))
+            if self._write(path, to_toml(sc, kept)):
+                # "save as": the saved file is the one open now, so r reloads it,
+                # and nothing is left unsaved
+                self.changed = False
+                self._use(replace(sc, path=str(path)), keep_position=True)
 
     def action_export(self) -> None:
         from .markdown import run_markdown
@@ -381,13 +385,14 @@ class BackpropApp(App):
                          lambda path: path and self._write(path, run_markdown(self.engine.scenario,
                                                                               self.precision)))
 
-    def _write(self, path: Path, text: str) -> None:
+    def _write(self, path: Path, text: str) -> bool:
         try:
             path.write_text(text, encoding="utf-8")
         except OSError as e:
             self.notify(_("not saved: {path}: {reason}", path=path, reason=e.strerror), severity="error")
-            return
+            return False
         self.notify(_("saved to {path}", path=path.resolve()))
+        return True
 
     def action_gradcheck(self) -> None:
         from .screens import GradCheckScreen
@@ -432,14 +437,30 @@ class BackpropApp(App):
         try:
             scenario = load(path)
         except ScenarioError as e:
-            self.error = "\n".join(e.lines)
+            self.error = "\n".join(e.lines)  # and the edits, if any, stay
             return
-        self.error = ""
-        self.changed = False
-        self.answers = {}  # a quiz starts over with another file
-        self.losses = ()
-        self.lr = scenario.lr
-        self._use(scenario, keep_position)
+
+        def use() -> None:
+            self.error = ""
+            self.changed = False
+            self.answers = {}  # a quiz starts over with another file
+            self.losses = ()
+            self.lr = scenario.lr
+            self._use(scenario, keep_position)
+        self._unless_unsaved(_("Load {path} and lose them?", path=path), use)
+
+    def action_quit(self) -> None:
+        self._unless_unsaved(_("Quit and lose them?"), self.exit)
+
+    def _unless_unsaved(self, question: str, then) -> None:
+        """Call ``then`` now, or, when edits or training are not saved, once
+        the learner has said yes to losing them."""
+        if not self.changed:
+            then()
+            return
+        from .screens import ConfirmScreen
+        self.push_screen(ConfirmScreen(_("The edits are not saved (s saves them).") + " " + question),
+                         lambda yes: then() if yes else None)
 
     def _use(self, scenario: Scenario, keep_position: bool) -> None:
         """Show ``scenario``, at the same step if asked (after a reload, an edit or training)."""

@@ -21,7 +21,7 @@ import tomllib
 import numpy as np
 
 from backprop_engine import Engine, Scenario, ScenarioError, bundled, load
-from backprop_engine.scenario import leaf_problem, parse_value, toml_value
+from backprop_engine.scenario import TOP_KEYS, leaf_problem, parse_value, toml_value
 from backprop_engine.gradcheck import H, SAMPLE, check_gradients, nudge
 
 from .i18n import _, layer_name
@@ -83,10 +83,11 @@ class PickerScreen(ModalScreen[Path | None]):
         for name, path in bundled().items():
             options.append(Option(Text(f"{name:16} {_title(path)}")))  # a title is text, not markup
             self.paths.append(path)
-        local = sorted(self.folder.glob("*.toml"))
-        for path in local:
-            options.append(Option(Text(f"{'./' + path.name:16} {_title(path)}")))
-            self.paths.append(path)
+        for path in sorted(self.folder.glob("*.toml")):
+            title = _title(path)
+            if title is not None:
+                options.append(Option(Text(f"{'./' + path.name:16} {title}")))
+                self.paths.append(path)
         with Vertical(id="picker-box"):
             yield Static(_("Open a scenario (↑↓ to choose, enter to open, escape to cancel)"))
             yield OptionList(*options, id="picker-list")
@@ -99,12 +100,19 @@ class PickerScreen(ModalScreen[Path | None]):
         self.dismiss(None)
 
 
-def _title(path: Path) -> str:
-    """A scenario's title for the picker; the file is read again when opened."""
+def _title(path: Path) -> str | None:
+    """A scenario's title for the picker (the file is read again when opened),
+    or None for a TOML file that is no scenario at all, such as pyproject.toml:
+    one without a single scenario key. A broken scenario is listed, so that
+    opening it shows what is wrong."""
     try:
         return load(path).title
     except ScenarioError:
-        return _("(cannot be loaded)")
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return _("(cannot be loaded)")
+        return _("(cannot be loaded)") if data.keys() & set(TOP_KEYS) else None
 
 
 
