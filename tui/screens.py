@@ -31,6 +31,7 @@ KEYS = [  # (keys, what they do): the help screen's table
     ("n  →  space", "next step: forward one layer, then backward one layer"),
     ("p  ←", "previous step"),
     ("home / end", "to the start / to the end"),
+    ("tab  ↑ ↓  pgup pgdn", "move to a pane (graph, step, values), then scroll it"),
     ("r", "reload the scenario file from disk"),
     ("f", "toggle full precision (220 / 220.00000000000003)"),
     ("c", "gradient check: backprop beside the numerical gradient (+ and - change h)"),
