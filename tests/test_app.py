@@ -414,3 +414,15 @@ async def test_help_lists_every_key_literally():
         assert "gradient descent on [values]" in shown  # brackets are text, not markup
         for key in ("n  →  space", "home / end", "t / T", "[ / ]", "L"):
             assert key in shown
+
+
+async def test_a_narrow_status_line_shortens_the_title_not_the_step():
+    app = BackpropApp(load(bundled()["mnist_size"]))
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        # 38 cells, the line's width (the rest, "n: forward through relu1", is cut at the edge)
+        assert text(app, "status").startswith("MNIST-sized …  │  forward  │  step 1/8  │")
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert text(app, "status").startswith("MNIST-sized two-layer net  │  forward  │  step 1/8  │  n:")

@@ -29,6 +29,7 @@ from .graph import current_line, graph_view
 from .i18n import LANGUAGES, _, language, set_language
 from .render import FULL, num, paragraphs, step_title, step_view, values_table
 from .widgets.pane import Pane
+from .widgets.status import StatusLine
 # The dialogs (.screens) are imported when one first opens: the first screen
 # is drawn sooner without them.
 
@@ -103,7 +104,7 @@ class BackpropApp(App):
 
     # -- layout -------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Static(id="status")
+        yield StatusLine(self._status_text, id="status")
         yield Static(id="error")
         with Horizontal(id="train"):
             yield Static(id="train-text")
@@ -150,14 +151,12 @@ class BackpropApp(App):
     def refresh_view(self) -> None:
         if not self.is_mounted:
             return
-        status = self.query_one("#status", Static)
+        self.query_one("#status").refresh()
         if self.engine is None:
-            status.update(Text(_("No scenario open. Press o to open one, q to quit."), style="bold"))
             for w in PANES:
                 self.query_one(w, Pane).update(Text(""))
             return
         e = self.engine
-        status.update(self._status_text(), layout=False)
         self._prepare_view()
         key = self._view_key()
         for pane in PANES:
@@ -208,8 +207,10 @@ class BackpropApp(App):
         finally:
             e.seek(here)
 
-    def _status_text(self) -> Text:
+    def _status_text(self, width: int) -> Text:
         e = self.engine
+        if e is None:
+            return Text(_("No scenario open. Press o to open one, q to quit."), style="bold")
         phase = e.current.phase if e.current else "start"
         if e.at_end:
             phase, nxt = "done", _("p steps back, home starts over")
@@ -220,9 +221,13 @@ class BackpropApp(App):
         if self.quiz:
             right, asked = self._score()
             marks.append(_("quiz {right}/{asked}", right=right, asked=asked))
-        title = e.scenario.title if len(e.scenario.title) <= 40 else e.scenario.title[:39] + "…"
-        return Text.assemble((title, "bold"), "  │  ", (_(phase), "bold cyan"),
-                             "  │  ", _("step {k}/{n}", k=e.position, n=len(e)), "  │  ", (nxt, "dim"),
+        where = Text.assemble("  │  ", (_(phase), "bold cyan"),
+                              "  │  ", _("step {k}/{n}", k=e.position, n=len(e)))
+        # The title gives way first (at most 40 cells, and no more than leaves
+        # room for the phase and the step); what follows is cut at the edge.
+        title = Text(e.scenario.title, style="bold")
+        title.truncate(max(8, min(40, width - where.cell_len)), overflow="ellipsis")
+        return Text.assemble(title, where, "  │  ", (nxt, "dim"),
                              ("".join("  " + m for m in marks), "yellow"))
 
     # -- actions ------------------------------------------------------------
