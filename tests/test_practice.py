@@ -307,9 +307,16 @@ async def test_train_keys_lower_the_loss_and_plot_it():
         expected, _ = train(sc, 101, 0.5)
         assert list(app.losses) == pytest.approx(expected, rel=1e-12)
         assert len(app.query_one("#loss-plot").data) == 102
-        assert "101 steps" in str(app.query_one("#train-text").content)
+        bar = lambda: str(app.query_one("#train-text").content)
+        assert "lr 0.5 · 101 steps" in bar() and "next lr" not in bar()
         await pilot.press("left_square_bracket")
         assert app.lr == 0.25
+        # the steps taken keep the lr they were taken with; the next one's is said apart
+        assert "lr 0.5 · 101 steps" in bar() and "next lr 0.25" in bar()
+        await pilot.press("t")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "lr 0.25–0.5 · 102 steps" in bar() and "next lr" not in bar()
         await pilot.press("right_square_bracket", "right_square_bracket")
         assert app.lr == 1.0
 

@@ -95,6 +95,7 @@ class BackpropApp(App):
         self.changed = False  # values edited or trained since the file was read
         self.training = False  # a training worker is running
         self.loss_now = 0.0  # the loss after the last training step
+        self.step_lrs: tuple[float, ...] = ()  # the learning rate of each of those steps
         self.answers: dict[int, list[bool]] = {}  # quiz: step index -> right or wrong per gradient
         if scenario:
             self.set_reactive(BackpropApp.lr, scenario.lr)
@@ -314,10 +315,10 @@ class BackpropApp(App):
         with np.errstate(all="ignore"):
             losses, trained = train(scenario, steps, lr)
             now = loss_at(trained, trained.leaves)  # the loss after the last step: one forward pass
-        self.call_from_thread(self._trained, scenario, [*losses, now], trained)
+        self.call_from_thread(self._trained, scenario, [*losses, now], trained, lr)
 
-    def _trained(self, source: Scenario, losses: list[float], scenario: Scenario) -> None:
-        """``losses``: before each step, then after the last one."""
+    def _trained(self, source: Scenario, losses: list[float], scenario: Scenario, lr: float) -> None:
+        """``losses``: before each step, then after the last one; ``lr``: the steps' learning rate."""
         self.training = False
         self.refresh_bindings()
         if self.engine is None or self.engine.scenario is not source:
@@ -325,6 +326,7 @@ class BackpropApp(App):
         self.changed = True
         self._use(scenario, keep_position=True)
         self.loss_now = losses[-1]
+        self.step_lrs = (*self.step_lrs, *[lr] * (len(losses) - 1))
         self.losses = (*self.losses, *losses[:-1])
 
     def action_scale_lr(self, factor: float) -> None:
@@ -345,11 +347,14 @@ class BackpropApp(App):
             e, now = self.engine, self.loss_now
             history = [*self.losses, now]
             finite = [v for v in history if np.isfinite(v)]  # the plot cannot draw inf or nan
-            steps = (_("lr {lr} · 1 step · ", lr=f"{self.lr:g}") if len(self.losses) == 1 else
-                     _("lr {lr} · {n} steps · ", lr=f"{self.lr:g}", n=len(self.losses)))
+            low, high = min(self.step_lrs), max(self.step_lrs)  # the learning rates of the steps taken
+            used = f"{low:g}" if low == high else f"{low:g}–{high:g}"
+            steps = (_("lr {lr} · 1 step · ", lr=used) if len(self.losses) == 1 else
+                     _("lr {lr} · {n} steps · ", lr=used, n=len(self.losses)))
             self.query_one("#train-text", Static).update(Text.assemble(
                 (_("training "), "bold"), steps, f"{e.scenario.output} {num(self.losses[0], 4)} → ",
                 (num(now, 4), "bold"),
+                _(" · next lr {lr}", lr=f"{self.lr:g}") if self.lr != self.step_lrs[-1] else "",
                 (_("  diverged: lower the lr ([) and reload (r)"), "bold red")
                 if len(finite) < len(history) else "",
                 (_("   t: one step, T: 100, [ ]: lr"), "dim")))
@@ -450,6 +455,7 @@ class BackpropApp(App):
             self.changed = False
             self.answers = {}  # a quiz starts over with another file
             self.losses = ()
+            self.step_lrs = ()
             self.lr = scenario.lr
             self._use(scenario, keep_position)
         self._unless_unsaved(_("Load {path} and lose them?", path=path), use)

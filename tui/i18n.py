@@ -189,6 +189,7 @@ CATALOG = _entries([
     ("training ", "学习 ", "学習 "),
     ("lr {lr} · {n} steps · ", "学习率 {lr} · {n} 步 · ", "学習率 {lr} · {n} ステップ · "),
     ("lr {lr} · 1 step · ", "学习率 {lr} · 1 步 · ", "学習率 {lr} · 1 ステップ · "),
+    (" · next lr {lr}", " · 下一步的学习率 {lr}", " · 次のステップの学習率 {lr}"),
     ("  diverged: lower the lr ([) and reload (r)", "  发散了：降低学习率（[）并重新载入（r）",
      "  発散：学習率を下げて（[）再読み込み（r）"),
     ("enter: next box; on the last, check.  escape: skip (counts as wrong)",
