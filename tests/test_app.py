@@ -234,6 +234,14 @@ async def test_full_precision_toggle():
         assert "220.00000000000003" not in text(app, "step")
 
 
+async def test_the_float_note_names_the_digits_in_use():
+    app = apple_app(precision=4)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f")
+        notes = [n.message for n in app._notifications]
+        assert len(notes) == 1 and notes[0].endswith("4 significant digits hide the last-bit error.")
+
+
 async def test_help_opens_and_closes():
     app = apple_app()
     async with app.run_test(size=SIZE) as pilot:

@@ -38,7 +38,7 @@ FLOAT_NOTE = (
     "Floats are binary fractions. 1.1 has no exact binary form: the nearest float is "
     "1.100000000000000088817841970012523…, so 200 × 1.1 (like 2.2 × 100) rounds to the float "
     "just above 220, which prints in full as 220.00000000000003. The book prints these full "
-    "floats; 6 significant digits hide the last-bit error.")
+    "floats; {digits} significant digits hide the last-bit error.")
 
 class BackpropApp(App):
     CSS_PATH = "app.tcss"
@@ -299,7 +299,7 @@ class BackpropApp(App):
         self.full_precision = not self.full_precision
         if self.full_precision and not self._explained_floats:
             self._explained_floats = True  # once per session
-            self.notify(_(FLOAT_NOTE), title=_("Why 220.00000000000003?"), timeout=20)
+            self.notify(_(FLOAT_NOTE, digits=self.precision_digits), title=_("Why 220.00000000000003?"), timeout=20)
 
     def action_train(self, steps: int) -> None:
         """Gradient descent on [values] (5.7.4): the engine trains, the app shows."""

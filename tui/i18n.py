@@ -169,14 +169,14 @@ CATALOG = _entries([
     ("Floats are binary fractions. 1.1 has no exact binary form: the nearest float is "
      "1.100000000000000088817841970012523…, so 200 × 1.1 (like 2.2 × 100) rounds to the float "
      "just above 220, which prints in full as 220.00000000000003. The book prints these full "
-     "floats; 6 significant digits hide the last-bit error.",
+     "floats; {digits} significant digits hide the last-bit error.",
      "浮点数是二进制小数。1.1 没有精确的二进制表示：最接近的浮点数是 "
      "1.100000000000000088817841970012523…，所以 200 × 1.1（和 2.2 × 100 一样）舍入为略大于 220 的"
-     "浮点数，完整打印就是 220.00000000000003。书中打印的就是这些完整的浮点数；6 位有效数字会隐藏最后一位的误差。",
+     "浮点数，完整打印就是 220.00000000000003。书中打印的就是这些完整的浮点数；{digits} 位有效数字会隐藏最后一位的误差。",
      "浮動小数点数は2進の小数です。1.1 は2進数で正確に表せず、最も近い浮動小数点数は "
      "1.100000000000000088817841970012523… です。そのため 200 × 1.1（2.2 × 100 も同じ）は 220 の"
      "すぐ上の浮動小数点数に丸められ、全桁を表示すると 220.00000000000003 になります。本はこの全桁を"
-     "表示しています。有効数字 6 桁にすると最後の桁の誤差は隠れます。"),
+     "表示しています。有効数字 {digits} 桁にすると最後の桁の誤差は隠れます。"),
     ("{name} changed; the engine ran again up to step {k}.", "{name} 已修改；引擎已重新计算到第 {k} 步。",
      "{name} を変更しました。ステップ {k} まで計算し直しました。"),
     ("not saved: {path}: {reason}", "未保存：{path}：{reason}", "保存されていません：{path}：{reason}"),
