@@ -8,12 +8,12 @@ problem; ``ScenarioError.lines`` holds them.
 
 from __future__ import annotations
 
-import difflib
-import json
 import math
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -137,7 +137,7 @@ def _number(v, where: str) -> float:
     return float(v)
 
 
-def _init(table: dict, where: str, rng: np.random.Generator) -> np.ndarray:
+def _init(table: dict, where: str, rng: Callable[[], np.random.Generator]) -> np.ndarray:
     kind = table.get("init")
     if kind not in INIT_KEYS:
         raise ValueError(f"{where}: init must be one of {', '.join(INIT_KEYS)}, got {kind!r}")
@@ -156,26 +156,29 @@ def _init(table: dict, where: str, rng: np.random.Generator) -> np.ndarray:
     if "seed" in table:
         if not _whole(table["seed"]):
             raise ValueError(f"{where}: seed must be a whole number >= 0, got {table['seed']!r}")
-        rng = np.random.default_rng(table["seed"])
+        draw = np.random.default_rng(table["seed"])
+    else:
+        draw = rng()  # the file's generator, shared in file order
     p = {k: _number(table[k], f"{where}: {k}") for k in INIT_KEYS[kind] if k in table}
     if kind == "normal":
         if p.get("std", 1.0) < 0:
             raise ValueError(f"{where}: std must be >= 0, got {p['std']:g}")
-        return rng.normal(p.get("mean", 0.0), p.get("std", 1.0), shape)
+        return draw.normal(p.get("mean", 0.0), p.get("std", 1.0), shape)
     if kind == "uniform":
-        return rng.uniform(p.get("low", 0.0), p.get("high", 1.0), shape)
+        return draw.uniform(p.get("low", 0.0), p.get("high", 1.0), shape)
     if kind == "randint":
         if "high" not in p:
             raise ValueError(f"{where}: randint needs high (exclusive)")
         low, high = p.get("low", 0.0), p["high"]
         if low != int(low) or high != int(high) or high <= low:
             raise ValueError(f"{where}: randint needs whole numbers low < high, got {low:g}, {high:g}")
-        return rng.integers(int(low), int(high), shape).astype(np.float64)
+        return draw.integers(int(low), int(high), shape).astype(np.float64)
     return (np.zeros if kind == "zeros" else np.ones)(shape)
 
 
-def parse_value(v, where: str, rng: np.random.Generator | None = None) -> np.ndarray:
-    """A number, a nested list or an init table, as a float64 array."""
+def parse_value(v, where: str, rng: Callable[[], np.random.Generator] | None = None) -> np.ndarray:
+    """A number, a nested list or an init table, as a float64 array. ``rng``
+    gives the generator an init table without a seed of its own draws from."""
     if isinstance(v, dict):
         if rng is None:
             raise ValueError(f"{where}: an init table is not allowed here")
@@ -197,6 +200,7 @@ def _broadcasts_to(shape: tuple, target: tuple) -> bool:
 def _closest(word: str, options) -> str:
     options = list(options)
     folded = {o.lower(): o for o in options}
+    import difflib  # only for a message: not imported for files that load
     match = folded.get(word.lower()) or next(iter(difflib.get_close_matches(word, options, 1, 0.5)), None)
     return f" (did you mean {match!r}?)" if match else ""
 
@@ -253,7 +257,9 @@ def from_dict(doc: dict, path) -> Scenario:
     if not _whole(seed):
         problems.append(f"seed must be a whole number >= 0, got {seed!r}")
         seed = 0
-    rng = np.random.default_rng(seed)
+    # made when first drawn from: importing numpy.random takes ~15 ms, and most
+    # scenarios draw nothing
+    rng = cache(lambda: np.random.default_rng(seed))
 
     # Leaves, in file order: an init table without its own seed draws from rng in this order.
     leaves: dict[str, np.ndarray] = {}
@@ -466,6 +472,7 @@ def toml_value(a, one_line: bool = False) -> str:
 
 
 def _toml_str(s: str) -> str:
+    import json  # only for writing a scenario
     return json.dumps(s, ensure_ascii=False)  # a JSON string is a TOML basic string
 
 

@@ -21,7 +21,6 @@ from textual.widgets import Footer, Sparkline, Static
 import numpy as np
 
 from backprop_engine import BACKWARD, Engine, Scenario, ScenarioError, load
-from backprop_engine.gradcheck import check_expect, loss_at
 from backprop_engine.scenario import to_toml
 from backprop_engine.train import train
 
@@ -312,6 +311,7 @@ class BackpropApp(App):
         # off the UI thread: 100 mnist steps take ~1 s. A diverging run's inf and
         # nan are results the app shows, not warnings (a thread has numpy's
         # default error handling, not the one the command line sets)
+        from backprop_engine.gradcheck import loss_at
         with np.errstate(all="ignore"):
             losses, trained = train(scenario, steps, lr)
             now = loss_at(trained, trained.leaves)  # the loss after the last step: one forward pass
@@ -379,6 +379,7 @@ class BackpropApp(App):
 
     def _save(self, path: Path | None) -> None:
         if path is not None:
+            from backprop_engine.gradcheck import check_expect
             sc = self.engine.scenario
             kept = {c.key: c.expected for c in check_expect(sc) if c.ok}  # golden numbers that still hold
             if self._write(path, to_toml(sc, kept)):
