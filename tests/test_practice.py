@@ -151,16 +151,23 @@ def _question(app) -> str:
     return str(app.screen.query_one("Static").content)
 
 
+async def _edit_then(pilot, app, key: str, answer: str) -> str:
+    """Edit apple, press ``key``, answer the question it asks; the question."""
+    await _edit(pilot, app, "apple", "150")
+    await pilot.press(key)
+    await pilot.pause()
+    question = _question(app)
+    await pilot.press(answer)
+    await pilot.pause()
+    return question
+
+
 @pytest.mark.parametrize("answer", ["n", "escape", "y"])
 async def test_reload_asks_before_it_drops_an_edit(answer):
     app = BackpropApp(load(bundled()["apple"]))
     async with app.run_test(size=SIZE) as pilot:
-        await _edit(pilot, app, "apple", "150")
-        await pilot.press("r")
-        await pilot.pause()
-        assert "The edits are not saved (s saves them). Load" in _question(app)
-        await pilot.press(answer)
-        await pilot.pause()
+        question = await _edit_then(pilot, app, "r", answer)
+        assert "The edits are not saved (s saves them). Load" in question
         assert not isinstance(app.screen, ConfirmScreen)
         kept = answer != "y"
         assert float(app.engine.scenario.leaves["apple"]) == (150.0 if kept else 100.0)
@@ -190,12 +197,7 @@ async def test_training_counts_as_an_edit_when_opening_another_scenario():
 async def test_quit_asks_before_it_drops_an_edit(answer):
     app = BackpropApp(load(bundled()["apple"]))
     async with app.run_test(size=SIZE) as pilot:
-        await _edit(pilot, app, "apple", "150")
-        await pilot.press("q")
-        await pilot.pause()
-        assert "Quit and lose them?" in _question(app)
-        await pilot.press(answer)
-        await pilot.pause()
+        assert "Quit and lose them?" in await _edit_then(pilot, app, "q", answer)
         assert app.is_running == (answer == "n")
 
 
