@@ -136,7 +136,8 @@ class TestUnderstanding:
 
     def test_fan_out_sum(self, snap_compare):
         """fanout after mul_xy backward: "∂L/∂x = 4 (so far) + 3 (this branch)
-        = 7 (complete)"; x's gradient 7 no longer marked partial."""
+        = 7 (complete)"; x's gradient 7 no longer marked partial. In the graph
+        the arrow back from mul_xy to x carries 3, the one from mul_xz 4."""
         assert snap_compare(app_for("fanout"), press=["n"] * 6, terminal_size=SIZE)
 
     def test_fused_vs_decomposed(self, snap_compare):

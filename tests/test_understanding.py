@@ -146,6 +146,29 @@ async def test_fan_out_in_the_app():
         assert "partial" not in x_row and x_row.split()[-1] == num(s.grads["x"], 6)
 
 
+def _graph_gradients_of(graph: str, name: str) -> list[str]:
+    """The gradient beneath each arrow of input ``name`` in the graph pane, in
+    layer order ("" while not yet known)."""
+    lines = graph.splitlines()
+    return [lines[i + 1].strip().removeprefix("◀──").removesuffix("──")
+            for i, line in enumerate(lines) if line.split()[:1] == [name] and "──▶" in line]
+
+
+async def test_each_fan_out_arrow_carries_its_own_part():
+    """Like the book's figures: x feeds mul_xy and mul_xz; the arrow back from
+    each carries what that layer sent (3 and 4), the values table their sum."""
+    app = BackpropApp(load(bundled()["fanout"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "n", "n", "n")  # forward, then backward through add
+        assert _graph_gradients_of(text(app, "graph"), "x") == ["", ""]
+        await pilot.press("n")  # mul_xz sends 4
+        assert _graph_gradients_of(text(app, "graph"), "x") == ["", "4"]
+        await pilot.press("n")  # mul_xy sends 3
+        assert _graph_gradients_of(text(app, "graph"), "x") == ["3", "4"]
+        x_row = next(l for l in text(app, "values").splitlines() if l.startswith("x "))
+        assert x_row.split()[-1] == "7"
+
+
 async def test_fused_versus_decomposed_in_the_app():
     app = BackpropApp(load(bundled()["sigmoid"]))
     async with app.run_test(size=SIZE) as pilot:

@@ -28,7 +28,7 @@ def _edge(value, grad, precision) -> Text:
 
 
 def graph_view(engine: Engine, precision: int | None) -> RenderableType:
-    values, grads = engine.values, engine.grads
+    values, grads, steps = engine.values, engine.grads, engine.steps()
     step = engine.current
     fwd_done = min(engine.position, len(engine.scenario.layers))
     n = len(engine.scenario.layers)
@@ -49,9 +49,13 @@ def graph_view(engine: Engine, precision: int | None) -> RenderableType:
         t = Table.grid(padding=(0, 1))
         t.add_column(no_wrap=True, overflow="ellipsis", max_width=18)
         t.add_column(no_wrap=True)
-        for name in spec.inputs:
+        # Beneath an input's arrow: what this layer's backward step sent back
+        # along it. Where a value feeds several layers (fan-out) each arrow
+        # carries its own part; the values table has their sum.
+        sent = steps[2 * n - 1 - spec.index].input_grads if finished_back else (None,) * len(spec.inputs)
+        for name, grad in zip(spec.inputs, sent):
             label = Text("  " + name, style="dim" if name in engine.scenario.constants else "")
-            t.add_row(label, _edge(values.get(name), grads.get(name), precision))
+            t.add_row(label, _edge(values.get(name), grad, precision))
         out = spec.output
         t.add_row(Text.assemble("  ", (f"[{SYMBOL[spec.type]}]", "bold"), " ", out),
                   _edge(values.get(out), grads.get(out), precision))
