@@ -429,8 +429,23 @@ async def test_a_narrow_status_line_shortens_the_title_not_the_step():
     async with app.run_test(size=(40, 12)) as pilot:
         await pilot.press("n")
         await pilot.pause()
-        # 38 cells, the line's width (the rest, "n: forward through relu1", is cut at the edge)
-        assert text(app, "status").startswith("MNIST-sized …  │  forward  │  step 1/8  │")
+        # 38 cells, the line's width: no room is left for the hint "n: forward through relu1"
+        assert text(app, "status").rstrip() == "MNIST-sized …  │  forward  │  step 1/8"
         await pilot.resize_terminal(100, 30)
         await pilot.pause()
         assert text(app, "status").startswith("MNIST-sized two-layer net  │  forward  │  step 1/8  │  n:")
+
+
+async def test_an_unsaved_edit_shows_in_the_status_line_before_the_hint():
+    """The marks (edited, full precision, quiz) come before the hint for the
+    next key, which is cut with an ellipsis, or left out, where the line ends."""
+    app = BackpropApp(load(bundled()["affine_softmax"]))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("end", "f", "t")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        status = text(app, "status").rstrip()
+        assert len(status) <= 98  # the line's width: nothing is drawn past it
+        assert status.endswith("step 8/8  full precision  edited (s saves)")  # no room for a hint
+        await pilot.press("f")
+        assert text(app, "status").rstrip().endswith("step 8/8  edited (s saves)  │  p steps back, h…")

@@ -52,16 +52,16 @@ class BackpropApp(App):
         Binding("p,left", "previous", "Prev", priority=True),
         Binding("home", "start", "Start", priority=True, show=False),
         Binding("end", "end", "End", priority=True, show=False),
-        # help and quit early, so that a narrow footer still shows them
+        # help, quit and open early, so that a narrow footer still shows them
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
+        Binding("o", "open", "Open"),
         Binding("f", "toggle_precision", "Full"),
         Binding("c", "gradcheck", "Check"),
         Binding("u", "nudge", "Nudge"),
         Binding("z", "toggle_quiz", "Quiz"),
         Binding("e", "edit", "Edit"),
         Binding("t", "train(1)", "Train"),
-        Binding("o", "open", "Open"),
         Binding("r", "reload", "Reload", show=False),
         Binding("s", "save", "Save", show=False),
         Binding("x", "export", "Export", show=False),
@@ -113,7 +113,7 @@ class BackpropApp(App):
             yield Pane(id="graph")
             yield Pane(id="step")
         yield Pane(id="values")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self._translate()
@@ -222,13 +222,19 @@ class BackpropApp(App):
             right, asked = self._score()
             marks.append(_("quiz {right}/{asked}", right=right, asked=asked))
         where = Text.assemble("  │  ", (_(phase), "bold cyan"),
-                              "  │  ", _("step {k}/{n}", k=e.position, n=len(e)))
+                              "  │  ", _("step {k}/{n}", k=e.position, n=len(e)),
+                              *[("  " + m, "yellow") for m in marks])
         # The title gives way first (at most 40 cells, and no more than leaves
-        # room for the phase and the step); what follows is cut at the edge.
+        # room for the phase, the step and the marks: an unsaved edit must
+        # show); then the hint for the next key is cut, with an ellipsis.
         title = Text(e.scenario.title, style="bold")
         title.truncate(max(8, min(40, width - where.cell_len)), overflow="ellipsis")
-        return Text.assemble(title, where, "  │  ", (nxt, "dim"),
-                             ("".join("  " + m for m in marks), "yellow"))
+        hint = Text(nxt, style="dim")
+        room = width - title.cell_len - where.cell_len - 5  # 5: "  │  "
+        if room < 4:
+            return Text.assemble(title, where)
+        hint.truncate(room, overflow="ellipsis")
+        return Text.assemble(title, where, "  │  ", hint)
 
     # -- actions ------------------------------------------------------------
     def check_action(self, action: str, parameters) -> bool | None:
