@@ -209,6 +209,28 @@ async def test_quit_without_edits_does_not_ask():
         assert not app.is_running
 
 
+@pytest.mark.parametrize("key", ["s", "x"])
+@pytest.mark.parametrize("typed, message", [
+    ("sub/", "name a file"),
+    ("nope/run.toml", "not saved: no folder nope"),
+    ("a" * 300 + ".toml", "File name too long"),
+])
+async def test_a_name_that_cannot_be_written_stays_in_the_dialog(in_tmp, key, typed, message):
+    """Nothing is written, the dialog stays open with the reason and the name
+    as typed, to be corrected."""
+    app = BackpropApp(load(bundled()["apple"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(key)
+        await pilot.pause()
+        app.screen.query_one("Input").value = typed
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, SaveScreen)
+        assert message in dialog_text(app, "save-error")
+        assert app.screen.query_one("Input").value == typed
+        assert list(in_tmp.iterdir()) == []
+
+
 async def _save_over_existing(in_tmp, answer: str) -> Path:
     """Save apple to apple-edited.toml, which exists, and answer the question."""
     existing = in_tmp / "apple-edited.toml"

@@ -379,37 +379,30 @@ class BackpropApp(App):
                           k=self.engine.position))
 
     def action_save(self) -> None:
+        from backprop_engine.gradcheck import check_expect
         from .screens import SaveScreen
-        stem = Path(self.engine.scenario.path).stem
-        self.push_screen(SaveScreen(f"{stem}-edited.toml"), self._save)
+        sc = self.engine.scenario
 
-    def _save(self, path: Path | None) -> None:
-        if path is not None:
-            from backprop_engine.gradcheck import check_expect
-            sc = self.engine.scenario
+        def text() -> str:
             kept = {c.key: c.expected for c in check_expect(sc) if c.ok}  # golden numbers that still hold
-            if self._write(path, to_toml(sc, kept)):
-                # "save as": the saved file is the one open now, so r reloads it,
-                # and nothing is left unsaved
+            return to_toml(sc, kept)
+
+        def saved(path: Path | None) -> None:
+            if path is not None:
+                self.notify(_("saved to {path}", path=path.resolve()))
+                # "save as": the saved file is the one open now, so r reloads
+                # it, and nothing is left unsaved
                 self.changed = False
                 self._use(replace(sc, path=str(path)), keep_position=True)
+        self.push_screen(SaveScreen(f"{Path(sc.path).stem}-edited.toml", text), saved)
 
     def action_export(self) -> None:
         from .markdown import run_markdown
         from .screens import SaveScreen
-        stem = Path(self.engine.scenario.path).stem
-        self.push_screen(SaveScreen(f"{stem}-steps.md", _("the step-by-step run (Markdown)")),
-                         lambda path: path and self._write(path, run_markdown(self.engine.scenario,
-                                                                              self.precision)))
-
-    def _write(self, path: Path, text: str) -> bool:
-        try:
-            path.write_text(text, encoding="utf-8")
-        except OSError as e:
-            self.notify(_("not saved: {path}: {reason}", path=path, reason=e.strerror), severity="error")
-            return False
-        self.notify(_("saved to {path}", path=path.resolve()))
-        return True
+        sc, precision = self.engine.scenario, self.precision
+        self.push_screen(SaveScreen(f"{Path(sc.path).stem}-steps.md", lambda: run_markdown(sc, precision),
+                                    _("the step-by-step run (Markdown)")),
+                         lambda path: path and self.notify(_("saved to {path}", path=path.resolve())))
 
     def action_gradcheck(self) -> None:
         from .screens import GradCheckScreen

@@ -180,6 +180,7 @@ CATALOG = _entries([
     ("{name} changed; the engine ran again up to step {k}.", "{name} 已修改；引擎已重新计算到第 {k} 步。",
      "{name} を変更しました。ステップ {k} まで計算し直しました。"),
     ("not saved: {path}: {reason}", "未保存：{path}：{reason}", "保存されていません：{path}：{reason}"),
+    ("not saved: no folder {folder}", "未保存：没有文件夹 {folder}", "保存されていません：フォルダ {folder} がありません"),
     ("saved to {path}", "已保存到 {path}", "{path} に保存しました"),
     ("The edits are not saved (s saves them).", "修改尚未保存（s 保存）。", "変更は保存されていません（s で保存）。"),
     ("Load {path} and lose them?", "载入 {path} 并放弃这些修改吗？", "{path} を読み込み、変更を破棄しますか？"),

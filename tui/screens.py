@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Group
@@ -304,13 +306,15 @@ class EditScreen(ModalScreen[tuple[str, np.ndarray] | None]):
 
 
 class SaveScreen(ModalScreen[Path | None]):
-    """Ask for a file name; a file that exists is only replaced after a yes."""
+    """Ask for a file name and write ``text()`` to it; a file that exists is
+    only replaced after a yes. A name that cannot be written stays in the
+    dialog with the reason, to be corrected; the path written is the result."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
 
-    def __init__(self, default: str, what: str | None = None):
+    def __init__(self, default: str, text: Callable[[], str], what: str | None = None):
         super().__init__()
-        self.default, self.what = default, what or _("the scenario")
+        self.default, self.text, self.what = default, text, what or _("the scenario")
 
     def compose(self) -> ComposeResult:
         with Vertical(id="save-box"):
@@ -318,21 +322,39 @@ class SaveScreen(ModalScreen[Path | None]):
             yield SteadyInput(self.default, id="save-input")
             yield Static(id="save-error")
 
+    def _say(self, message: str) -> None:
+        self.query_one("#save-error", Static).update(Text(message, style="bold red"))
+
     @on(Input.Submitted)
     def _submit(self, event: Input.Submitted) -> None:
         path = Path(event.value.strip()).expanduser()
-        if not event.value.strip() or path.is_dir():
-            self.query_one("#save-error", Static).update(Text(_("name a file"), style="bold red"))
+        try:
+            self._check_and_write(event.value.strip(), path)
+        except OSError as e:  # the questions asked of the file system fail too (a name too long)
+            self._say(_("not saved: {path}: {reason}", path=path, reason=e.strerror))
+
+    def _check_and_write(self, typed: str, path: Path) -> None:
+        if not typed or typed.endswith(("/", os.sep)) or path.is_dir():
+            self._say(_("name a file"))
+        elif not path.parent.is_dir():
+            self._say(_("not saved: no folder {folder}", folder=path.parent))
         elif path.exists():
             def answered(yes: bool) -> None:
                 if yes:
-                    self.dismiss(path)
+                    self._write(path)
                 else:
-                    self.query_one("#save-error", Static).update(
-                        Text(_("not replaced: choose another name"), style="bold red"))
+                    self._say(_("not replaced: choose another name"))
             self.app.push_screen(ConfirmScreen(_("{path} exists. Replace it?", path=path)), answered)
         else:
-            self.dismiss(path)
+            self._write(path)
+
+    def _write(self, path: Path) -> None:
+        try:
+            path.write_text(self.text(), encoding="utf-8")
+        except OSError as e:
+            self._say(_("not saved: {path}: {reason}", path=path, reason=e.strerror))
+            return
+        self.dismiss(path)
 
 
 class ConfirmScreen(ModalScreen[bool]):
