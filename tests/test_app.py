@@ -449,3 +449,18 @@ async def test_an_unsaved_edit_shows_in_the_status_line_before_the_hint():
         assert status.endswith("step 8/8  full precision  edited (s saves)")  # no room for a hint
         await pilot.press("f")
         assert text(app, "status").rstrip().endswith("step 8/8  edited (s saves)  │  p steps back, h…")
+
+
+async def test_the_focused_pane_is_the_one_drawn_in_the_accent_colour():
+    """tab moves the focus, and with it the highlighted border: the pane that
+    up, down and the page keys scroll is the one that stands out."""
+    app = apple_app()
+    async with app.run_test(size=SIZE) as pilot:
+        def highlighted() -> list[str]:
+            colours = {p.id: p.styles.border_top[1] for p in app.query(Pane)}
+            return [i for i, c in colours.items() if list(colours.values()).count(c) == 1]
+        assert app.focused.id == "graph" and highlighted() == ["graph"]
+        await pilot.press("tab")
+        assert app.focused.id == "step" and highlighted() == ["step"]
+        await pilot.press("tab")
+        assert app.focused.id == "values" and highlighted() == ["values"]

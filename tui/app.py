@@ -116,6 +116,7 @@ class BackpropApp(App):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.query_one("#graph", Pane).focus()  # up and down scroll the graph until tab moves on
         self._translate()
         self.refresh_view()
         if self.engine is None:
