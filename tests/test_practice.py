@@ -84,6 +84,16 @@ async def test_tab_moves_between_the_fields_of_a_dialog():
         assert app.engine.position == 0 and isinstance(app.screen, EditScreen)
 
 
+@pytest.mark.parametrize("size", [(40, 12), (50, 16), (80, 24)])
+async def test_the_edit_input_is_on_screen_in_a_small_terminal(size):
+    app = BackpropApp(load(bundled()["affine_softmax"]))
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("e")
+        await pilot.pause()
+        box = app.screen.query_one("#edit-input")
+        assert app.screen.region.contains_region(box.region) and box.region.height == 3
+
+
 async def test_edit_an_array_literal():
     app = BackpropApp(load(bundled()["relu"]))
     async with app.run_test(size=SIZE) as pilot:
