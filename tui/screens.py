@@ -27,7 +27,7 @@ from backprop_engine.scenario import TOP_KEYS, leaf_problem, parse_value, toml_v
 from backprop_engine.gradcheck import H, SAMPLE, check_gradients, nudge
 
 from .i18n import _, layer_name
-from .render import GRAD, gradcheck_table, num, shape_str, short
+from .render import GRAD, grid, gradcheck_table, num, shape_str, short
 
 KEYS = [  # (keys, what they do): the help screen's table
     ("n  →  space", "next step: forward one layer, then backward one layer"),
@@ -401,20 +401,37 @@ class QuizScreen(ModalScreen[list[bool]]):
     def compose(self) -> ComposeResult:
         spec = self.step.layer
         with Vertical(id="quiz-box"):
+            dout = self.step.dout
             yield Static(Text.assemble((_("Quiz: "), "bold"),
                                        _("backward through {name} ({type}). ", name=spec.name,
                                          type=layer_name(spec.type)),
                                        f"dout = ∂L/∂{spec.output}: ",
-                                       (short(self.step.dout, self.precision), GRAD),
-                                       "\n" + _("local rule: ") + _(spec.op.rule)))
+                                       (short(dout, self.precision), GRAD)))
+            if dout.ndim:  # the numbers themselves, not only the shape: they are not on screen yet
+                yield Static(grid(dout, self.precision, GRAD), id="quiz-dout")
+            yield Static(_("local rule: ") + _(spec.op.rule))
             for k, (name, entry, _truth) in enumerate(self.asks):
                 at = "" if entry is None else f"[{', '.join(map(str, np.unravel_index(entry, self.step.grads[name].shape)))}]"
                 part = self.step.is_part(name)  # a fan-out part is asked for as a part, not the whole
-                yield Label(f"∂L/∂{name}{at}" + (_(" (this branch's part)") if part else "") + " = ?")
+                yield Label(Text.assemble(f"∂L/∂{name}{at}" + (_(" (this branch's part)") if part else "") + " = ?",
+                                          ("   " + self._at_entry(name, entry), "dim")))
                 yield SteadyInput(placeholder=_("a number"), id=f"quiz-{k}")
             yield Static(Text(_("enter: next box; on the last, check.  escape: skip (counts as wrong)"),
                               style="dim"))
             yield Static(id="quiz-result")
+
+    def _at_entry(self, name: str, entry: int | None) -> str:
+        """For an elementwise layer, what the asked entry's gradient needs: the
+        inputs and dout at that entry ("x[0, 1] = -0.5, dout[0, 1] = 2")."""
+        step = self.step
+        shape = step.grads[name].shape
+        if entry is None or step.layer.op.local_formulas is None:
+            return ""
+        index = np.unravel_index(entry, shape)
+        at = f"[{', '.join(map(str, index))}]"
+        known = [(n, v) for n, v in zip(step.layer.inputs, step.inputs) if v.shape == shape]
+        known += [("dout", step.dout)] if step.dout.shape == shape else []
+        return ", ".join(dict.fromkeys(f"{n}{at} = {num(v[index], self.precision)}" for n, v in known))
 
     @on(Input.Submitted)
     def _next_or_check(self, event: Input.Submitted) -> None:
