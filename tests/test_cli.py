@@ -218,6 +218,17 @@ def test_train_five_steps_losses_fall():
     assert all(b < a for a, b in zip(printed, printed[1:])), printed
     losses, _ = train(load(BUNDLED["affine_softmax"]), 5)
     assert [v for _, v in rows] == [f"{x:.6g}" for x in losses]
+    assert "ran off" not in r.stdout
+
+
+def test_train_says_when_the_loss_runs_off():
+    """apple's loss is a price: linear in apple, so descent runs it off to -inf."""
+    r = cli("apple", "--train", "200")
+    assert r.returncode == 0, r.stderr
+    assert "-inf" in r.stdout
+    assert " ".join(r.stdout.split()).endswith(
+        "the loss ran off to inf or nan: try a lower [train] lr (a loss without a minimum, "
+        "such as a price, runs off at any lr)")
 
 
 # -- exit 2 -----------------------------------------------------------------------------

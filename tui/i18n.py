@@ -164,6 +164,9 @@ CATALOG = _entries([
     ("gradient descent: {n} steps, lr = {lr}", "梯度下降法：{n} 步，学习率 lr = {lr}",
      "勾配降下法：{n} ステップ、学習率 lr = {lr}"),
     ("loss ({name})", "损失（{name}）", "損失（{name}）"),
+    ("the loss ran off to inf or nan: try a lower [train] lr (a loss without a minimum, "
+     "such as a price, runs off at any lr)",
+     "损失变成了 inf 或 nan：试试更小的 [train] lr（没有最小值的损失，比如价格，无论 lr 多小都会发散）", "損失が inf または nan になりました：[train] lr を下げてみてください（価格のように最小値のない損失は、どの lr でも発散します）"),
     # the app's messages
     ("Why 220.00000000000003?", "为什么是 220.00000000000003？", "なぜ 220.00000000000003？"),
     ("Floats are binary fractions. 1.1 has no exact binary form: the nearest float is "

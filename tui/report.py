@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from rich.console import Console
 from rich.rule import Rule
 from rich.table import Table
@@ -64,5 +66,9 @@ def train(scenario: Scenario, steps: int, precision: int) -> int:
     t.add_column(_("loss ({name})", name=scenario.output), justify="right")
     for k, loss in enumerate(losses, 1):
         t.add_row(str(k), num(loss, precision))
-    _console().print(t)
+    out = _console()
+    out.print(t)
+    if not all(map(math.isfinite, losses)):
+        out.print(Text(_("the loss ran off to inf or nan: try a lower [train] lr (a loss without a minimum, "
+                         "such as a price, runs off at any lr)"), "bold red"))
     return 0
