@@ -464,3 +464,12 @@ async def test_the_focused_pane_is_the_one_drawn_in_the_accent_colour():
         assert app.focused.id == "step" and highlighted() == ["step"]
         await pilot.press("tab")
         assert app.focused.id == "values" and highlighted() == ["values"]
+
+
+async def test_escape_closes_the_notes():
+    app = apple_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f")  # the first time, a note on why 220.00000000000003
+        assert len(app._notifications) == 1
+        await pilot.press("escape")
+        assert len(app._notifications) == 0 and app.full_precision

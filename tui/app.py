@@ -21,7 +21,7 @@ from textual.widgets import Footer, Sparkline, Static
 import numpy as np
 
 from backprop_engine import BACKWARD, Engine, Scenario, ScenarioError, load
-from backprop_engine.scenario import to_toml
+from backprop_engine.scenario import BUNDLED_DIR, to_toml
 from backprop_engine.train import train
 
 from .graph import current_line, graph_view
@@ -67,6 +67,7 @@ class BackpropApp(App):
         Binding("x", "export", "Export", show=False),
         Binding("L", "next_language", "Language", show=False),
         Binding("T", "train(100)", "Train ×100", show=False),
+        Binding("escape", "dismiss_notes", "Close notes", show=False),
         Binding("left_square_bracket", "scale_lr(0.5)", "lr ÷ 2", show=False, key_display="["),
         Binding("right_square_bracket", "scale_lr(2)", "lr × 2", show=False, key_display="]"),
     ]
@@ -430,6 +431,9 @@ class BackpropApp(App):
                 replace(b, description=_(english.get(b.action, b.description))) for b in bindings]
         self.refresh_bindings()
 
+    def action_dismiss_notes(self) -> None:
+        self.clear_notifications()
+
     def action_help(self) -> None:
         from .screens import HelpScreen
         self.push_screen(HelpScreen())
@@ -459,7 +463,8 @@ class BackpropApp(App):
             self.step_lrs = ()
             self.lr = scenario.lr
             self._use(scenario, keep_position)
-        self._unless_unsaved(_("Load {path} and lose them?", path=path), use)
+        shown = path.stem if path.parent == BUNDLED_DIR else path  # not a long site-packages path
+        self._unless_unsaved(_("Load {path} and lose them?", path=shown), use)
 
     def action_quit(self) -> None:
         self._unless_unsaved(_("Quit and lose them?"), self.exit)

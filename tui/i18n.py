@@ -210,6 +210,7 @@ CATALOG = _entries([
     ("move to a pane (graph, step, values), then scroll it", "切换到一个窗格（计算图、步骤、值），然后滚动它",
      "ペイン（計算グラフ、ステップ、値）に移動し、スクロールする"),
     ("reload the scenario file from disk", "从磁盘重新载入场景文件", "シナリオファイルを読み込み直す"),
+    ("close the notes (the boxes at the bottom right)", "关闭提示（右下角的方框）", "通知（右下のボックス）を閉じる"),
     ("toggle full precision (220 / 220.00000000000003)", "切换全精度（220 / 220.00000000000003）",
      "全精度の切り替え（220 / 220.00000000000003）"),
     ("gradient check: backprop beside the numerical gradient (+ and - change h)",

@@ -46,6 +46,7 @@ KEYS = [  # (keys, what they do): the help screen's table
     ("[ / ]", "halve / double the learning rate"),
     ("L", "switch the language: English, 中文, 日本語"),
     ("o", "open another scenario"),
+    ("escape", "close the notes (the boxes at the bottom right)"),
     ("?", "this help"),
     ("q", "quit"),
 ]
@@ -81,16 +82,13 @@ class PickerScreen(ModalScreen[Path | None]):
         self.folder = folder or Path(".")  # relative: paths and errors read "broken.toml"
 
     def compose(self) -> ComposeResult:
-        options: list[Option] = []
-        self.paths: list[Path] = []
-        for name, path in bundled().items():
-            options.append(Option(Text(f"{name:16} {_title(path)}")))  # a title is text, not markup
-            self.paths.append(path)
-        for path in sorted(self.folder.glob("*.toml")):
-            title = _title(path)
-            if title is not None:
-                options.append(Option(Text(f"{'./' + path.name:16} {title}")))
-                self.paths.append(path)
+        rows = [(name, path, _title(path)) for name, path in bundled().items()]
+        rows += [("./" + path.name, path, _title(path)) for path in sorted(self.folder.glob("*.toml"))]
+        rows = [row for row in rows if row[2] is not None]  # None: not a scenario at all
+        width = max(16, *(len(row[0]) for row in rows))
+        # a title is text, not markup
+        options = [Option(Text(f"{name:{width}} {title}")) for name, _path, title in rows]
+        self.paths = [row[1] for row in rows]
         with Vertical(id="picker-box"):
             yield Static(_("Open a scenario (↑↓ to choose, enter to open, escape to cancel)"))
             yield OptionList(*options, id="picker-list")
