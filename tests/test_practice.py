@@ -130,6 +130,8 @@ async def test_save_writes_a_new_file_that_loads(in_tmp):
         assert app.screen.query_one("Input").value == "apple-edited.toml"
         await pilot.press("enter")
         await pilot.pause()
+        notes = [n.message for n in app._notifications]
+        assert notes[-1].endswith("[expect] left out, no longer true: price, grad.apple_num, grad.tax")
     saved = load(in_tmp / "apple-edited.toml")
     assert float(saved.leaves["apple"]) == 150.0
     assert float(run(saved).values["price"]) == pytest.approx(330)

@@ -384,14 +384,17 @@ class BackpropApp(App):
         from backprop_engine.gradcheck import check_expect
         from .screens import SaveScreen
         sc = self.engine.scenario
+        checks = check_expect(sc)
+        dropped = [c.key for c in checks if not c.ok]  # golden numbers the edits have made wrong
 
         def text() -> str:
-            kept = {c.key: c.expected for c in check_expect(sc) if c.ok}  # golden numbers that still hold
-            return to_toml(sc, kept)
+            return to_toml(sc, {c.key: c.expected for c in checks if c.ok})
 
         def saved(path: Path | None) -> None:
             if path is not None:
-                self.notify(_("saved to {path}", path=path.resolve()))
+                self.notify(_("saved to {path}", path=path.resolve()) + (
+                    "\n" + _("[expect] left out, no longer true: {keys}", keys=", ".join(dropped))
+                    if dropped else ""))
                 # "save as": the saved file is the one open now, so r reloads
                 # it, and nothing is left unsaved
                 self.changed = False

@@ -185,6 +185,8 @@ CATALOG = _entries([
     ("not saved: {path}: {reason}", "未保存：{path}：{reason}", "保存されていません：{path}：{reason}"),
     ("not saved: no folder {folder}", "未保存：没有文件夹 {folder}", "保存されていません：フォルダ {folder} がありません"),
     ("saved to {path}", "已保存到 {path}", "{path} に保存しました"),
+    ("[expect] left out, no longer true: {keys}", "[expect] 中不再成立的已略去：{keys}",
+     "成り立たなくなった [expect] は省きました：{keys}"),
     ("The edits are not saved (s saves them).", "修改尚未保存（s 保存）。", "変更は保存されていません（s で保存）。"),
     ("Load {path} and lose them?", "载入 {path} 并放弃这些修改吗？", "{path} を読み込み、変更を破棄しますか？"),
     ("Quit and lose them?", "退出并放弃这些修改吗？", "終了して変更を破棄しますか？"),
