@@ -306,7 +306,8 @@ class BackpropApp(App):
         self.full_precision = not self.full_precision
         if self.full_precision and not self._explained_floats:
             self._explained_floats = True  # once per session
-            self.notify(_(FLOAT_NOTE, digits=self.precision_digits), title=_("Why 220.00000000000003?"), timeout=20)
+            self.notify(_(FLOAT_NOTE, digits=self.precision_digits), title=_("Why 220.00000000000003?"),
+                        timeout=20)
 
     def action_train(self, steps: int) -> None:
         """Gradient descent on [values] (5.7.4): the engine trains, the app shows."""

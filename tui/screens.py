@@ -385,6 +385,11 @@ def quiz_entries(step) -> list[tuple[str, int | None, float]]:
     return asks
 
 
+def _at(entry: int | None, shape: tuple) -> str:
+    """A flat entry as an index into ``shape``: "[0, 1]" ("" for a scalar's None)."""
+    return "" if entry is None else f"[{', '.join(map(str, np.unravel_index(entry, shape)))}]"
+
+
 class QuizScreen(ModalScreen[list[bool]]):
     """Predict each gradient of the coming backward step, then see the truth."""
 
@@ -409,7 +414,7 @@ class QuizScreen(ModalScreen[list[bool]]):
                 yield Static(grid(dout, self.precision, GRAD), id="quiz-dout")
             yield Static(_("local rule: ") + _(spec.op.rule))
             for k, (name, entry, _truth) in enumerate(self.asks):
-                at = "" if entry is None else f"[{', '.join(map(str, np.unravel_index(entry, self.step.grads[name].shape)))}]"
+                at = _at(entry, self.step.grads[name].shape)
                 part = self.step.is_part(name)  # a fan-out part is asked for as a part, not the whole
                 yield Label(Text.assemble(f"∂L/∂{name}{at}" + (_(" (this branch's part)") if part else "") + " = ?",
                                           ("   " + self._at_entry(name, entry), "dim")))
@@ -425,8 +430,7 @@ class QuizScreen(ModalScreen[list[bool]]):
         shape = step.grads[name].shape
         if entry is None or step.layer.op.local_formulas is None:
             return ""
-        index = np.unravel_index(entry, shape)
-        at = f"[{', '.join(map(str, index))}]"
+        index, at = np.unravel_index(entry, shape), _at(entry, shape)
         known = [(n, v) for n, v in zip(step.layer.inputs, step.inputs) if v.shape == shape]
         known += [("dout", step.dout)] if step.dout.shape == shape else []
         return ", ".join(dict.fromkeys(f"{n}{at} = {num(v[index], self.precision)}" for n, v in known))
