@@ -206,6 +206,22 @@ async def test_gradient_check_dialog_and_h_keys():
         assert app.engine.position == 1
 
 
+async def test_gradient_check_in_a_narrow_terminal_is_a_block_per_value():
+    """Below 70 columns the seven columns do not fit: each value gets a block
+    of lines, and the resize back to a wide terminal brings the table back."""
+    sc = load(bundled()["affine_softmax"])
+    app = BackpropApp(sc)
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.press("c")
+        await pilot.pause()
+        lines = [l.strip() for l in screen_text(app).splitlines()]
+        for c in check_gradients(sc):
+            k = next(i for i, l in enumerate(lines) if l.split()[:1] == [c.name])
+            assert lines[k].endswith("ok") and lines[k + 3] == f"max rel error {c.rel_err:.2e}"
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert any(l.split()[:2] == ["name", "shape"] for l in screen_text(app).splitlines())
+
 async def test_gradient_check_says_when_it_samples():
     app = BackpropApp(load(bundled()["mnist_size"]))
     async with app.run_test(size=SIZE) as pilot:

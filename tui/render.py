@@ -287,26 +287,41 @@ def step_view(step: Step, precision: int | None) -> RenderableType:
     return Group(*parts)
 
 
-def gradcheck_table(checks, title: str | None = None, numbers: bool = True) -> Table:
+def gradcheck_table(checks, title: str | None = None, numbers: bool = True,
+                    stacked: bool = False) -> RenderableType:
     """Backprop against the central difference, a row per leaf: the entries
     checked and the largest absolute difference (or, with ``numbers``, both
     gradients at the entry where they differ most, to 8 digits), and the
-    largest relative difference."""
-    t = Table(title=Text(title) if title else None, title_justify="left", box=box.SIMPLE_HEAD,
-              show_edge=False, pad_edge=False)
+    largest relative difference. ``stacked``: for a narrow screen, a block
+    of lines per leaf instead of one wide row."""
     cols = ["name", "shape"] + (["backprop", "numeric"] if numbers else ["entries", "max abs diff"]) + [
         "max rel error", "result"]
-    for col in cols:
-        t.add_column(_(col), no_wrap=True)
+    rows = []
     for g in checks:
         worst = int(np.argmax(np.abs(g.analytic - g.numeric))) if len(g.entries) else 0
         where = f"[{int(g.entries[worst])}] " if g.shape != () else ""
         entries = _("{k} of {n}", k=len(g.entries), n=int(np.prod(g.shape))) if g.sampled else _("all")
-        t.add_row(g.name, shape_str(g.shape),
-                  *([Text(where + num(g.analytic[worst], 8), style=GRAD), num(g.numeric[worst], 8)]
-                    if numbers else [entries, f"{g.abs_diff:.2e}"]),
-                  f"{g.rel_err:.2e}",
-                  verdict(g.ok))
+        rows.append([g.name, shape_str(g.shape),
+                     *([Text(where + num(g.analytic[worst], 8), style=GRAD), num(g.numeric[worst], 8)]
+                       if numbers else [entries, f"{g.abs_diff:.2e}"]),
+                     f"{g.rel_err:.2e}", verdict(g.ok)])
+    if stacked:
+        t = Table.grid(padding=(0, 1))
+        t.add_column(style="dim", no_wrap=True)
+        t.add_column()
+        for name, shape, *middle, result in rows:
+            t.add_row(Text(name, style="bold"), Text.assemble(shape, "  ", result))
+            for col, cell in zip(cols[2:-1], middle):
+                t.add_row("  " + _(col), cell)
+        return Group(Text(title), t) if title else t
+    t = Table(title=Text(title) if title else None, title_justify="left", box=box.SIMPLE_HEAD,
+              show_edge=False, pad_edge=False)
+    for k, col in enumerate(cols):
+        # name and shape keep their width; the numbers are cut first when space is short
+        t.add_column(_(col), no_wrap=True,
+                     min_width=max([len(_(col))] + [len(str(r[k])) for r in rows]) if k < 2 else None)
+    for row in rows:
+        t.add_row(*row)
     return t
 
 

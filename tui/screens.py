@@ -134,15 +134,22 @@ class GradCheckScreen(ModalScreen[None]):
         self.engine = engine
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="check-box"):
+        with VerticalScroll(id="check-box"):  # scrolls in a short terminal
             yield Static(id="check")
 
     def action_scale_h(self, factor: float) -> None:
         self.h = min(max(self.h * factor, 1e-15), 1.0)
 
     def watch_h(self) -> None:  # also called once on mount (reactive init)
-        sc = self.engine.scenario
-        checks = check_gradients(sc, h=self.h)
+        self.checks = check_gradients(self.engine.scenario, h=self.h)
+        self._show()
+
+    def on_resize(self) -> None:
+        if hasattr(self, "checks"):
+            self._show()  # a row per value, or a block per value when narrow
+
+    def _show(self) -> None:
+        sc, checks = self.engine.scenario, self.checks
         sampled = [c.name for c in checks if c.sampled]
         notes = Text(
             _("(f(x + h) − f(x − h)) / 2h with h = {h}.  + makes h 10× larger, − 10× smaller: the "
@@ -156,7 +163,8 @@ class GradCheckScreen(ModalScreen[None]):
                                   "entry where the two differ most.", names=", ".join(sampled), n=SAMPLE))
         self.query_one("#check", Static).update(Group(
             Text(_("Gradient check: {title}", title=sc.title), style="bold"),
-            gradcheck_table(checks), notes, Text(_("+/− change h, escape closes"), style="bold")))
+            gradcheck_table(checks, stacked=self.app.size.width < 70), notes,
+            Text(_("+/− change h, escape closes"), style="bold")))
 
 
 class NudgeScreen(ModalScreen[None]):
