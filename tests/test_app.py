@@ -319,6 +319,18 @@ async def test_picker_leaves_out_toml_files_that_are_no_scenarios(tmp_path, monk
         assert listed == ["syntax.toml", "typo.toml"]
 
 
+async def test_picker_titles_line_up_after_a_long_file_name(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mnist_size-edited-again.toml").write_text(Path(bundled()["apple"]).read_text())
+    app = apple_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("o")
+        options = app.screen.query_one("OptionList")
+        prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        starts = {p.index(title) for p, title in zip(prompts, [load(path).title for path in app.screen.paths])}
+        assert len(starts) == 1 and prompts[-1].startswith("./mnist_size-edited-again.toml Buying")
+
+
 async def test_broken_file_from_the_picker_shows_an_error_and_keeps_the_app_usable(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "broken.toml").write_text('title = "x"\n[values]\na = [1, [2]]\n')
