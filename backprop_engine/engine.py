@@ -144,7 +144,7 @@ class Engine:
         return steps[position - 1] if position else None
 
     def next(self) -> Step:
-        if self.position == len(self.plan):
+        if self.at_end:
             raise IndexError("already at the end of the plan")
         return self.seek(self.position + 1)
 

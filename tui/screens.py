@@ -118,6 +118,11 @@ def _title(path: Path) -> str | None:
 
 
 
+def _at(entry: int | None, shape: tuple) -> str:
+    """A flat entry as an index into ``shape``: "[0, 1]" ("" for a scalar's None)."""
+    return "" if entry is None else f"[{', '.join(map(str, np.unravel_index(entry, shape)))}]"
+
+
 class GradCheckScreen(ModalScreen[None]):
     """Backprop beside the central difference, with the step h adjustable."""
 
@@ -132,6 +137,7 @@ class GradCheckScreen(ModalScreen[None]):
     def __init__(self, engine: Engine):
         super().__init__()
         self.engine = engine
+        self.checks = None  # for h; made on mount
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="check-box"):  # scrolls in a short terminal
@@ -145,7 +151,7 @@ class GradCheckScreen(ModalScreen[None]):
         self._show()
 
     def on_resize(self) -> None:
-        if hasattr(self, "checks"):
+        if self.checks is not None:
             self._show()  # a row per value, or a block per value when narrow
 
     def _show(self) -> None:
@@ -221,7 +227,7 @@ class NudgeScreen(ModalScreen[None]):
         name = self.params[self.leaf]
         value = sc.leaves[name]
         n = nudge(sc, name, self.entry, self.eps)
-        at = "" if value.ndim == 0 else f"[{', '.join(map(str, np.unravel_index(self.entry, value.shape)))}]"
+        at = _at(None if value.ndim == 0 else self.entry, value.shape)
         out = sc.output
         text = Text.assemble(
             (_("Nudge and predict"), "bold"),
@@ -333,9 +339,10 @@ class SaveScreen(ModalScreen[Path | None]):
 
     @on(Input.Submitted)
     def _submit(self, event: Input.Submitted) -> None:
-        path = Path(event.value.strip()).expanduser()
+        typed = event.value.strip()
+        path = Path(typed).expanduser()
         try:
-            self._check_and_write(event.value.strip(), path)
+            self._check_and_write(typed, path)
         except OSError as e:  # the questions asked of the file system fail too (a name too long)
             self._say(_("not saved: {path}: {reason}", path=path, reason=e.strerror))
 
@@ -391,11 +398,6 @@ def quiz_entries(step) -> list[tuple[str, int | None, float]]:
         entry = None if g.ndim == 0 else int(np.random.default_rng(step.index).integers(g.size))
         asks.append((name, entry, float(g if entry is None else g.flat[entry])))
     return asks
-
-
-def _at(entry: int | None, shape: tuple) -> str:
-    """A flat entry as an index into ``shape``: "[0, 1]" ("" for a scalar's None)."""
-    return "" if entry is None else f"[{', '.join(map(str, np.unravel_index(entry, shape)))}]"
 
 
 class QuizScreen(ModalScreen[list[bool]]):
