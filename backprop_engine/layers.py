@@ -32,6 +32,9 @@ class Layer:
     """A layer type: its arity, the book's names for its inputs and its local rule."""
 
     inputs: tuple[str, ...] = ("x",)
+    # An elementwise layer's gradient at an entry depends only on the inputs
+    # and dout at that entry (after broadcasting); Affine and SoftmaxWithLoss mix entries.
+    elementwise = True
     rule = ""  # the local gradient rule, written as the book writes it
 
     def shape(self, *shapes: tuple) -> tuple:
@@ -173,6 +176,7 @@ class Affine(Layer):
     """
 
     inputs = ("x", "W", "b")
+    elementwise = False
     rule = "dX = dY·Wᵀ, dW = Xᵀ·dY, db = Σ dY (over the batch axis)"
 
     def shape(self, x, W, b):
@@ -215,6 +219,7 @@ class SoftmaxWithLoss(Layer):
     """
 
     inputs = ("x", "t")
+    elementwise = False
     rule = "dx = (y − t) / N · dout"
 
     def shape(self, x, t):
