@@ -1,0 +1,78 @@
+"""The checked scenario: what the loader hands to the engine and the app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from ..layers import LAYER_TYPES, Layer
+
+
+def frozen(a) -> np.ndarray:
+    """``a`` as a read-only ndarray (0-d for a scalar), without copying an ndarray."""
+    if type(a) is not np.ndarray:
+        a = np.asarray(a)
+    a.setflags(write=False)
+    return a
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be loaded; one message per problem."""
+
+    def __init__(self, path, problems: list[str]):
+        self.path = str(path)
+        self.problems = problems
+        super().__init__("\n".join(self.lines))
+
+    @property
+    def lines(self) -> list[str]:
+        return [f"error: {self.path}: {p}" for p in self.problems]
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One ``[[layers]]`` entry, checked."""
+
+    index: int
+    name: str
+    type: str                 # canonical type name (aliases resolved)
+    inputs: tuple[str, ...]
+    output: str
+
+    @property
+    def op(self) -> Layer:
+        return LAYER_TYPES[self.type]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    path: str
+    title: str
+    leaves: dict[str, np.ndarray]      # [values] and [constants], in file order
+    constants: frozenset[str]           # the leaves that get no gradient
+    layers: tuple[LayerSpec, ...]
+    shapes: dict[str, tuple]            # every value's shape, leaves and outputs
+    dout: np.ndarray = field(default_factory=lambda: np.float64(1.0))
+    lr: float = 0.1
+    expect: dict[str, np.ndarray] = field(default_factory=dict)
+    description: str = ""
+    reference: str = ""
+
+    def __post_init__(self):
+        for name, value in self.leaves.items():  # scenario data is read-only from here on
+            self.leaves[name] = frozen(value)
+        object.__setattr__(self, "dout", frozen(self.dout))
+
+    @property
+    def params(self) -> list[str]:
+        """The ``[values]`` names: the leaves that receive gradients."""
+        return [n for n in self.leaves if n not in self.constants]
+
+    @property
+    def output(self) -> str:
+        return self.layers[-1].output
+
+    def with_leaves(self, **leaves: np.ndarray) -> "Scenario":
+        """The same scenario with some leaves replaced (same shapes)."""
+        return replace(self, leaves={**self.leaves, **leaves})

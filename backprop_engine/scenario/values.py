@@ -1,0 +1,122 @@
+"""Reading one value: a number, a nested list or an init table, as float64.
+
+Also the checks a value must pass beyond its form: the element limit, and
+class labels in range (which the app's edit dialog applies too).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from .model import Scenario
+
+MAX_ELEMENTS = 10_000_000
+INIT_KEYS = {  # the keys each init takes besides init, shape and seed
+    "normal": ("mean", "std"), "uniform": ("low", "high"), "randint": ("low", "high"),
+    "zeros": (), "ones": (),
+}
+
+
+def _shape_of(v, where: str) -> tuple:
+    """The shape of a nested list of numbers; raises ValueError if ragged or not numeric."""
+    if isinstance(v, bool) or not isinstance(v, (int, float, list)):
+        raise ValueError(f"{where}: {v!r} is not a number")
+    if not isinstance(v, list):
+        return ()
+    if not v:
+        raise ValueError(f"{where}: an empty list: a value needs at least one number")
+    shapes = [_shape_of(e, where) for e in v]
+    for k, shape in enumerate(shapes):
+        if shape != shapes[0]:
+            raise ValueError(f"{where}: ragged list: row 0 has shape {shapes[0]}, row {k} has shape {shape}")
+    return (len(v), *shapes[0])
+
+
+def _too_big(shape: tuple, where: str) -> None:
+    if math.prod(shape) > MAX_ELEMENTS:
+        raise ValueError(f"{where}: shape {shape} has {math.prod(shape):,} elements, "
+                         f"more than the limit of {MAX_ELEMENTS:,}")
+
+
+def _whole(v) -> bool:
+    """A whole number >= 0 (a TOML boolean is not one)."""
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+
+def _number(v, where: str) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise ValueError(f"{where}: {v!r} is not a number")
+    return float(v)
+
+
+def _init(table: dict, where: str, rng: Callable[[], np.random.Generator]) -> np.ndarray:
+    kind = table.get("init")
+    if kind not in INIT_KEYS:
+        raise ValueError(f"{where}: init must be one of {', '.join(INIT_KEYS)}, got {kind!r}")
+    extra = set(table) - {"init", "shape", "seed", *INIT_KEYS[kind]}
+    if extra:
+        raise ValueError(f"{where}: unknown key {sorted(extra)[0]!r} for init {kind!r} "
+                         f"(allowed: shape, seed, {', '.join(INIT_KEYS[kind]) or '-'})")
+    shape = table.get("shape", [])
+    if (not isinstance(shape, list)
+            or not all(_whole(n) for n in shape)):
+        raise ValueError(f"{where}: shape must be a list of whole numbers >= 0, got {shape!r}")
+    shape = tuple(shape)
+    if 0 in shape:
+        raise ValueError(f"{where}: shape {shape} has no entries: a value needs at least one number")
+    _too_big(shape, where)  # before anything is drawn
+    if "seed" in table:
+        if not _whole(table["seed"]):
+            raise ValueError(f"{where}: seed must be a whole number >= 0, got {table['seed']!r}")
+        draw = np.random.default_rng(table["seed"])
+    else:
+        draw = rng()  # the file's generator, shared in file order
+    p = {k: _number(table[k], f"{where}: {k}") for k in INIT_KEYS[kind] if k in table}
+    if kind == "normal":
+        if p.get("std", 1.0) < 0:
+            raise ValueError(f"{where}: std must be >= 0, got {p['std']:g}")
+        return draw.normal(p.get("mean", 0.0), p.get("std", 1.0), shape)
+    if kind == "uniform":
+        return draw.uniform(p.get("low", 0.0), p.get("high", 1.0), shape)
+    if kind == "randint":
+        if "high" not in p:
+            raise ValueError(f"{where}: randint needs high (exclusive)")
+        low, high = p.get("low", 0.0), p["high"]
+        if low != int(low) or high != int(high) or high <= low:
+            raise ValueError(f"{where}: randint needs whole numbers low < high, got {low:g}, {high:g}")
+        return draw.integers(int(low), int(high), shape).astype(np.float64)
+    return (np.zeros if kind == "zeros" else np.ones)(shape)
+
+
+def parse_value(v, where: str, rng: Callable[[], np.random.Generator] | None = None) -> np.ndarray:
+    """A number, a nested list or an init table, as a float64 array. ``rng``
+    gives the generator an init table without a seed of its own draws from."""
+    if isinstance(v, dict):
+        if rng is None:
+            raise ValueError(f"{where}: an init table is not allowed here")
+        return _init(v, where, rng)
+    shape = _shape_of(v, where)
+    _too_big(shape, where)
+    return np.array(v, dtype=np.float64)
+
+
+def label_problem(labels: np.ndarray, name: str, classes: int) -> str | None:
+    """What is wrong with integer class labels for ``classes`` classes, if anything."""
+    bad = labels[(labels != np.round(labels)) | (labels < 0) | (labels >= classes)]
+    if bad.size:
+        return (f"label {bad.flat[0]:g} in {name!r} is out of range: "
+                f"labels are whole numbers 0 to {classes - 1}")
+    return None
+
+
+def leaf_problem(sc: Scenario, name: str, value: np.ndarray) -> str | None:
+    """Why ``value``, of leaf ``name``'s shape, cannot replace it (labels out
+    of range, as the loader refuses them), if it cannot."""
+    for spec in sc.layers:
+        x, t = spec.inputs[0], spec.inputs[-1]
+        if spec.type == "SoftmaxWithLoss" and t == name and sc.shapes[t] != sc.shapes[x]:
+            return label_problem(value, name, sc.shapes[x][-1])
+    return None
