@@ -1,0 +1,54 @@
+"""A value typed by the learner (the edit dialog), read as the loader reads
+values, and refused with a message the UI can translate."""
+
+from __future__ import annotations
+
+import tomllib
+
+import numpy as np
+
+from .scenario import Scenario, leaf_problem, parse_value
+
+
+def shape_text(shape: tuple) -> str:
+    """A shape in English: "scalar", "(3,)", "(2, 3)"."""
+    return "scalar" if shape == () else "(" + ", ".join(map(str, shape)) + (",)" if len(shape) == 1 else ")")
+
+
+class LiteralError(ValueError):
+    """A typed value refused. ``template`` is the English message with
+    ``{field}`` slots and ``fields`` fills them, so the UI can translate the
+    template before filling it. A field that is a tuple is a shape (the
+    fields ``got`` and ``want``): the UI formats it in its own language;
+    ``str()`` gives the English text, shapes written by ``shape_text``."""
+
+    def __init__(self, template: str, **fields):
+        self.template, self.fields = template, fields
+        english = {k: shape_text(v) if isinstance(v, tuple) else v for k, v in fields.items()}
+        super().__init__(template.format(**english))
+
+
+def parse_literal(text: str, name: str, scenario: Scenario) -> np.ndarray:
+    """A number or an array literal typed for leaf ``name``, of its shape;
+    raises ``LiteralError``. The templates:
+
+    - "not a number or an array literal: {text}" (text: the stripped text's repr)
+    - "shape {got}, but {name} has shape {want}" (got, want: shape tuples)
+    - "{reason}": the loader's own message (a ragged list, a label out of range ...)
+    """
+    stripped = text.strip()
+    try:
+        raw = tomllib.loads(f"v = {stripped}")["v"]
+    except (tomllib.TOMLDecodeError, RecursionError):  # RecursionError: lists nested thousands deep
+        raise LiteralError("not a number or an array literal: {text}", text=repr(stripped)) from None
+    try:
+        value = parse_value(raw, name)  # no init tables: no generator to draw from
+    except ValueError as e:
+        raise LiteralError("{reason}", reason=str(e)) from None
+    if value.shape != scenario.shapes[name]:
+        raise LiteralError("shape {got}, but {name} has shape {want}",
+                           got=value.shape, name=name, want=scenario.shapes[name])
+    problem = leaf_problem(scenario, name, value)  # labels out of range, as the loader refuses them
+    if problem:
+        raise LiteralError("{reason}", reason=problem)
+    return value

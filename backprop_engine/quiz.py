@@ -1,0 +1,50 @@
+"""The quiz before a backward step: which gradient entries to ask, whether a
+guess is right, and what an elementwise layer's entry needs."""
+
+from __future__ import annotations
+
+import numpy as np
+
+QUIZ_RTOL, QUIZ_ATOL = 1e-3, 1e-6  # a prediction within 0.1 % counts as right
+
+
+def quiz_entries(step) -> list[tuple[str, int | None, float]]:
+    """What the quiz asks at a backward step: for each input that gets a
+    gradient, its name, the entry asked (None for a scalar; for an array one
+    entry, drawn with the step's index as seed) and the true value."""
+    asks = []
+    for name, g in zip(step.layer.inputs, step.input_grads):
+        if g is None:
+            continue
+        entry = None if g.ndim == 0 else int(np.random.default_rng(step.index).integers(g.size))
+        asks.append((name, entry, float(g if entry is None else g.flat[entry])))
+    return asks
+
+
+def is_right(guess: float, truth: float) -> bool:
+    """Whether a guess is close enough to the true gradient."""
+    return abs(guess - truth) <= QUIZ_ATOL + QUIZ_RTOL * abs(truth)
+
+
+def index_text(entry: int | None, shape: tuple) -> str:
+    """A flat entry as an index into ``shape``: "[0, 1]" ("" for a scalar's None)."""
+    return "" if entry is None else f"[{', '.join(map(str, np.unravel_index(entry, shape)))}]"
+
+
+def entry_context(step, name: str, entry: int | None) -> list[tuple[str, float]]:
+    """For an elementwise layer, what the asked entry of ``name``'s gradient
+    needs: the inputs of the gradient's shape, then dout, at that entry, as
+    (label, value): [("x[0, 1]", -0.5), ("dout[0, 1]", 2.0)]. Each label
+    once (a layer may read one value twice). Empty for a scalar or for a
+    layer that mixes entries (Affine, SoftmaxWithLoss)."""
+    if entry is None or not step.layer.op.elementwise:
+        return []
+    shape = step.grads[name].shape
+    index, at = np.unravel_index(entry, shape), index_text(entry, shape)
+    known = [(n, v) for n, v in zip(step.layer.inputs, step.inputs) if v.shape == shape]
+    if step.dout is not None and step.dout.shape == shape:
+        known.append(("dout", step.dout))
+    context: dict[str, float] = {}
+    for n, v in known:
+        context.setdefault(f"{n}{at}", float(v[index]))
+    return list(context.items())

@@ -1,0 +1,189 @@
+"""The engine side of the dialogs: typed literals, the quiz's questions and
+scoring, and telling a scenario file from other TOML."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from backprop_engine import BACKWARD, Engine, bundled, load
+from backprop_engine.literal import LiteralError, parse_literal, shape_text
+from backprop_engine.quiz import QUIZ_ATOL, QUIZ_RTOL, entry_context, index_text, is_right, quiz_entries
+from backprop_engine.scenario import from_dict, sniff
+
+
+def _scenario(values: dict, layers: list[tuple[str, list[str], str]], constants: dict | None = None):
+    doc = {"title": "t", "values": values,
+           "layers": [{"type": t, "inputs": i, "output": o} for t, i, o in layers]}
+    if constants:
+        doc["constants"] = constants
+    return from_dict(doc, "test.toml")
+
+
+def _first_backward(scenario):
+    engine = Engine(scenario)
+    while engine.phase != BACKWARD:
+        engine.next()
+    return engine.next()
+
+
+# -- parse_literal ----------------------------------------------------------------
+
+@pytest.fixture
+def vec():
+    return _scenario({"a": [0.5, 1.0], "s": 2.0}, [("Mul", ["a", "s"], "o")])
+
+
+@pytest.fixture
+def softmax():
+    return _scenario({"x": [[1.0, 2.0, 3.0]]}, [("SoftmaxWithLoss", ["x", "t"], "L")], {"t": [0]})
+
+
+def test_a_literal_is_read_as_the_loader_reads_values(vec):
+    got = parse_literal("  [1, 2]\n", "a", vec)
+    assert got.dtype == np.float64 and got.tolist() == [1.0, 2.0]
+    assert parse_literal("-3", "s", vec) == -3.0 and parse_literal("1e-3", "s", vec).shape == ()
+
+
+def test_text_that_is_no_literal_is_refused_with_its_repr(vec):
+    with pytest.raises(LiteralError) as info:
+        parse_literal("  abc ", "a", vec)
+    err = info.value
+    assert isinstance(err, ValueError)
+    assert err.template == "not a number or an array literal: {text}"
+    assert err.fields == {"text": "'abc'"}
+    assert str(err) == "not a number or an array literal: 'abc'"
+    for text in ("", "[1, 2", "1 2", "[" * 3000 + "1" + "]" * 3000):  # the last: too deep for tomllib
+        with pytest.raises(LiteralError) as info:
+            parse_literal(text, "a", vec)
+        assert info.value.template == "not a number or an array literal: {text}"
+
+
+def test_a_wrong_shape_carries_both_shapes_as_tuples(vec):
+    with pytest.raises(LiteralError) as info:
+        parse_literal("[1, 2, 3]", "a", vec)
+    err = info.value
+    assert err.template == "shape {got}, but {name} has shape {want}"
+    assert err.fields == {"got": (3,), "name": "a", "want": (2,)}
+    assert str(err) == "shape (3,), but a has shape (2,)"
+    with pytest.raises(LiteralError) as info:
+        parse_literal("7", "a", vec)
+    assert info.value.fields["got"] == () and str(info.value) == "shape scalar, but a has shape (2,)"
+    with pytest.raises(LiteralError) as info:
+        parse_literal("[[1, 2]]", "s", vec)
+    assert str(info.value) == "shape (1, 2), but s has shape scalar"
+
+
+def test_the_loaders_own_refusals_come_as_a_reason(vec, softmax):
+    cases = {
+        "[[1], [2, 3]]": "a: ragged list: row 0 has shape (1,), row 1 has shape (2,)",
+        "true": "a: True is not a number",
+        '"1"': "a: '1' is not a number",
+        "[]": "a: an empty list: a value needs at least one number",
+        '{ init = "zeros", shape = [2] }': "a: an init table is not allowed here",
+    }
+    for text, reason in cases.items():
+        with pytest.raises(LiteralError) as info:
+            parse_literal(text, "a", vec)
+        assert (info.value.template, info.value.fields, str(info.value)) == ("{reason}", {"reason": reason}, reason)
+    with pytest.raises(LiteralError) as info:  # a label out of range, as the loader refuses it
+        parse_literal("[3]", "t", softmax)
+    assert info.value.template == "{reason}"
+    assert str(info.value) == "label 3 in 't' is out of range: labels are whole numbers 0 to 2"
+    assert parse_literal("[2]", "t", softmax).tolist() == [2.0]
+
+
+def test_shape_text():
+    assert [shape_text(s) for s in [(), (3,), (2, 3), (1, 2, 3)]] == ["scalar", "(3,)", "(2, 3)", "(1, 2, 3)"]
+
+
+# -- the quiz ---------------------------------------------------------------------
+
+def test_apple_asks_two_scalars_at_its_first_backward_step():
+    step = _first_backward(load(bundled()["apple"]))
+    assert step.layer.name == "mul_tax"
+    assert quiz_entries(step) == [("apple_price", None, 1.1), ("tax", None, 200.0)]
+    assert entry_context(step, "tax", None) == []
+
+
+def test_relu_asks_one_entry_drawn_with_the_step_index():
+    step = _first_backward(load(bundled()["relu"]))
+    ((name, entry, truth),) = quiz_entries(step)
+    assert name == "x" and entry == int(np.random.default_rng(step.index).integers(4))
+    assert truth == [1.0, 0.0, 0.0, 4.0][entry]
+    assert quiz_entries(step) == quiz_entries(step)  # the same question every time
+
+
+def test_a_constant_is_not_asked():
+    sc = _scenario({"a": [1.0, 2.0]}, [("Mul", ["a", "k"], "o")], {"k": [3.0, 4.0]})
+    step = _first_backward(sc)
+    assert [name for name, _entry, _truth in quiz_entries(step)] == ["a"]
+
+
+def test_is_right_allows_a_relative_and_an_absolute_tolerance():
+    assert (QUIZ_RTOL, QUIZ_ATOL) == (1e-3, 1e-6)
+    assert is_right(200.2, 200.0) and is_right(199.8, 200.0) and not is_right(200.21, 200.0)
+    assert is_right(-2.2022, -2.2) and not is_right(2.2, -2.2)
+    assert is_right(1e-6, 0.0) and is_right(-1e-6, 0.0) and not is_right(2e-6, 0.0)
+    assert not is_right(float("nan"), 1.0)
+
+
+def test_index_text():
+    assert index_text(None, ()) == ""
+    assert index_text(2, (4,)) == "[2]"
+    assert index_text(5, (2, 3)) == "[1, 2]"
+    assert index_text(0, (2, 2, 2)) == "[0, 0, 0]"
+
+
+def test_entry_context_of_relu_gives_x_and_dout_at_the_entry():
+    step = _first_backward(load(bundled()["relu"]))
+    x = [[1.0, -0.5], [-2.0, 3.0]]
+    dout = [[1.0, 2.0], [3.0, 4.0]]
+    for entry, (i, j) in enumerate([(0, 0), (0, 1), (1, 0), (1, 1)]):
+        assert entry_context(step, "x", entry) == [(f"x[{i}, {j}]", x[i][j]), (f"dout[{i}, {j}]", dout[i][j])]
+    assert all(type(v) is float for _label, v in entry_context(step, "x", 1))
+
+
+def test_entry_context_leaves_out_other_shapes_and_repeated_labels():
+    # a (2,) times a scalar: only a matches the gradient of a; dout is (2,) too
+    step = _first_backward(_scenario({"a": [1.0, 2.0], "s": 5.0}, [("Mul", ["a", "s"], "o")]))
+    assert entry_context(step, "a", 1) == [("a[1]", 2.0), ("dout[1]", 1.0)]
+    # a value read twice is listed once
+    step = _first_backward(_scenario({"x": [3.0, -1.0]}, [("Mul", ["x", "x"], "sq")]))
+    assert entry_context(step, "x", 0) == [("x[0]", 3.0), ("dout[0]", 1.0)]
+
+
+def test_entry_context_is_empty_for_a_layer_that_mixes_entries():
+    sc = load(bundled()["affine_softmax"])
+    engine = Engine(sc)
+    engine.to_end()
+    affine = next(s for s in engine.steps() if s.phase == BACKWARD and s.layer.type == "Affine")
+    asks = quiz_entries(affine)
+    assert asks and all(entry is not None for _name, entry, _truth in asks)
+    assert all(entry_context(affine, name, entry) == [] for name, entry, _truth in asks)
+
+
+# -- sniff --------------------------------------------------------------------------
+
+def test_sniff_tells_scenarios_from_broken_ones_and_other_toml(tmp_path):
+    assert sniff(bundled()["apple"]) == ("scenario", "Buying apples")
+    files = {
+        "broken.toml": 'title = "half done"\n[values]\nx = [1, 2\n',    # TOML syntax error
+        "no_layers.toml": 'title = "no layers"\n[values]\nx = 1\n',     # TOML, a scenario key, refused
+        "bad_title.toml": "title = 3\n",
+        "pyproject.toml": '[project]\nname = "x"\n[tool.pytest]\nq = 1\n',  # TOML, no scenario key
+        "empty.toml": "",
+        "notes.txt": "just some words, not TOML at all\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    (tmp_path / "binary.toml").write_bytes(b"\xff\xfe\x00title")
+    (tmp_path / "folder.toml").mkdir()
+    kind = {name: sniff(tmp_path / name) for name in [*files, "binary.toml", "folder.toml", "missing.toml"]}
+    assert kind == {
+        "broken.toml": ("broken", None), "no_layers.toml": ("broken", None),
+        "bad_title.toml": ("broken", None),
+        "pyproject.toml": ("other", None), "empty.toml": ("other", None),
+        "notes.txt": ("broken", None), "binary.toml": ("broken", None),
+        "folder.toml": ("broken", None), "missing.toml": ("broken", None),
+    }
