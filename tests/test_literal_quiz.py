@@ -187,3 +187,21 @@ def test_sniff_tells_scenarios_from_broken_ones_and_other_toml(tmp_path):
         "notes.txt": ("broken", None), "binary.toml": ("broken", None),
         "folder.toml": ("broken", None), "missing.toml": ("broken", None),
     }
+
+
+# -- the loader: refusals where it used to crash ----------------------------------------
+
+def test_a_layer_name_or_an_init_that_is_a_table_is_refused_not_a_crash():
+    from backprop_engine import ScenarioError
+
+    doc = {"title": "t", "values": {"x": 1.0},
+           "layers": [{"name": {"a": 1}, "type": "Relu", "inputs": ["x"], "output": "y"}]}
+    with pytest.raises(ScenarioError) as info:
+        from_dict(doc, "p.toml")
+    assert info.value.problems == ["layer 0: name must be text"]
+    for init in (["normal"], {"a": 1}):
+        with pytest.raises(ScenarioError) as info:
+            from_dict({"title": "t", "values": {"x": {"init": init}},
+                       "layers": [{"type": "Relu", "inputs": ["x"], "output": "y"}]}, "p.toml")
+        assert info.value.problems == [
+            f"values.x: init must be one of normal, uniform, randint, zeros, ones, got {init!r}"]

@@ -153,7 +153,8 @@ def check_layers(raw, leaves: Leaves, problems: Problems) -> Graph:
         if head is None:
             continue
         canonical, name, where = head
-        names.add(name)
+        if isinstance(name, str):  # a name that is no text was refused above (and may be unhashable)
+            names.add(name)
         inputs = _layer_inputs(table.get("inputs"), LAYER_TYPES[canonical], where, shapes, unknown, problems)
         if inputs is None:
             continue

@@ -54,7 +54,7 @@ def _number(v, where: str) -> float:
 
 def _init(table: dict, where: str, rng: Callable[[], np.random.Generator]) -> np.ndarray:
     kind = table.get("init")
-    if kind not in INIT_KEYS:
+    if not isinstance(kind, str) or kind not in INIT_KEYS:  # a list or a table is unhashable
         raise ValueError(f"{where}: init must be one of {', '.join(INIT_KEYS)}, got {kind!r}")
     extra = set(table) - {"init", "shape", "seed", *INIT_KEYS[kind]}
     if extra:
