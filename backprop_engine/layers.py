@@ -29,31 +29,22 @@ def _broadcast(x: tuple, y: tuple) -> tuple:
 
 
 class Layer:
-    """A layer type: its arity, the book's names for its inputs and its local rule."""
+    """A layer type: its arity and the book's names for its inputs. How a layer
+    is explained (its local rule in words) is the UI's: see tui/explain/."""
 
     inputs: tuple[str, ...] = ("x",)
     # An elementwise layer's gradient at an entry depends only on the inputs
     # and dout at that entry (after broadcasting); Affine and SoftmaxWithLoss mix entries.
     elementwise = True
-    rule = ""  # the local gradient rule, written as the book writes it
 
     def shape(self, *shapes: tuple) -> tuple:
         return shapes[0]  # elementwise layers keep the shape
-
-    # For the elementwise layers: the local derivative ∂out/∂input of each
-    # input, so that backward is dout * local (summed back to shape), and its
-    # formula. None for Affine and SoftmaxWithLoss, whose rule is a product.
-    local_formulas: tuple[str, ...] | None = None
-
-    def local(self, saved) -> tuple | None:
-        return None
 
 
 class Mul(Layer):
     """Multiply node (5.4.1): out = x * y."""
 
     inputs = ("x", "y")
-    rule = "dx = dout·y, dy = dout·x"
 
     def shape(self, x, y):
         return _broadcast(x, y)
@@ -64,17 +55,11 @@ class Mul(Layer):
     def backward(self, dout, saved):
         return dout * saved["y"], dout * saved["x"]
 
-    local_formulas = ("y", "x")
-
-    def local(self, saved):
-        return saved["y"], saved["x"]
-
 
 class Add(Layer):
     """Add node (5.4.2): out = x + y; the gradient passes through unchanged."""
 
     inputs = ("x", "y")
-    rule = "dx = dout·1, dy = dout·1"
 
     def shape(self, x, y):
         return _broadcast(x, y)
@@ -85,11 +70,6 @@ class Add(Layer):
     def backward(self, dout, saved):
         return dout, dout
 
-    local_formulas = ("1", "1")
-
-    def local(self, saved):
-        return 1.0, 1.0
-
 
 class Relu(Layer):
     """Relu (5.5.1): mask = (x <= 0); the masked gradients die.
@@ -98,7 +78,6 @@ class Relu(Layer):
     caller's array; ``np.where`` makes a new one instead.
     """
 
-    rule = "dx = dout where x > 0, else 0"
 
     def forward(self, x):
         mask = x <= 0
@@ -107,16 +86,10 @@ class Relu(Layer):
     def backward(self, dout, saved):
         return (np.where(saved["mask"], 0.0, dout),)
 
-    local_formulas = ("0 where x <= 0, else 1",)
-
-    def local(self, saved):
-        return (np.where(saved["mask"], 0.0, 1.0),)
-
 
 class Sigmoid(Layer):
     """Sigmoid (5.5.2), fused: backward needs only the output y."""
 
-    rule = "dx = dout·y·(1 − y)"
 
     def forward(self, x):
         out = 1.0 / (1.0 + np.exp(-x))
@@ -126,16 +99,10 @@ class Sigmoid(Layer):
         y = saved["out"]
         return (dout * y * (1.0 - y),)
 
-    local_formulas = ("y·(1 − y)",)
-
-    def local(self, saved):
-        return (saved["out"] * (1.0 - saved["out"]),)
-
 
 class Exp(Layer):
     """The exp node of the decomposed sigmoid (5.5.2)."""
 
-    rule = "dx = dout·exp(x)"
 
     def forward(self, x):
         out = np.exp(x)
@@ -144,27 +111,16 @@ class Exp(Layer):
     def backward(self, dout, saved):
         return (dout * saved["out"],)
 
-    local_formulas = ("exp(x)",)
-
-    def local(self, saved):
-        return (saved["out"],)
-
 
 class Reciprocal(Layer):
     """The "/" node of the decomposed sigmoid (5.5.2): out = 1 / x."""
 
-    rule = "dx = −dout / x²"
 
     def forward(self, x):
         return 1.0 / x, {"x": x}
 
     def backward(self, dout, saved):
         return (-dout / saved["x"] ** 2,)
-
-    local_formulas = ("−1/x²",)
-
-    def local(self, saved):
-        return (-1.0 / saved["x"] ** 2,)
 
 
 class Affine(Layer):
@@ -177,7 +133,6 @@ class Affine(Layer):
 
     inputs = ("x", "W", "b")
     elementwise = False
-    rule = "dX = dY·Wᵀ, dW = Xᵀ·dY, db = Σ dY (over the batch axis)"
 
     def shape(self, x, W, b):
         if len(W) != 2:
@@ -220,7 +175,6 @@ class SoftmaxWithLoss(Layer):
 
     inputs = ("x", "t")
     elementwise = False
-    rule = "dx = (y − t) / N · dout"
 
     def shape(self, x, t):
         if len(x) not in (1, 2):

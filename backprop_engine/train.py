@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from .engine import loss, run
+import numpy as np
+
+from .engine import forward_output, loss, run
 from .scenario import Scenario
 
 
@@ -25,3 +27,12 @@ def train(scenario: Scenario, steps: int, lr: float | None = None) -> tuple[list
         loss, scenario = sgd_step(scenario, lr)
         losses.append(loss)
     return losses, scenario
+
+
+def train_quietly(scenario: Scenario, steps: int, lr: float | None = None) -> tuple[list[float], Scenario]:
+    """``train`` for a caller that shows inf and nan as results (the app's
+    worker thread, which starts with numpy's default error handling): the
+    loss before each step and after the last one, and the result."""
+    with np.errstate(all="ignore"):
+        losses, trained = train(scenario, steps, lr)
+        return [*losses, loss(trained, forward_output(trained, trained.leaves))], trained

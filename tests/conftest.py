@@ -1,10 +1,35 @@
-"""Shared helpers for the non-UI tests."""
+"""Helpers shared by the tests: one terminal size, one screen-to-text helper,
+and the way to the step screen and the notes on screen."""
 
 from __future__ import annotations
 
+import io
 import textwrap
 
 import pytest
+from rich.console import Console
+
+from tui.screens.step import StepScreen
+from tui.textual_compat import notifications  # noqa: F401  (re-exported for the tests)
+
+SIZE = (100, 30)  # the terminal the README's capture and most tests use
+
+
+def steps(app) -> StepScreen:
+    """The app's step screen, under any dialog that is open."""
+    return next(s for s in reversed(app.screen_stack) if isinstance(s, StepScreen))
+
+
+def rendered(renderable, width: int = 200) -> str:
+    """A Rich renderable as plain text."""
+    console = Console(width=width, file=io.StringIO(), record=True, color_system=None)
+    console.print(renderable)
+    return console.export_text()
+
+
+def text(app, widget_id: str) -> str:
+    """What a pane (or the status line) of the step screen shows, as plain text."""
+    return rendered(steps(app).query_one(f"#{widget_id}").content)
 
 
 @pytest.fixture

@@ -15,18 +15,11 @@ from rich.console import Console
 from textual.widgets import OptionList, Static
 
 from backprop_engine import Engine, bundled, load
+from tests.conftest import SIZE, notifications, steps, text
 from tui.app import BackpropApp
-from tui.screens import HelpScreen, PickerScreen
+from tui.dialogs.help import HelpDialog
+from tui.dialogs.picker import PickerDialog
 from tui.widgets.pane import Pane
-
-SIZE = (100, 30)
-
-
-def text(app: BackpropApp, widget_id: str) -> str:
-    """What a panel shows, as plain text."""
-    console = Console(width=200, file=io.StringIO(), record=True, color_system=None)
-    console.print(app.query_one(f"#{widget_id}").content)
-    return console.export_text()
 
 
 def panels(app: BackpropApp) -> tuple[str, ...]:
@@ -44,7 +37,7 @@ async def test_apple_to_the_end_shows_the_book_numbers():
         assert "220" in text(app, "step")          # the price, forward
         assert "price" in text(app, "values") and "220" in text(app, "values")
         await pilot.press("n", "n")
-        assert app.engine.at_end
+        assert steps(app).engine.at_end
         values = text(app, "values")
         for line, grad in (("apple ", "2.2"), ("apple_num", "110"), ("tax", "200")):
             row = next(l for l in values.splitlines() if l.startswith(line))
@@ -59,7 +52,7 @@ async def test_each_next_key_steps_forward(key):
     app = apple_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(key)
-        assert app.engine.position == 1
+        assert steps(app).engine.position == 1
         assert "Step 1/4 · forward · mul_apple" in text(app, "step")
 
 
@@ -68,7 +61,7 @@ async def test_each_previous_key_steps_back(key):
     app = apple_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n", "n", "n", key)
-        assert app.engine.position == 2
+        assert steps(app).engine.position == 2
         assert "Step 2/4 · forward · mul_tax" in text(app, "step")
 
 
@@ -76,26 +69,26 @@ async def test_home_and_end():
     app = apple_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("end")
-        assert app.engine.at_end and "step 4/4" in text(app, "status")
+        assert steps(app).engine.at_end and "step 4/4" in text(app, "status")
         await pilot.press("home")
-        assert app.engine.at_start and "step 0/4" in text(app, "status")
+        assert steps(app).engine.at_start and "step 0/4" in text(app, "status")
         assert "Press n" in text(app, "step")
 
 
 async def test_next_and_previous_are_disabled_at_the_ends():
     app = apple_app()
     async with app.run_test(size=SIZE) as pilot:
-        assert app.check_action("previous", ()) is None
-        assert app.check_action("start", ()) is None
-        assert app.check_action("next", ()) is True
+        assert steps(app).check_action("previous", ()) is None
+        assert steps(app).check_action("start", ()) is None
+        assert steps(app).check_action("next", ()) is True
         await pilot.press("p", "home")  # disabled: nothing happens, nothing breaks
-        assert app.engine.position == 0
+        assert steps(app).engine.position == 0
         await pilot.press("end")
-        assert app.check_action("next", ()) is None
-        assert app.check_action("end", ()) is None
-        assert app.check_action("previous", ()) is True
+        assert steps(app).check_action("next", ()) is None
+        assert steps(app).check_action("end", ()) is None
+        assert steps(app).check_action("previous", ()) is True
         await pilot.press("n", "space", "right")
-        assert app.engine.position == 4
+        assert steps(app).engine.position == 4
 
 
 async def test_keys_of_a_step_not_possible_do_not_scroll_a_pane():
@@ -110,7 +103,7 @@ async def test_keys_of_a_step_not_possible_do_not_scroll_a_pane():
         before = graph.scroll_offset
         await pilot.press("end", "right", "n")
         await pilot.pause()
-        assert graph.scroll_offset == before and app.engine.at_end
+        assert graph.scroll_offset == before and steps(app).engine.at_end
 
 
 async def test_a_new_step_is_shown_from_its_top():
@@ -132,16 +125,16 @@ async def test_stepping_back_and_forth_shows_identical_content():
     app = BackpropApp(load(bundled()["affine_softmax"]))
     async with app.run_test(size=SIZE) as pilot:
         first = [panels(app)]
-        for _ in range(len(app.engine)):
+        for _ in range(len(steps(app).engine)):
             await pilot.press("n")
             first.append(panels(app))
         backwards = [panels(app)]
-        for _ in range(len(app.engine)):
+        for _ in range(len(steps(app).engine)):
             await pilot.press("p")
             backwards.append(panels(app))
         assert backwards[::-1] == first
         again = [panels(app)]
-        for _ in range(len(app.engine)):
+        for _ in range(len(steps(app).engine)):
             await pilot.press("n")
             again.append(panels(app))
         assert again == first
@@ -150,11 +143,16 @@ async def test_stepping_back_and_forth_shows_identical_content():
 
 async def _first_screen(scenario, position: int) -> str:
     """The screen of an app that starts at ``position``: painted once, from scratch."""
-    app = BackpropApp(scenario)
-    app.engine.seek(position)
+    class StartingThere(BackpropApp):
+        def get_default_screen(self):
+            screen = super().get_default_screen()
+            screen.engine.seek(position)
+            return screen
+
+    app = StartingThere(scenario)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        app.refresh_view()  # the graph scrolls to the current layer once it has a size
+        steps(app).refresh_view()  # the graph scrolls to the current layer once it has a size
         await pilot.pause()
         return app.export_screenshot()
 
@@ -172,7 +170,7 @@ async def test_each_step_shows_what_a_fresh_start_there_shows(name):
         for key in ["n"] * n + ["p"] * n:
             await pilot.press(key)
             await pilot.pause()
-            k = app.engine.position
+            k = steps(app).engine.position
             assert app.export_screenshot() == fresh[k], f"{key} to step {k}"
 
 
@@ -187,12 +185,12 @@ async def test_the_next_and_previous_steps_are_rendered_ahead(monkeypatch):
         real = Pane._render
         monkeypatch.setattr(Pane, "_render",
                             lambda pane, *a: rendered.append(pane.id) or real(pane, *a))
-        app.action_next()  # called directly: no pause for more rendering ahead
+        steps(app).action_next()  # called directly: no pause for more rendering ahead
         assert "Step 3/8 · forward · affine2" in text(app, "step") and rendered == []
         await pilot.pause()  # step 4 is rendered ahead now
         rendered.clear()
-        app.action_previous()
-        app.action_previous()  # step 1: kept from the way forward
+        steps(app).action_previous()
+        steps(app).action_previous()  # step 1: kept from the way forward
         assert "Step 1/8 · forward · affine1" in text(app, "step") and rendered == []
 
 
@@ -227,7 +225,7 @@ async def test_full_precision_toggle():
         await pilot.press("n", "n")
         assert "220.00000000000003" not in text(app, "step")
         await pilot.press("f")
-        assert app.full_precision
+        assert steps(app).full_precision
         assert "220.00000000000003" in text(app, "step")
         assert "full precision" in text(app, "status")
         await pilot.press("f")
@@ -238,7 +236,7 @@ async def test_the_float_note_names_the_digits_in_use():
     app = apple_app(precision=4)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f")
-        notes = [n.message for n in app._notifications]
+        notes = [n.message for n in notifications(app)]
         assert len(notes) == 1 and notes[0].endswith("4 significant digits hide the last-bit error.")
 
 
@@ -246,11 +244,11 @@ async def test_help_opens_and_closes():
     app = apple_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("question_mark")
-        assert isinstance(app.screen, HelpScreen)
+        assert isinstance(app.screen, HelpDialog)
         await pilot.press("n")  # keys of the main screen wait while help is open
-        assert app.engine.position == 0
+        assert steps(app).engine.position == 0
         await pilot.press("escape")
-        assert not isinstance(app.screen, HelpScreen)
+        assert not isinstance(app.screen, HelpDialog)
 
 
 async def test_quit():
@@ -274,7 +272,7 @@ async def test_objects_frozen_out_of_gc_are_released_when_the_app_ends():
 
 async def _pick(pilot, app, label: str) -> None:
     """Choose the option whose text starts with ``label`` in the open picker."""
-    assert isinstance(app.screen, PickerScreen)
+    assert isinstance(app.screen, PickerDialog)
     options = app.screen.query_one(OptionList)
     index = next(i for i in range(options.option_count)
                  if str(options.get_option_at_index(i).prompt).startswith(label))
@@ -289,7 +287,7 @@ async def test_no_argument_opens_the_picker_and_it_opens_a_scenario(tmp_path, mo
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await _pick(pilot, app, "fruit")
-        assert app.engine.scenario.title == "Buying apples and oranges"
+        assert steps(app).engine.scenario.title == "Buying apples and oranges"
         await pilot.press("end")
         assert "715" in text(app, "values")
 
@@ -302,7 +300,7 @@ async def test_picker_lists_toml_files_of_the_current_folder(tmp_path, monkeypat
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("o")
         await _pick(pilot, app, "./mine.toml")
-        assert app.engine.scenario.title == "My apples"
+        assert steps(app).engine.scenario.title == "My apples"
 
 
 async def test_picker_leaves_out_toml_files_that_are_no_scenarios(tmp_path, monkeypatch):
@@ -342,9 +340,9 @@ async def test_broken_file_from_the_picker_shows_an_error_and_keeps_the_app_usab
         error = text(app, "error")
         assert error.startswith("error: ") and "broken.toml" in error and "ragged" in error
         assert app.query_one("#error").has_class("-shown")
-        assert app.engine.scenario.title == "Buying apples" and app.engine.position == 1
+        assert steps(app).engine.scenario.title == "Buying apples" and steps(app).engine.position == 1
         await pilot.press("n", "n", "n")
-        assert app.engine.at_end
+        assert steps(app).engine.at_end
 
 
 async def test_picker_escape_keeps_the_scenario(tmp_path, monkeypatch):
@@ -352,8 +350,8 @@ async def test_picker_escape_keeps_the_scenario(tmp_path, monkeypatch):
     app = apple_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n", "o", "escape")
-        assert not isinstance(app.screen, PickerScreen)
-        assert app.engine.position == 1
+        assert not isinstance(app.screen, PickerDialog)
+        assert steps(app).engine.position == 1
 
 
 async def test_reload_reads_the_file_again_and_keeps_the_step(tmp_path):
@@ -365,16 +363,16 @@ async def test_reload_reads_the_file_again_and_keeps_the_step(tmp_path):
         await pilot.press("n", "n")
         assert "220" in text(app, "step")
         path.write_text(source.replace("apple = 100", "apple = 200").replace("price = 220", "price = 440"))
-        old_engine = weakref.ref(app.engine)
+        old_engine = weakref.ref(steps(app).engine)
         await pilot.press("r")
-        assert app.engine.position == 2
+        assert steps(app).engine.position == 2
         assert "440" in text(app, "step")
         gc.collect()
         assert old_engine() is None  # nothing rendered for it is kept
         path.write_text("title = \n")  # broken: the error shows, the loaded scenario stays
         await pilot.press("r")
         assert "line 1, column 9" in text(app, "error")
-        assert "440" in text(app, "step") and app.engine.position == 2
+        assert "440" in text(app, "step") and steps(app).engine.position == 2
 
 
 async def test_large_arrays_are_elided():
@@ -385,19 +383,19 @@ async def test_large_arrays_are_elided():
             shown = text(app, panel)
             assert ellipsis in shown and len(shown) < 20_000
         await pilot.press("home")
-        for _ in range(len(app.engine)):
+        for _ in range(len(steps(app).engine)):
             await pilot.press("n")
-        assert app.engine.at_end
+        assert steps(app).engine.at_end
 
 
 @pytest.mark.parametrize("size", [(80, 24), (50, 16), (40, 12), (160, 50)])
 async def test_every_size_steps_without_a_crash(size):
     app = BackpropApp(load(bundled()["affine_softmax"]))
     async with app.run_test(size=size) as pilot:
-        for _ in range(len(app.engine)):
+        for _ in range(len(steps(app).engine)):
             await pilot.press("n")
         await pilot.press("question_mark", "escape", "o", "escape")
-        assert app.engine.at_end
+        assert steps(app).engine.at_end
         assert app.screen.has_class("-narrow") == (size[0] < 70)
 
 
@@ -410,7 +408,7 @@ async def test_follows_resizes():
             await pilot.pause()
             assert app.screen.has_class("-narrow") == (w < 70)
         await pilot.press("n")
-        assert app.engine.position == 2
+        assert steps(app).engine.position == 2
 
 
 def test_a_bad_scenario_on_the_command_line_exits_2_before_drawing(tmp_path):
@@ -482,6 +480,6 @@ async def test_escape_closes_the_notes():
     app = apple_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f")  # the first time, a note on why 220.00000000000003
-        assert len(app._notifications) == 1
+        assert len(notifications(app)) == 1
         await pilot.press("escape")
-        assert len(app._notifications) == 0 and app.full_precision
+        assert len(notifications(app)) == 0 and steps(app).full_precision

@@ -1,87 +1,146 @@
-"""Languages: every label in English, Chinese and Japanese, the books' own terms."""
+"""Languages: every label in English, Chinese and Japanese, the books' own terms;
+a language is a catalog file, and a fourth one is one more file."""
 
 from __future__ import annotations
 
 import ast
-import io
 import re
 import subprocess
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
-from rich.console import Console
 
 from backprop_engine import LAYER_TYPES, Engine, bundled, load
-from tests.test_app import SIZE, text
-from tui import i18n
+from tests.conftest import SIZE, rendered, steps, text
 from tui.app import BackpropApp
-from tui.i18n import CATALOG, LAYER_NAMES, _, set_language
-from tui.render import values_table
+from tui.explain import EXPLANATIONS
+from tui.i18n import CATALOG_DIR, ENGLISH, Catalog, catalogs, read_catalog
+from tui.views.tables import values_table
 
 TUI = Path(__file__).parent.parent / "tui"
-
-
-@pytest.fixture(autouse=True)
-def _english_afterwards():
-    yield
-    set_language("en")
+LANGS = catalogs()
 
 
 def labels_in_code() -> set[str]:
-    """Every string literal passed as the first argument of _() in tui/."""
+    """Every string literal passed as the first argument of a catalog call
+    (``tr(...)``, ``self.tr(...)``, ``self.app.catalog(...)``) in tui/."""
     found = set()
-    for path in TUI.glob("*.py"):
+    for path in TUI.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "_"
-                    and node.args and isinstance(node.args[0], ast.Constant)):
+            if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)):
+                continue
+            f = node.func
+            name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+            if name in ("tr", "catalog"):
                 found.add(node.args[0].value)
     return found
 
 
-def test_every_label_has_both_translations():
-    missing = sorted(l for l in labels_in_code() if set(CATALOG.get(l, {})) != {"zh", "ja"})
-    assert missing == []
+def test_every_label_in_the_code_has_both_translations():
+    for code in ("zh", "ja"):
+        assert sorted(l for l in labels_in_code() if l not in LANGS[code].texts) == [], code
     assert len(labels_in_code()) > 100
+
+
+@dataclass(frozen=True, eq=False)
+class Recording(Catalog):
+    """A catalog that notes every English text asked of it that it lacks,
+    dynamic keys included (pane titles, column titles, rules, tooltips)."""
+
+    missing: set = field(default_factory=set)
+
+    def __call__(self, english: str, /, **fields) -> str:
+        if english not in self.texts:
+            self.missing.add(english)
+        return super().__call__(english, **fields)
+
+    def layer(self, type_: str) -> str:
+        if type_ not in self.layers:
+            self.missing.add(type_)
+        return super().layer(type_)
+
+
+def recording(code: str) -> Recording:
+    c = LANGS[code]
+    return Recording(c.code, c.name, c.texts, c.layers, c.order)
+
+
+async def _every_screen(app: BackpropApp, name: str) -> None:
+    """Walk a scenario's steps in quiz mode and open every dialog once."""
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("z", "f")  # quiz on, full precision
+        for _ in range(len(steps(app).engine)):
+            await pilot.press("n")
+            if type(app.screen).__name__ == "QuizDialog":
+                for box in app.screen.query("Input"):
+                    box.value = "1"
+                await pilot.press("enter", "enter")
+        for key in ("question_mark", "c", "u", "e", "s", "x", "o"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert len(app.screen_stack) > 1, key
+            await pilot.press("escape")
+        await pilot.press("t")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("q")  # the question about the unsaved training
+        await pilot.pause()
+
+
+@pytest.mark.parametrize("code", ["zh", "ja"])
+@pytest.mark.parametrize("name", ["apple", "fanout", "sigmoid", "affine_softmax"])
+async def test_every_text_asked_at_run_time_is_in_the_catalog(code, name):
+    """Not only the literals: what the app, --print and the Markdown export
+    ask of the catalog while showing every step and every dialog."""
+    catalog = recording(code)
+    await _every_screen(BackpropApp(load(bundled()[name]), lang=code, languages={"en": ENGLISH, code: catalog}),
+                        name)
+    from tui.views.markdown import run_markdown
+    from tui.views.tables import step_view
+    engine = Engine(load(bundled()[name]))
+    while not engine.at_end:
+        rendered(step_view(engine.next(), catalog, 6))
+    run_markdown(engine.scenario, catalog, 6)
+    assert catalog.missing == set()
 
 
 def test_translations_keep_the_fields():
     fields = re.compile(r"\{(\w*)\}")
-    for english, texts in CATALOG.items():
-        for lang, translated in texts.items():
-            assert sorted(fields.findall(translated)) == sorted(fields.findall(english)), (lang, english)
+    for code in ("zh", "ja"):
+        for english, translated in LANGS[code].texts.items():
+            assert sorted(fields.findall(translated)) == sorted(fields.findall(english)), (code, english)
 
 
-def test_layer_rules_with_words_are_translated():
-    for op in LAYER_TYPES.values():
-        for rule in (op.rule, *(op.local_formulas or ())):
-            if re.search(r"\b(where|else|over)\b", rule):
-                assert rule in CATALOG, rule
+def test_every_layer_rule_and_local_derivative_is_in_the_catalogs():
+    """Those with words ("where", "else", "over") translated, the others kept as notation."""
+    for ex in EXPLANATIONS.values():
+        for rule in (ex.rule, *ex.formulas):
+            assert rule in LANGS["zh"].texts and rule in LANGS["ja"].texts, rule
+    assert LANGS["zh"]("dx = dout where x > 0, else 0") == "x > 0 处 dx = dout，否则为 0"
 
 
 def test_the_books_terms():
-    set_language("zh")
-    assert (i18n.layer_name("Mul"), i18n.layer_name("Add")) == ("乘法层", "加法层")
-    assert _("backward") == "反向传播" and _("forward") == "正向传播"
-    set_language("ja")
-    assert (i18n.layer_name("Mul"), i18n.layer_name("Add")) == ("乗算レイヤ", "加算レイヤ")
-    assert _("backward") == "逆伝播" and _("forward") == "順伝播"
-    assert set(LAYER_NAMES) == set(LAYER_TYPES)
+    zh, ja = LANGS["zh"], LANGS["ja"]
+    assert (zh.layer("Mul"), zh.layer("Add")) == ("乘法层", "加法层")
+    assert zh("backward") == "反向传播" and zh("forward") == "正向传播"
+    assert (ja.layer("Mul"), ja.layer("Add")) == ("乗算レイヤ", "加算レイヤ")
+    assert ja("backward") == "逆伝播" and ja("forward") == "順伝播"
+    assert set(zh.layers) == set(ja.layers) == set(LAYER_TYPES)
 
 
 @pytest.mark.parametrize("lang", ["zh", "ja"])
 def test_cjk_tables_line_up(lang):
-    set_language(lang)
+    tr = LANGS[lang]
     engine = Engine(load(bundled()["fruit"]))
     engine.to_end()
-    console = Console(width=80, file=io.StringIO(), record=True, color_system=None)
-    console.print(values_table(engine, 6))
-    lines = console.export_text().splitlines()
+    lines = rendered(values_table(engine, tr, 6), width=80).splitlines()
     header = lines[0]
     assert "名" in header
     # every row's value column starts at the same cell as the header's
-    start = cell_len(header[:header.index(_("value"))])
+    start = cell_len(header[:header.index(tr("value"))])
     for line in lines[2:]:
         value = line.split()[2]
         assert cell_len(line[:line.index(value, len(line.split()[0]))]) == start, line
@@ -110,15 +169,15 @@ async def test_language_key_cycles_and_translates_the_screen():
         await pilot.press("n")
         assert "forward" in text(app, "status")
         await pilot.press("L")
-        assert i18n.language() == "zh"
+        assert app.catalog.code == "zh"
         assert "正向传播" in text(app, "status") and "乘法层" in text(app, "step")
-        assert app.query_one("#graph").border_title == "计算图"
-        descriptions = {b.action: b.description for _k, b in app._bindings}
-        assert descriptions["next"] == "下一步"
+        assert steps(app).query_one("#graph").border_title == "计算图"
+        descriptions = {a.binding.action: a.binding.description for a in steps(app).active_bindings.values()}
+        assert descriptions["next"] == "下一步" and descriptions["app.focus_next"] == "下一个窗格"
         await pilot.press("L")
         assert "順伝播" in text(app, "status") and "乗算レイヤ" in text(app, "graph")
         await pilot.press("L")
-        assert i18n.language() == "en" and "forward" in text(app, "status")
+        assert app.catalog.code == "en" and "forward" in text(app, "status")
 
 
 async def test_app_starts_in_the_language_asked():
@@ -126,3 +185,40 @@ async def test_app_starts_in_the_language_asked():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n", "n")
         assert "dout（mask の前）" in text(app, "step")
+
+
+FRENCH = '''
+[language]
+code = "fr"
+name = "Français"
+order = 3
+
+[layers]
+Mul = "couche de multiplication"
+
+[texts]
+"backward" = "rétropropagation"
+"step {k}/{n}" = "étape {k}/{n}"
+"graph" = "graphe"
+"Next" = "Suivant"
+"Language: English" = "Langue : français"
+'''
+
+
+async def test_a_fourth_language_is_one_more_file(tmp_path):
+    """A catalog file in a folder of its own: the L key reaches it after
+    Japanese, and the screen speaks it (untranslated labels stay English)."""
+    (tmp_path / "fr.toml").write_text(FRENCH, encoding="utf-8")
+    languages = catalogs(CATALOG_DIR, tmp_path)
+    assert list(languages) == ["en", "zh", "ja", "fr"]
+    app = BackpropApp(load(bundled()["apple"]), languages=languages)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "n", "n", "L", "L", "L")
+        await pilot.pause()
+        assert app.catalog.code == "fr"
+        assert "rétropropagation  │  étape 3/4" in text(app, "status")
+        assert "couche de multiplication" in text(app, "graph")
+        assert steps(app).query_one("#graph").border_title == "graphe"
+        assert "Suivant" in str(app.screen.query_one("Footer").query("FooterKey").first().render())
+        assert "∂L/∂tax = ∂L/∂price · ∂price/∂tax = 1 × 200 = 200" in text(app, "step")  # English where untranslated
+    assert read_catalog(tmp_path / "fr.toml").layer("Add") == "Add"

@@ -13,9 +13,13 @@ import pytest
 from backprop_engine import Engine, bundled, load, run
 from backprop_engine.scenario import from_dict, to_toml
 from backprop_engine.train import train
-from tests.test_app import SIZE, text
+from backprop_engine.quiz import quiz_entries
+from tests.conftest import SIZE, notifications, steps, text
 from tui.app import BackpropApp
-from tui.screens import ConfirmScreen, EditScreen, QuizScreen, SaveScreen, quiz_entries
+from tui.dialogs.confirm import ConfirmDialog
+from tui.dialogs.edit import EditDialog
+from tui.dialogs.quiz import QuizDialog
+from tui.dialogs.save import SaveDialog
 
 
 def dialog_text(app, widget_id: str) -> str:
@@ -47,7 +51,7 @@ def test_to_toml_loads_back_to_the_same_numbers(name):
 async def _edit(pilot, app, name: str, literal: str) -> None:
     await pilot.press("e")
     await pilot.pause()
-    assert isinstance(app.screen, EditScreen)
+    assert isinstance(app.screen, EditDialog)
     app.screen.query_one("OptionList").highlighted = app.screen.names.index(name)
     await pilot.pause()
     app.screen.query_one("Input").value = literal
@@ -62,12 +66,12 @@ async def test_edit_a_value_reruns_and_keeps_the_step():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n", "n", "n")
         await _edit(pilot, app, "apple", "150")
-        assert not isinstance(app.screen, EditScreen)
-        assert app.engine.position == 3
-        assert float(app.engine.values["price"]) == pytest.approx(330)
+        assert not isinstance(app.screen, EditDialog)
+        assert steps(app).engine.position == 3
+        assert float(steps(app).engine.values["price"]) == pytest.approx(330)
         assert "330" in text(app, "values") and "edited" in text(app, "status")
         # the gradient of tax is now apple_price = 300
-        assert float(app.engine.grads["tax"]) == pytest.approx(300)
+        assert float(steps(app).engine.grads["tax"]) == pytest.approx(300)
 
 
 async def test_tab_moves_between_the_fields_of_a_dialog():
@@ -76,12 +80,12 @@ async def test_tab_moves_between_the_fields_of_a_dialog():
     app = BackpropApp(load(bundled()["apple"]))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("e")
-        assert isinstance(app.screen, EditScreen)
+        assert isinstance(app.screen, EditDialog)
         assert app.screen.focused.id == "edit-list"
         await pilot.press("tab")
         assert app.screen.focused.id == "edit-input"
         await pilot.press("n")
-        assert app.engine.position == 0 and isinstance(app.screen, EditScreen)
+        assert steps(app).engine.position == 0 and isinstance(app.screen, EditDialog)
 
 
 @pytest.mark.parametrize("size", [(40, 12), (50, 16), (80, 24)])
@@ -99,7 +103,7 @@ async def test_edit_an_array_literal():
     async with app.run_test(size=SIZE) as pilot:
         await _edit(pilot, app, "x", "[[-1, 2], [3, -4]]")
         await pilot.press("end")
-        np.testing.assert_array_equal(app.engine.grads["x"], [[0, 2], [3, 0]])
+        np.testing.assert_array_equal(steps(app).engine.grads["x"], [[0, 2], [3, 0]])
 
 
 @pytest.mark.parametrize("literal, message", [
@@ -112,10 +116,10 @@ async def test_bad_edits_are_refused_in_place(literal, message):
     app = BackpropApp(load(bundled()["apple"]))
     async with app.run_test(size=SIZE) as pilot:
         await _edit(pilot, app, "apple", literal)
-        assert isinstance(app.screen, EditScreen)  # still open, nothing changed
+        assert isinstance(app.screen, EditDialog)  # still open, nothing changed
         assert message in dialog_text(app, "edit-error")
         await pilot.press("escape")
-        assert float(app.engine.scenario.leaves["apple"]) == 100.0
+        assert float(steps(app).engine.scenario.leaves["apple"]) == 100.0
 
 
 # -- save ----------------------------------------------------------------------------------
@@ -126,11 +130,11 @@ async def test_save_writes_a_new_file_that_loads(in_tmp):
         await _edit(pilot, app, "apple", "150")
         await pilot.press("s")
         await pilot.pause()
-        assert isinstance(app.screen, SaveScreen)
+        assert isinstance(app.screen, SaveDialog)
         assert app.screen.query_one("Input").value == "apple-edited.toml"
         await pilot.press("enter")
         await pilot.pause()
-        notes = [n.message for n in app._notifications]
+        notes = [n.message for n in notifications(app)]
         assert notes[-1].endswith("[expect] left out, no longer true: price, grad.apple_num, grad.tax")
     saved = load(in_tmp / "apple-edited.toml")
     assert float(saved.leaves["apple"]) == 150.0
@@ -150,16 +154,16 @@ async def test_after_a_save_the_saved_file_is_the_one_open(in_tmp):
         await pilot.pause()
         await pilot.press("enter")
         await pilot.pause()
-        assert not app.changed and "edited" not in text(app, "status")
-        assert app.engine.scenario.path == "apple-edited.toml"
+        assert not steps(app).changed and "edited" not in text(app, "status")
+        assert steps(app).engine.scenario.path == "apple-edited.toml"
         await pilot.press("r")
         await pilot.pause()
-        assert not isinstance(app.screen, ConfirmScreen)  # nothing unsaved to ask about
-        assert float(app.engine.scenario.leaves["apple"]) == 150.0
+        assert not isinstance(app.screen, ConfirmDialog)  # nothing unsaved to ask about
+        assert float(steps(app).engine.scenario.leaves["apple"]) == 150.0
 
 
 def _question(app) -> str:
-    assert isinstance(app.screen, ConfirmScreen)
+    assert isinstance(app.screen, ConfirmDialog)
     return str(app.screen.query_one("Static").content)
 
 
@@ -180,29 +184,29 @@ async def test_reload_asks_before_it_drops_an_edit(answer):
     async with app.run_test(size=SIZE) as pilot:
         question = await _edit_then(pilot, app, "r", answer)
         assert "The edits are not saved (s saves them). Load" in question
-        assert not isinstance(app.screen, ConfirmScreen)
+        assert not isinstance(app.screen, ConfirmDialog)
         kept = answer != "y"
-        assert float(app.engine.scenario.leaves["apple"]) == (150.0 if kept else 100.0)
-        assert app.changed == kept and ("edited" in text(app, "status")) == kept
+        assert float(steps(app).engine.scenario.leaves["apple"]) == (150.0 if kept else 100.0)
+        assert steps(app).changed == kept and ("edited" in text(app, "status")) == kept
 
 
 async def test_training_counts_as_an_edit_when_opening_another_scenario():
-    from tui.screens import PickerScreen
+    from tui.dialogs.picker import PickerDialog
     app = BackpropApp(load(bundled()["affine_softmax"]))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("t")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        trained = app.engine.scenario
+        trained = steps(app).engine.scenario
         await pilot.press("o")
         await pilot.pause()
-        assert isinstance(app.screen, PickerScreen)
+        assert isinstance(app.screen, PickerDialog)
         await pilot.press("enter")  # the first bundled scenario
         await pilot.pause()
         assert "Load affine_softmax and lose them?" in _question(app)  # the first in the list, by name
         await pilot.press("n")
         await pilot.pause()
-        assert app.engine.scenario is trained
+        assert steps(app).engine.scenario is trained
 
 
 @pytest.mark.parametrize("answer", ["n", "y"])
@@ -237,7 +241,7 @@ async def test_a_name_that_cannot_be_written_stays_in_the_dialog(in_tmp, key, ty
         app.screen.query_one("Input").value = typed
         await pilot.press("enter")
         await pilot.pause()
-        assert isinstance(app.screen, SaveScreen)
+        assert isinstance(app.screen, SaveDialog)
         assert message in dialog_text(app, "save-error")
         assert app.screen.query_one("Input").value == typed
         assert list(in_tmp.iterdir()) == []
@@ -253,13 +257,13 @@ async def _save_over_existing(in_tmp, answer: str) -> Path:
         await pilot.pause()
         await pilot.press("enter")
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmScreen)
+        assert isinstance(app.screen, ConfirmDialog)
         assert app.screen.query_one("#confirm-box").size.width >= 40  # not collapsed to nothing
         assert "apple-edited.toml exists. Replace it?" in str(app.screen.query_one("Static").content)
         await pilot.press(answer)
         await pilot.pause()
         if answer == "n":
-            assert isinstance(app.screen, SaveScreen)
+            assert isinstance(app.screen, SaveDialog)
             assert "not replaced" in dialog_text(app, "save-error")
             await pilot.press("escape")
     return existing
@@ -278,7 +282,7 @@ async def test_save_over_an_existing_file_answered_yes_replaces_it(in_tmp):
 # -- quiz ----------------------------------------------------------------------------------
 
 async def _answer(pilot, app, values) -> None:
-    assert isinstance(app.screen, QuizScreen)
+    assert isinstance(app.screen, QuizDialog)
     for box, v in zip(app.screen.query("Input"), values):
         box.value = v
     await pilot.press("enter")
@@ -290,22 +294,22 @@ async def test_quiz_hides_gradients_until_answered_and_scores():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("z", "n", "n", "n")
         await pilot.pause()
-        assert app.engine.position == 2  # the backward step waits for the answers
+        assert steps(app).engine.position == 2  # the backward step waits for the answers
         assert "1.1" not in text(app, "values").split("apple_price")[1].split("\n")[0]
         await _answer(pilot, app, ["1.1", "100"])  # 1.1 right, tax's 200 wrong
         result = dialog_text(app, "quiz-result")
         assert "right ∂L/∂apple_price" in result and "wrong ∂L/∂tax" in result and "200" in result
         await pilot.press("enter")
         await pilot.pause()
-        assert app.engine.position == 3
+        assert steps(app).engine.position == 3
         await pilot.press("n")
         await pilot.pause()
         await _answer(pilot, app, ["2.2", "110"])
         await pilot.press("enter")
         await pilot.pause()
-        assert app.engine.at_end and app._score() == (3, 4)
+        assert steps(app).engine.at_end and steps(app)._score() == (3, 4)
         assert "quiz 3/4" in text(app, "status")
-        assert any("3 of 4" in n.message for n in app._notifications)
+        assert any("3 of 4" in n.message for n in notifications(app))
 
 
 async def test_quiz_asks_one_entry_of_an_array_and_refuses_non_numbers():
@@ -336,23 +340,23 @@ async def test_train_keys_lower_the_loss_and_plot_it():
     app = BackpropApp(sc)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n")
-        assert app.lr == sc.lr == 0.5
+        assert steps(app).lr == sc.lr == 0.5
         await pilot.press("t")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert len(app.losses) == 1 and app.engine.position == 1
+        assert len(steps(app).trained.losses) == 1 and steps(app).engine.position == 1
         await pilot.press("T")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert len(app.losses) == 101
-        assert app.losses[-1] < app.losses[0] / 10  # visibly falls
+        assert len(steps(app).trained.losses) == 101
+        assert steps(app).trained.losses[-1] < steps(app).trained.losses[0] / 10  # visibly falls
         expected, _ = train(sc, 101, 0.5)
-        assert list(app.losses) == pytest.approx(expected, rel=1e-12)
+        assert list(steps(app).trained.losses) == pytest.approx(expected, rel=1e-12)
         assert len(app.query_one("#loss-plot").data) == 102
         bar = lambda: str(app.query_one("#train-text").content)
         assert "lr 0.5 · 101 steps" in bar() and "next lr" not in bar()
         await pilot.press("left_square_bracket")
-        assert app.lr == 0.25
+        assert steps(app).lr == 0.25
         # the steps taken keep the lr they were taken with; the next one's is said apart
         assert "lr 0.5 · 101 steps" in bar() and "next lr 0.25" in bar()
         await pilot.press("t")
@@ -360,7 +364,7 @@ async def test_train_keys_lower_the_loss_and_plot_it():
         await pilot.pause()
         assert "lr 0.25–0.5 · 102 steps" in bar() and "next lr" not in bar()
         await pilot.press("right_square_bracket", "right_square_bracket")
-        assert app.lr == 1.0
+        assert steps(app).lr == 1.0
 
 
 def test_train_rejects_a_learning_rate_of_zero_or_less():
@@ -408,9 +412,10 @@ async def test_export_key_writes_markdown_and_says_where(in_tmp):
         assert app.screen.query_one("Input").value == "apple-steps.md"
         await pilot.press("enter")
         await pilot.pause()
-        assert any(str(in_tmp / "apple-steps.md") in n.message for n in app._notifications)
-    from tui.markdown import run_markdown
-    assert (in_tmp / "apple-steps.md").read_text() == run_markdown(load(bundled()["apple"]), 6)
+        assert any(str(in_tmp / "apple-steps.md") in n.message for n in notifications(app))
+    from tui.i18n import ENGLISH
+    from tui.views.markdown import run_markdown
+    assert (in_tmp / "apple-steps.md").read_text() == run_markdown(load(bundled()["apple"]), ENGLISH, 6)
 
 
 async def test_training_that_diverges_is_said_not_crashed():
@@ -420,11 +425,11 @@ async def test_training_that_diverges_is_said_not_crashed():
         await pilot.press("T")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert not all(np.isfinite(app.losses))
+        assert not all(np.isfinite(steps(app).trained.losses))
         assert "diverged" in str(app.query_one("#train-text").content)
         assert all(np.isfinite(app.query_one("#loss-plot").data))
         await pilot.press("n")  # still usable
-        assert app.engine.position == 1
+        assert steps(app).engine.position == 1
 
 
 def test_the_app_needs_a_terminal():
@@ -444,11 +449,11 @@ async def test_an_out_of_range_label_is_refused_in_the_edit():
     app = BackpropApp(sc)
     async with app.run_test(size=SIZE) as pilot:
         await _edit(pilot, app, "t", "[0, 5]")
-        assert isinstance(app.screen, EditScreen)
+        assert isinstance(app.screen, EditDialog)
         assert "label 5 in 't' is out of range" in dialog_text(app, "edit-error")
         await pilot.press("escape")
         await pilot.press("end")
-        assert app.engine.at_end
+        assert steps(app).engine.at_end
 
 
 async def test_nudge_is_off_without_values():
@@ -457,7 +462,7 @@ async def test_nudge_is_off_without_values():
                     "layers": [{"type": "Exp", "inputs": ["k"], "output": "y"}]}, "k.toml")
     app = BackpropApp(sc)
     async with app.run_test(size=SIZE) as pilot:
-        assert app.check_action("nudge", ()) is None
+        assert steps(app).check_action("nudge", ()) is None
         await pilot.press("u")
         assert not app.screen_stack[1:]
 
@@ -465,30 +470,31 @@ async def test_nudge_is_off_without_values():
 async def test_training_results_for_a_scenario_left_meanwhile_are_dropped(monkeypatch, in_tmp):
     import threading
 
-    import tui.app as app_module
+    import backprop_engine.train as train_module
     release = threading.Event()
 
     def slow_train(scenario, steps, lr):
         release.wait(10)  # like 100 mnist steps: the learner presses keys meanwhile
         return train(scenario, steps, lr)
 
-    monkeypatch.setattr(app_module, "train", slow_train)
+    monkeypatch.setattr(train_module, "train", slow_train)
     path = in_tmp / "a.toml"
     path.write_text(Path(bundled()["affine_softmax"]).read_text())
     app = BackpropApp(load(path))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("t")
-        assert app.training
+        assert steps(app).training
         for action in ("train", "edit", "reload", "open", "gradcheck", "nudge"):
-            assert app.check_action(action, ()) is None  # these wait for the training
+            owner = app if action == "open" else steps(app)  # open is the app's key
+            assert owner.check_action(action, ()) is None  # these wait for the training
         await pilot.press("t", "r")
-        assert app.losses == () and not app.changed
+        assert steps(app).trained.losses == () and not steps(app).changed
         app.open_path(path)  # the scenario changes under the running training
         release.set()
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert not app.training and app.losses == () and not app.changed
-        np.testing.assert_array_equal(app.engine.scenario.leaves["W1"], load(path).leaves["W1"])
+        assert not steps(app).training and steps(app).trained.losses == () and not steps(app).changed
+        np.testing.assert_array_equal(steps(app).engine.scenario.leaves["W1"], load(path).leaves["W1"])
 
 
 async def test_a_quiz_starts_over_with_another_file(in_tmp):
@@ -498,6 +504,6 @@ async def test_a_quiz_starts_over_with_another_file(in_tmp):
         await _answer(pilot, app, ["1", "1"])
         await pilot.press("enter")
         await pilot.pause()
-        assert app._score() == (0, 2)
+        assert steps(app)._score() == (0, 2)
         app.open_path(bundled()["fruit"])
-        assert app.answers == {} and app._score() == (0, 0)
+        assert steps(app).answers == {} and steps(app)._score() == (0, 0)

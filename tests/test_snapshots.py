@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 
 from backprop_engine import bundled, load
+from tests.conftest import SIZE
 from tui.app import BackpropApp
 
-SIZE = (100, 30)
 SCENARIOS = ["apple", "fruit", "fanout", "relu", "sigmoid", "affine_softmax", "mnist_size"]
 
 
@@ -218,12 +218,6 @@ class TestPractice:
 
 
 class TestLanguages:
-    @pytest.fixture(autouse=True)
-    def _english_afterwards(self):
-        yield
-        from tui.i18n import set_language
-        set_language("en")
-
     @pytest.mark.parametrize("lang", ["zh", "ja"])
     def test_apple_first_backward(self, snap_compare, lang):
         """apple at its first backward step in Chinese (乘法层, 反向传播, 链式法则)

@@ -13,10 +13,13 @@ import pytest
 from backprop_engine import BACKWARD, Engine, bundled, load, run
 from backprop_engine.gradcheck import check_gradients, nudge
 from backprop_engine.layers import sigmoid_decomposed_backward
-from tests.test_app import SIZE, text
+from tests.conftest import SIZE, notifications, rendered, steps, text
 from tui.app import BackpropApp
-from tui.render import num
-from tui.screens import GradCheckScreen, NudgeScreen
+from tui.dialogs.gradcheck import GradCheckDialog
+from tui.dialogs.nudge import NudgeDialog
+from tui.explain import explanation
+from tui.explain.numbers import num
+from tui.i18n import ENGLISH
 
 
 def screen_text(app) -> str:
@@ -52,7 +55,7 @@ def test_local_derivative_times_dout_is_the_backward_gradient(name):
     from backprop_engine.scenario import from_dict
     sc = from_dict(BROADCAST, "b.toml") if name == "broadcast" else load(bundled()[name])
     for step in backward_steps(Engine(sc)):
-        local = step.layer.op.local(step.saved)
+        local = explanation(step.layer.type).local(step.saved)
         if local is None:  # Affine, SoftmaxWithLoss: products, not elementwise
             continue
         for g, l, x in zip(step.input_grads, local, step.inputs):
@@ -89,7 +92,7 @@ def test_nudge_prediction_is_close_to_the_measured_change():
 
 def chain_line(step, k: int, precision: int = 6) -> str:
     name, out = step.layer.inputs[k], step.layer.output
-    local = step.layer.op.local(step.saved)[k]
+    local = explanation(step.layer.type).local(step.saved)[k]
     return (f"∂L/∂{name} = ∂L/∂{out} · ∂{out}/∂{name} = {num(step.dout, precision)} × "
             f"{num(local, precision)} = {num(step.input_grads[k], precision)}")
 
@@ -117,7 +120,7 @@ async def test_chain_rule_in_the_app():
     app = BackpropApp(load(bundled()["apple"]))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n", "n", "n")
-        step = app.engine.current
+        step = steps(app).engine.current
         assert chain_line(step, 0) in text(app, "step") and chain_line(step, 1) in text(app, "step")
 
 
@@ -133,12 +136,12 @@ async def test_fan_out_in_the_app():
     app = BackpropApp(load(bundled()["fanout"]))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n", "n", "n", "n", "n")  # backward through add, then mul_xz
-        assert app.engine.current.layer.name == "mul_xz"
+        assert steps(app).engine.current.layer.name == "mul_xz"
         assert "∂L/∂x gets its first part here (partial" in text(app, "step")
         x_row = next(l for l in text(app, "values").splitlines() if l.startswith("x "))
         assert "partial" in x_row
         await pilot.press("n")  # mul_xy: the second branch arrives
-        s = app.engine.current
+        s = steps(app).engine.current
         expected = (f"∂L/∂x = {num(s.grads_before['x'], 6)} (so far) + {num(s.input_grads[0], 6)} "
                     f"(this branch) = {num(s.grads['x'], 6)} (complete)")
         assert expected in text(app, "step")
@@ -172,10 +175,10 @@ async def test_each_fan_out_arrow_carries_its_own_part():
 async def test_fused_versus_decomposed_in_the_app():
     app = BackpropApp(load(bundled()["sigmoid"]))
     async with app.run_test(size=SIZE) as pilot:
-        while not (app.engine.current and app.engine.current.phase == BACKWARD
-                   and app.engine.current.layer.type == "Sigmoid"):
+        while not (steps(app).engine.current and steps(app).engine.current.phase == BACKWARD
+                   and steps(app).engine.current.layer.type == "Sigmoid"):
             await pilot.press("n")
-        s = app.engine.current
+        s = steps(app).engine.current
         chain = sigmoid_decomposed_backward(s.inputs[0], s.dout)
         shown = text(app, "step")
         assert f"dout·y·(1 − y) = {float(s.input_grads[0])!r}" in shown
@@ -191,8 +194,8 @@ async def test_gradient_check_dialog_and_h_keys():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n")
         await pilot.press("c")
-        assert isinstance(app.screen, GradCheckScreen)
-        assert app.engine.position == 1  # the check runs on its own, the app stays at its step
+        assert isinstance(app.screen, GradCheckDialog)
+        assert steps(app).engine.position == 1  # the check runs on its own, the app stays at its step
         for h, keys in ((1e-5, ()), (1e-4, ("plus",)), (1e-6, ("minus", "minus"))):
             await pilot.press(*keys)
             await pilot.pause()
@@ -202,8 +205,8 @@ async def test_gradient_check_dialog_and_h_keys():
                 row = next(l for l in shown.splitlines() if l.startswith(c.name + " "))
                 assert f"{c.rel_err:.2e}" in row
         await pilot.press("escape")
-        assert not isinstance(app.screen, GradCheckScreen)
-        assert app.engine.position == 1
+        assert not isinstance(app.screen, GradCheckDialog)
+        assert steps(app).engine.position == 1
 
 
 async def test_gradient_check_in_a_narrow_terminal_is_a_block_per_value():
@@ -235,7 +238,7 @@ async def test_nudge_dialog_shows_prediction_and_measurement():
     app = BackpropApp(sc)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("u")
-        assert isinstance(app.screen, NudgeScreen)
+        assert isinstance(app.screen, NudgeDialog)
         await pilot.press("down", "down")  # apple -> apple_num -> tax
         await pilot.press("plus")          # eps 1e-3 -> 1e-2
         n = nudge(sc, "tax", 0, 1e-2)
@@ -244,7 +247,7 @@ async def test_nudge_dialog_shows_prediction_and_measurement():
         assert f"= {num(n.grad, 8)} × 0.01 = {num(n.predicted, 8)}" in shown
         assert f"= {num(n.actual, 8)}" in shown
         await pilot.press("escape")
-        assert app.engine.position == 0
+        assert steps(app).engine.position == 0
 
 
 async def test_nudge_moves_between_entries_of_an_array():
@@ -261,10 +264,10 @@ async def test_full_precision_explains_floats_once():
     app = BackpropApp(load(bundled()["apple"]))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f")
-        notes = list(app._notifications)
+        notes = list(notifications(app))
         assert len(notes) == 1 and "220.00000000000003" in notes[0].message
         await pilot.press("f", "f")
-        assert len(list(app._notifications)) == 1
+        assert len(list(notifications(app))) == 1
 
 
 def test_a_value_used_twice_by_one_layer_adds_up():
@@ -275,8 +278,8 @@ def test_a_value_used_twice_by_one_layer_adds_up():
     engine.to_end()
     step = engine.current
     assert float(engine.grads["x"]) == 2 * 24 * 3
-    from tui.render import fan_in_lines
-    (line,) = fan_in_lines(step, 6)
+    from tui.explain.fanout import fan_in_lines
+    (line,) = fan_in_lines(step, ENGLISH, 6)
     assert line.plain == "fan-out: ∂L/∂x = 72 + 72 (this layer, one part per use) = 144 (complete)"
 
 
@@ -292,8 +295,7 @@ def test_a_dead_branch_does_not_make_a_gradient_partial():
 
 def test_a_branch_part_is_labelled_as_a_part():
     steps = backward_steps(Engine(load(bundled()["fanout"])))
-    from tui.render import chain_lines
-    first = [l.plain for l in chain_lines(steps[1], 6)]  # mul_xz: x's first part
+    first = [l.plain for l in explanation("Mul").chain(steps[1], ENGLISH, 6)]  # mul_xz: x's first part
     assert first[0] == "∂L/∂x (this branch's part) = ∂L/∂xz · ∂xz/∂x = 1 × 4 = 4"
     assert first[1] == "∂L/∂z = ∂L/∂xz · ∂xz/∂z = 1 × 2 = 2"
 
@@ -304,8 +306,8 @@ def test_sigmoid_of_a_constant_prints():
     from rich.console import Console
 
     from backprop_engine.scenario import from_dict
-    from tui.markdown import run_markdown
-    from tui.render import step_view
+    from tui.views.markdown import run_markdown
+    from tui.views.tables import step_view
     sc = from_dict({"title": "c", "constants": {"k": 0.5}, "values": {"w": 2.0},
                     "layers": [{"type": "Sigmoid", "inputs": ["k"], "output": "s"},
                                {"type": "Mul", "inputs": ["s", "w"], "output": "y"}]}, "c.toml")
@@ -313,8 +315,8 @@ def test_sigmoid_of_a_constant_prints():
     engine.to_end()
     console = Console(width=120, file=io.StringIO(), record=True, color_system=None)
     for step in engine.steps():
-        console.print(step_view(step, 6))
+        console.print(step_view(step, ENGLISH, 6))
     shown = console.export_text()
     assert "no gradient for k: constant" in shown and "fused vs decomposed" not in shown
-    md = run_markdown(sc, 6)
+    md = run_markdown(sc, ENGLISH, 6)
     assert md.startswith("# c\n") and "fused vs decomposed" not in md

@@ -67,12 +67,13 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     np.seterr(all="ignore")  # inf and nan (1/0 in a Reciprocal) are results shown, not warnings
-    from .i18n import LANGUAGES, set_language
-    if args.lang not in LANGUAGES:
+    from .i18n import catalogs
+    languages = catalogs()
+    if args.lang not in languages:
         sys.stderr.write(f"error: --lang: unknown language code {args.lang!r} "
-                         f"(choose {', '.join(LANGUAGES)})\n")
+                         f"(choose {', '.join(languages)})\n")
         return USAGE_ERROR
-    set_language(args.lang)
+    tr = languages[args.lang]
     if args.list and args.scenario:
         parser().error("--list takes no SCENARIO")
     if args.list:
@@ -93,16 +94,16 @@ def main(argv: list[str] | None = None) -> int:
         print(to_json(Engine(scenario)))
         return 0
     if args.markdown:
-        from .markdown import run_markdown
-        sys.stdout.write(run_markdown(scenario, args.precision))
+        from .views.markdown import run_markdown
+        sys.stdout.write(run_markdown(scenario, tr, args.precision))
         return 0
-    from . import report
+    from .views import report
     if args.check:
-        return report.check(scenario, args.precision)
+        return report.check(scenario, tr, args.precision)
     if args.train:
-        return report.train(scenario, args.train, args.precision)
+        return report.train(scenario, args.train, tr, args.precision)
     if args.print:
-        return report.print_steps(scenario, args.precision)
+        return report.print_steps(scenario, tr, args.precision)
     return _app(scenario, args)
 
 

@@ -25,6 +25,8 @@ from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ..textual_compat import update_scrollbars
+
 KEPT = 32  # contents kept per pane; the one shown or prepared least recently goes first
 
 
@@ -145,7 +147,7 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
         size = Size(form[0], len(lines))
         if size != self.virtual_size:
             self.set_reactive(Pane.virtual_size, size)
-            self._scroll_update(size)
+            update_scrollbars(self, size)
 
     def on_resize(self) -> None:
         self._render_lines()

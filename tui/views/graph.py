@@ -11,54 +11,54 @@ from rich.text import Text
 
 from backprop_engine import BACKWARD, Engine
 
-from .i18n import layer_name
-from .render import GRAD, VALUE, short
+from ..explain import explanation
+from ..explain.numbers import short
+from .grids import GRAD_STYLE, VALUE_STYLE
 
-SYMBOL = {"Mul": "×", "Add": "+", "Relu": "relu", "Sigmoid": "σ", "Exp": "exp",
-          "Reciprocal": "1/x", "Affine": "affine", "SoftmaxWithLoss": "softmax+loss"}
 CURRENT = "bold reverse"
 DONE = "green"
 
 
-def _edge(value, grad, precision) -> Text:
+def _edge(value, grad, tr, precision) -> Text:
     """Two lines: ──value──▶ and, beneath, ◀──grad── (blank until known)."""
-    top = f"──{short(value, precision)}──▶" if value is not None else "───────▶"
-    bottom = f"◀──{short(grad, precision)}──" if grad is not None else ""
-    return Text.assemble((top, VALUE if value is not None else "dim"), "\n", (bottom, GRAD))
+    top = f"──{short(value, precision, tr)}──▶" if value is not None else "───────▶"
+    bottom = f"◀──{short(grad, precision, tr)}──" if grad is not None else ""
+    return Text.assemble((top, VALUE_STYLE if value is not None else "dim"), "\n", (bottom, GRAD_STYLE))
 
 
-def graph_view(engine: Engine, precision: int | None) -> RenderableType:
+def _mark(engine: Engine, index: int) -> tuple[str, str]:
+    """A layer's mark and style: the current one, done backward, done forward, or not yet run."""
+    step, n = engine.current, len(engine.scenario.layers)
+    if step is not None and step.layer.index == index:
+        return ("◀ " if step.phase == BACKWARD else "▶ "), CURRENT
+    if index >= n - max(engine.position - n, 0):
+        return "✓✓", DONE
+    if index < min(engine.position, n):
+        return "✓ ", DONE
+    return "  ", "dim"
+
+
+def graph_view(engine: Engine, tr, precision: int | None) -> RenderableType:
     values, grads, steps = engine.values, engine.grads, engine.steps()
-    step = engine.current
-    fwd_done = min(engine.position, len(engine.scenario.layers))
     n = len(engine.scenario.layers)
-    back_done = max(engine.position - n, 0)
     blocks: list[RenderableType] = []
     for spec in engine.scenario.layers:
-        is_current = step is not None and step.layer is spec
-        finished_back = spec.index >= n - back_done
-        if is_current:
-            mark, style = ("◀ " if step.phase == BACKWARD else "▶ "), CURRENT
-        elif finished_back:
-            mark, style = "✓✓", DONE
-        elif spec.index < fwd_done:
-            mark, style = "✓ ", DONE
-        else:
-            mark, style = "  ", "dim"
-        head = Text.assemble((mark, style), " ", (f"{spec.name}", style), (f"  {layer_name(spec.type)}", "dim"))
+        mark, style = _mark(engine, spec.index)
+        head = Text.assemble((mark, style), " ", (f"{spec.name}", style), (f"  {tr.layer(spec.type)}", "dim"))
         t = Table.grid(padding=(0, 1))
         t.add_column(no_wrap=True, overflow="ellipsis", max_width=18)
         t.add_column(no_wrap=True)
         # Beneath an input's arrow: what this layer's backward step sent back
         # along it. Where a value feeds several layers (fan-out) each arrow
         # carries its own part; the values table has their sum.
+        finished_back = spec.index >= n - max(engine.position - n, 0)
         sent = steps[2 * n - 1 - spec.index].input_grads if finished_back else (None,) * len(spec.inputs)
         for name, grad in zip(spec.inputs, sent):
             label = Text("  " + name, style="dim" if name in engine.scenario.constants else "")
-            t.add_row(label, _edge(values.get(name), grad, precision))
+            t.add_row(label, _edge(values.get(name), grad, tr, precision))
         out = spec.output
-        t.add_row(Text.assemble("  ", (f"[{SYMBOL[spec.type]}]", "bold"), " ", out),
-                  _edge(values.get(out), grads.get(out), precision))
+        t.add_row(Text.assemble("  ", (f"[{explanation(spec.type).symbol}]", "bold"), " ", out),
+                  _edge(values.get(out), grads.get(out), tr, precision))
         blocks.append(Group(head, t))
     return Group(*blocks)
 

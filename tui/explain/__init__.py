@@ -1,0 +1,62 @@
+"""What each step means, in words and tables, independent of how it is shown.
+
+``step_sections`` is what a step shows; the Rich view (the app, ``--print``)
+and the Markdown writer only format it. Everything particular to a layer type
+lives in that type's explanation, one module each, found by type name in
+``EXPLANATIONS``. Adding a layer type: one engine class, one explanation here,
+and its catalog entries.
+"""
+
+from __future__ import annotations
+
+from backprop_engine import BACKWARD, Step
+
+from .add import AddExplanation
+from .affine import AffineExplanation
+from .base import Explanation, role_label
+from .exp import ExpExplanation
+from .fanout import fan_in_lines
+from .mul import MulExplanation
+from .reciprocal import ReciprocalExplanation
+from .relu import ReluExplanation
+from .sections import DIM, VALUE, Arrays, Section, line
+from .sigmoid import SigmoidExplanation
+from .softmax import SoftmaxWithLossExplanation
+
+EXPLANATIONS: dict[str, Explanation] = {
+    "Mul": MulExplanation(), "Add": AddExplanation(), "Relu": ReluExplanation(),
+    "Sigmoid": SigmoidExplanation(), "Exp": ExpExplanation(), "Reciprocal": ReciprocalExplanation(),
+    "Affine": AffineExplanation(), "SoftmaxWithLoss": SoftmaxWithLossExplanation(),
+}
+
+
+def explanation(type_: str) -> Explanation:
+    return EXPLANATIONS[type_]
+
+
+def step_title(step: Step, total: int, tr) -> str:
+    return tr("Step {k}/{n} · {phase} · {name} ({type})", k=step.index + 1, n=total, phase=tr(step.phase),
+              name=step.layer.name, type=tr.layer(step.layer.type))
+
+
+def step_sections(step: Step, tr, precision: int | None) -> list[Section]:
+    """What one step did: inputs and output forward; backward, the local rule,
+    the chain rule with numbers, fan-out sums and the gradients."""
+    spec, ex = step.layer, explanation(step.layer.type)
+    if step.phase != BACKWARD:
+        roles = tuple(zip((role_label(n, r) for r, n in zip(spec.op.inputs, spec.inputs)), step.inputs))
+        return [Arrays(tr("inputs"), roles, VALUE), Arrays(tr("output"), ((spec.output, step.output),), VALUE),
+                *ex.forward_sections(step, tr, precision)]
+    if step.dout is None:
+        return [line((tr("No gradient reaches {output}: it does not lead to the final output, so nothing "
+                        "flows back through {layer}.", output=repr(spec.output), layer=spec.name), DIM))]
+    parts: list[Section] = [line((tr("local rule: "), DIM), tr(ex.rule))]
+    chain = ex.chain(step, tr, precision)
+    if chain:
+        parts += [line((tr("chain rule, L = the final output:"), DIM)), *chain]
+    parts += fan_in_lines(step, tr, precision)
+    parts += ex.backward_sections(step, tr, precision)
+    return parts + ex.gradient_tables(step, tr, precision)
+
+
+__all__ = ["EXPLANATIONS", "Explanation", "explanation", "step_sections", "step_title"]

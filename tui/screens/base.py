@@ -1,0 +1,30 @@
+"""What the App's own keys (open, quit) ask of the screen they act on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.screen import Screen
+
+from backprop_engine import Scenario
+
+from ..widgets.error_bar import ErrorBar
+
+
+class MainScreen(Screen):
+    """The screen under the dialogs: the welcome screen or a step screen."""
+
+    busy = False
+    """Work is running that a new scenario would disown (training): open waits."""
+
+    def leave(self, question: str, then: Callable[[], None]) -> None:
+        """Call ``then``, which drops what this screen shows; a screen with
+        unsaved work asks ``question`` first."""
+        then()
+
+    def open_scenario(self, scenario: Scenario, keep_position: bool = False) -> None:
+        raise NotImplementedError
+
+    def show_error(self, error: str) -> None:
+        """Say why a file did not load ("" clears it)."""
+        self.query_one(ErrorBar).say(error)

@@ -1,0 +1,36 @@
+"""Every use of Textual's private API, in one place. Written for Textual 8.2.8
+(the version the snapshots are taken with); check these first after an upgrade.
+The test that each screen equals a fresh start would catch a change here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from textual.app import App
+from textual.dom import DOMNode
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+
+
+def update_scrollbars(view: ScrollView, size: Size) -> None:
+    """Tell a scroll view that its content's size changed, without a new
+    layout of the screen (setting ``virtual_size`` would ask for one)."""
+    view._scroll_update(size)
+
+
+def translate_bindings(node: DOMNode, translate: Callable[[str], str]) -> None:
+    """Give the footer ``node``'s binding descriptions in another language:
+    ``translate`` maps each binding's English description (from BINDINGS).
+    Textual has no public way to change a description once bound."""
+    english = {b.action: b.description for b in type(node).BINDINGS}  # Textual's own stay as they are
+    table = node._bindings.key_to_bindings
+    for key, bindings in table.items():
+        table[key] = [replace(b, description=translate(english[b.action])) if b.action in english else b
+                      for b in bindings]
+    node.refresh_bindings()
+
+
+def notifications(app: App) -> list:
+    """The notifications on screen now (for tests)."""
+    return list(app._notifications)

@@ -1,0 +1,74 @@
+"""The non-interactive modes --print, --check and --train, as Rich output."""
+
+from __future__ import annotations
+
+import math
+
+from rich.console import Console
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from backprop_engine import Engine, Scenario
+from backprop_engine.gradcheck import SAMPLE, check_expect, check_gradients
+from backprop_engine.train import train as run_training
+
+from ..explain import step_title
+from ..explain.numbers import array_str, num
+from .tables import gradcheck_table, step_view, values_table, verdict
+
+
+def _console() -> Console:
+    return Console(highlight=False)
+
+
+def print_steps(scenario: Scenario, tr, precision: int) -> int:
+    out = _console()
+    out.print(Text(scenario.title, style="bold"))
+    if scenario.reference:
+        out.print(Text(scenario.reference, style="dim"))
+    engine = Engine(scenario)
+    while not engine.at_end:
+        step = engine.next()
+        out.print(Rule(step_title(step, len(engine), tr), align="left"))
+        out.print(step_view(step, tr, precision))
+    out.print(Rule(tr("all values and gradients"), align="left"))
+    out.print(values_table(engine, tr, precision))
+    return 0
+
+
+def check(scenario: Scenario, tr, precision: int) -> int:
+    out = _console()
+    grads = check_gradients(scenario)
+    title = (tr("gradient check: backprop vs central difference (h = {h}; arrays over {n} entries: "
+                "a fixed sample)", h=f"{grads[0].h:g}", n=SAMPLE) if grads else tr("no [values] to check"))
+    out.print(gradcheck_table(grads, tr, title, numbers=False))
+    expects = check_expect(scenario)
+    if expects:
+        e = Table(title=Text("[expect]"), title_justify="left")
+        for col in ("key", "expected", "actual", "result"):
+            e.add_column(tr(col))
+        for x in expects:
+            actual = Text(array_str(x.actual, precision) if x.actual is not None else tr("no gradient"))
+            e.add_row(x.key, Text(array_str(x.expected, precision)), actual, verdict(x.ok, tr))
+        out.print(e)
+    failed = [g.name for g in grads if not g.ok] + [x.key for x in expects if not x.ok]
+    out.print(Text(tr("FAILED: {names}", names=", ".join(failed)), "bold red") if failed else
+              Text(tr("all {n} checks passed", n=len(grads) + len(expects)), "green"))
+    return 1 if failed else 0
+
+
+def train(scenario: Scenario, steps: int, tr, precision: int) -> int:
+    losses = run_training(scenario, steps)[0]
+    t = Table(title=tr("gradient descent: {n} steps, lr = {lr}", n=steps,
+                       lr=num(scenario.lr, precision)), title_justify="left")
+    t.add_column(tr("step"), justify="right")
+    t.add_column(tr("loss ({name})", name=scenario.output), justify="right")
+    for k, loss in enumerate(losses, 1):
+        t.add_row(str(k), num(loss, precision))
+    out = _console()
+    out.print(t)
+    if not all(map(math.isfinite, losses)):
+        out.print(Text(tr("the loss ran off to inf or nan: try a lower [train] lr (a loss without a minimum, "
+                          "such as a price, runs off at any lr)"), "bold red"))
+    return 0

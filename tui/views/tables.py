@@ -1,0 +1,101 @@
+"""The Rich views of a step, of every value, and of a gradient check."""
+
+from __future__ import annotations
+
+import numpy as np
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from backprop_engine import Engine, Step
+
+from ..explain import step_sections
+from ..explain.numbers import num, shape_str
+from .grids import GRAD_STYLE, VALUE_STYLE, grid, rich_sections
+
+
+def step_view(step: Step, tr, precision: int | None) -> RenderableType:
+    """What one step did, as Rich tables."""
+    return rich_sections(step_sections(step, tr, precision), tr, precision)
+
+
+def values_table(engine: Engine, tr, precision: int | None) -> Table:
+    """Every named value with its shape, value and gradient (blank until
+    computed). All scalars: value and gradient side by side. Arrays: the
+    gradient's grid beneath the value's, so each gets the whole width."""
+    sc = engine.scenario
+    values, grads = engine.values, engine.grads
+    names = list(sc.leaves) + [l.output for l in sc.layers]
+    scalars = all(sc.shapes[n] == () for n in names)
+    t = Table(box=box.SIMPLE_HEAD, show_edge=False, expand=True, pad_edge=False)
+    t.add_column(tr("name"), no_wrap=True)
+    t.add_column(tr("shape"), style="dim", no_wrap=True)
+    if scalars:
+        t.add_column(tr("value"), ratio=1)
+        t.add_column(tr("gradient"), ratio=1)
+    else:
+        t.add_column("", style="dim", no_wrap=True)
+        t.add_column(tr("value / gradient"), ratio=1)
+    partial = engine.current.partial if engine.current else frozenset()
+    for name in names:
+        label = Text(name + (tr(" (const)") if name in sc.constants else ""))
+        v, g = values.get(name), grads.get(name)
+        v = grid(v, precision, VALUE_STYLE) if v is not None else ""
+        g = grid(g, precision, GRAD_STYLE) if g is not None else ""
+        mark = Text(tr(" partial: more to come") if name in partial else "", style="italic dim")
+        if scalars:
+            t.add_row(label, tr("scalar"), v, Group(Text.assemble(g, mark)) if g != "" else "")
+        elif g == "":
+            t.add_row(label, shape_str(sc.shapes[name], tr), tr("value") if v != "" else "", v)
+        else:
+            t.add_row(label, shape_str(sc.shapes[name], tr), tr("value"), v)
+            t.add_row("", "", Text.assemble((tr("grad"), GRAD_STYLE), mark), g)
+    return t
+
+
+def verdict(ok: bool, tr) -> Text:
+    return Text(tr("ok"), "green") if ok else Text(tr("FAIL"), "bold red")
+
+
+def _check_rows(checks, tr, numbers: bool) -> list[list]:
+    rows = []
+    for g in checks:
+        worst = int(np.argmax(np.abs(g.analytic - g.numeric))) if len(g.entries) else 0
+        where = f"[{int(g.entries[worst])}] " if g.shape != () else ""
+        entries = tr("{k} of {n}", k=len(g.entries), n=int(np.prod(g.shape))) if g.sampled else tr("all")
+        rows.append([g.name, shape_str(g.shape, tr),
+                     *([Text(where + num(g.analytic[worst], 8), style=GRAD_STYLE), num(g.numeric[worst], 8)]
+                       if numbers else [entries, f"{g.abs_diff:.2e}"]),
+                     f"{g.rel_err:.2e}", verdict(g.ok, tr)])
+    return rows
+
+
+def gradcheck_table(checks, tr, title: str | None = None, numbers: bool = True,
+                    stacked: bool = False) -> RenderableType:
+    """Backprop against the central difference, a row per leaf: the entries
+    checked and the largest absolute difference (or, with ``numbers``, both
+    gradients at the entry where they differ most, to 8 digits), and the
+    largest relative difference. ``stacked``: for a narrow screen, a block
+    of lines per leaf instead of one wide row."""
+    cols = ["name", "shape"] + (["backprop", "numeric"] if numbers else ["entries", "max abs diff"]) + [
+        "max rel error", "result"]
+    rows = _check_rows(checks, tr, numbers)
+    if stacked:
+        t = Table.grid(padding=(0, 1))
+        t.add_column(style="dim", no_wrap=True)
+        t.add_column()
+        for name, shape, *middle, result in rows:
+            t.add_row(Text(name, style="bold"), Text.assemble(shape, "  ", result))
+            for col, cell in zip(cols[2:-1], middle):
+                t.add_row("  " + tr(col), cell)
+        return Group(Text(title), t) if title else t
+    t = Table(title=Text(title) if title else None, title_justify="left", box=box.SIMPLE_HEAD,
+              show_edge=False, pad_edge=False)
+    for k, col in enumerate(cols):
+        # name and shape keep their width; the numbers are cut first when space is short
+        t.add_column(tr(col), no_wrap=True,
+                     min_width=max([len(tr(col))] + [len(str(r[k])) for r in rows]) if k < 2 else None)
+    for row in rows:
+        t.add_row(*row)
+    return t
