@@ -13,7 +13,7 @@ import pytest
 from backprop_engine import BACKWARD, Engine, bundled, load, run
 from backprop_engine.gradcheck import check_gradients, nudge
 from backprop_engine.layers import sigmoid_decomposed_backward
-from tests.conftest import SIZE, notifications, rendered, steps, text
+from tests.conftest import SIZE, notifications, steps, text
 from tui.app import BackpropApp
 from tui.dialogs.gradcheck import GradCheckDialog
 from tui.dialogs.nudge import NudgeDialog

@@ -22,11 +22,11 @@ from textual.widgets import Footer
 from backprop_engine import BACKWARD, Engine, Scenario
 from backprop_engine.scenario import to_toml
 
+from ..explain import step_title
 from ..explain.numbers import FULL
 from ..textual_compat import translate_bindings
 from ..views.graph import current_line, graph_view
 from ..views.paragraphs import paragraphs
-from ..explain import step_title
 from ..views.tables import step_view, values_table
 from ..widgets.error_bar import ErrorBar
 from ..widgets.pane import Pane
@@ -41,11 +41,11 @@ FLOAT_NOTE = (
     "1.100000000000000088817841970012523…, so 200 × 1.1 (like 2.2 × 100) rounds to the float "
     "just above 220, which prints in full as 220.00000000000003. The book prints these full "
     "floats; {digits} significant digits hide the last-bit error.")
-# Keys that would change or judge the scenario while training runs: they wait for it.
 # Keys that share a line of the help.
 ENDS = Binding.Group("to the start / to the end")
 TRAIN = Binding.Group("train: one / 100 steps of gradient descent on [values]; the loss is plotted")
 LR = Binding.Group("halve / double the learning rate")
+# Keys that would change or judge the scenario while training runs: they wait for it.
 WAIT_FOR_TRAINING = {"train", "edit", "reload", "scale_lr", "gradcheck", "nudge"}
 
 
@@ -113,7 +113,8 @@ class StepScreen(MainScreen):
     def _status_text(self, width: int) -> Text:
         marks = [self.tr("full precision")] * self.full_precision + [self.tr("edited (s saves)")] * self.changed
         if self.quiz:
-            marks.append(self.tr("quiz {right}/{asked}", right=self._score()[0], asked=self._score()[1]))
+            right, asked = self._score()
+            marks.append(self.tr("quiz {right}/{asked}", right=right, asked=asked))
         return status_text(self.engine, marks, self.tr, width)
 
     # -- the panes ------------------------------------------------------------

@@ -11,10 +11,11 @@ from backprop_engine import Scenario
 from ..textual_compat import translate_bindings
 from ..widgets.error_bar import ErrorBar
 from .base import MainScreen
+from .step import StepScreen
 
 
 class WelcomeScreen(MainScreen):
-    DEFAULT_CSS = "WelcomeScreen > #welcome { height: 1fr; padding: 0 1; }"
+    DEFAULT_CSS = "WelcomeScreen > #welcome { height: auto; padding: 0 1; }"
 
     def compose(self) -> ComposeResult:
         yield Static(id="welcome")
@@ -22,7 +23,6 @@ class WelcomeScreen(MainScreen):
         yield Footer(compact=True)
 
     def open_scenario(self, scenario: Scenario, keep_position: bool = False) -> None:
-        from .step import StepScreen
         self.app.push_screen(StepScreen(scenario))
 
     def on_mount(self) -> None:

@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..explain.numbers import EDGE, array_str, num, shape_str
-from ..explain.sections import BOLD, DIM, GRAD, PLAIN, VALUE, Arrays, Beside, Line, Section
+from ..explain.sections import BOLD, DIM, GRAD, PLAIN, VALUE, Arrays, Line, Section
 
 STYLES = {PLAIN: "", GRAD: "bold magenta", VALUE: "cyan", DIM: "dim", BOLD: "bold"}
 GRAD_STYLE = STYLES[GRAD]           # every gradient, everywhere
