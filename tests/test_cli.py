@@ -275,6 +275,14 @@ def test_unknown_bundled_name_exits_2(tmp_path):
     assert r.stderr.startswith("error: no_such_scenario: ")
 
 
+def test_a_misspelt_bundled_name_suggests_the_closest(tmp_path):
+    r = cli("aple", "--print", cwd=tmp_path)
+    assert r.returncode == 2 and r.stdout == ""
+    (line,) = r.stderr.splitlines()
+    assert line.startswith("error: aple: no such file, and no bundled scenario of that name "
+                           "(did you mean 'apple'?)"), line
+
+
 @pytest.mark.parametrize("args", [
     ["apple", "--print", "--precision", "0"],
     ["apple", "--print", "--precision", "abc"],

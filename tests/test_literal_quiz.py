@@ -198,7 +198,7 @@ def test_a_layer_name_or_an_init_that_is_a_table_is_refused_not_a_crash():
            "layers": [{"name": {"a": 1}, "type": "Relu", "inputs": ["x"], "output": "y"}]}
     with pytest.raises(ScenarioError) as info:
         from_dict(doc, "p.toml")
-    assert info.value.problems == ["layer 0: name must be text"]
+    assert info.value.problems == ["layer 1: name must be text"]
     for init in (["normal"], {"a": 1}):
         with pytest.raises(ScenarioError) as info:
             from_dict({"title": "t", "values": {"x": {"init": init}},

@@ -74,7 +74,7 @@ def test_unknown_top_level_key_suggests(write_toml):
 def test_unknown_key_in_layer_suggests(write_toml):
     path = write_toml('title = "t"\n[values]\na = 1\n' + OK_LAYERS + 'input = ["a"]\n')
     msgs = refuse(path)
-    assert has(msgs, "layer 0", "'input'", "'inputs'")
+    assert has(msgs, "layer 1", "'input'", "'inputs'")
 
 
 def test_unknown_key_in_backward_train_and_init(write_toml):
@@ -113,7 +113,7 @@ def test_unknown_layer_type_suggests_closest(write_toml, typo, suggestion):
         output = "o"
     ''')
     msgs = refuse(path)
-    msg = has(msgs, "layer 0", f"'{typo}'")
+    msg = has(msgs, "layer 1", f"'{typo}'")
     assert f"'{suggestion}'" in msg
     assert len(msgs) == 1
 
@@ -161,7 +161,7 @@ def test_wrong_number_of_inputs(write_toml, type_, inputs, want):
         output = "o"
     ''')
     msgs = refuse(path)
-    msg = has(msgs, "layer 0", "'L'", want)
+    msg = has(msgs, "layer 1", "'L'", want)
     n = inputs.count('"') // 2
     assert f"got {n}" in msg
 
@@ -170,7 +170,7 @@ def test_input_not_defined(write_toml):
     path = write_toml('title = "t"\n[values]\napple = 1\n'
                       '[[layers]]\ntype = "Relu"\ninputs = ["aple"]\noutput = "o"\n')
     msgs = refuse(path)
-    msg = has(msgs, "layer 0", "'aple'", "not defined")
+    msg = has(msgs, "layer 1", "'aple'", "not defined")
     assert "'apple'" in msg  # the closest name
 
 
@@ -191,7 +191,7 @@ def test_input_defined_only_later(write_toml):
         output = "h"
     ''')
     msgs = refuse(path)
-    has(msgs, "layer 0", "'first'", "'h'", "not defined earlier")
+    has(msgs, "layer 1", "'first'", "'h'", "not defined earlier")
     assert len(msgs) == 1
 
 
@@ -207,21 +207,21 @@ def test_output_reusing_a_leaf_name(write_toml):
     path = write_toml('title = "t"\n[values]\na = 1\nb = 2\n'
                       '[[layers]]\nname = "m"\ntype = "Mul"\ninputs = ["a", "b"]\noutput = "b"\n')
     msgs = refuse(path)
-    has(msgs, "layer 0", "'m'", "duplicate", "'b'")
+    has(msgs, "layer 1", "'m'", "duplicate", "'b'")
 
 
 def test_output_reusing_another_output(write_toml):
     path = write_toml('title = "t"\n[values]\na = 1\n' + OK_LAYERS +
                       '[[layers]]\nname = "s"\ntype = "Sigmoid"\ninputs = ["a"]\noutput = "o"\n')
     msgs = refuse(path)
-    has(msgs, "layer 1", "'s'", "duplicate", "'o'")
+    has(msgs, "layer 2", "'s'", "duplicate", "'o'")
 
 
 def test_duplicate_layer_name(write_toml):
     path = write_toml('title = "t"\n[values]\na = 1\n' + OK_LAYERS +
                       '[[layers]]\nname = "r"\ntype = "Sigmoid"\ninputs = ["a"]\noutput = "o2"\n')
     msgs = refuse(path)
-    has(msgs, "layer 1", "duplicate layer name", "'r'")
+    has(msgs, "layer 2", "duplicate layer name", "'r'")
 
 
 def test_default_name_can_clash_with_explicit_name(write_toml):
@@ -229,7 +229,7 @@ def test_default_name_can_clash_with_explicit_name(write_toml):
                       '[[layers]]\nname = "relu1"\ntype = "Sigmoid"\ninputs = ["a"]\noutput = "o1"\n'
                       '[[layers]]\ntype = "Relu"\ninputs = ["a"]\noutput = "o2"\n')
     msgs = refuse(path)
-    has(msgs, "layer 1", "duplicate layer name", "'relu1'")
+    has(msgs, "layer 2", "duplicate layer name", "'relu1'")
 
 
 # -- shapes -------------------------------------------------------------------------
@@ -247,7 +247,7 @@ def test_shape_mismatch_mul(write_toml):
         output = "o"
     ''')
     msgs = refuse(path)
-    has(msgs, "layer 0", "'mul_ab'", "(2,)", "(3,)")
+    has(msgs, "layer 1", "'mul_ab'", "(2,)", "(3,)")
     assert len(msgs) == 1
 
 
@@ -265,7 +265,7 @@ def test_shape_mismatch_affine(write_toml):
         output = "o"
     ''')
     msgs = refuse(path)
-    msg = has(msgs, "layer 0", "'aff'", "(2, 3)")
+    msg = has(msgs, "layer 1", "'aff'", "(2, 3)")
     assert msg.count("(2, 3)") >= 2  # x and W
 
 
@@ -282,7 +282,7 @@ def test_shape_mismatch_affine_bias(write_toml):
         inputs = ["x", "W", "b"]
         output = "o"
     ''')
-    has(refuse(path), "layer 0", "'aff'", "(2,)", "(2, 3)")
+    has(refuse(path), "layer 1", "'aff'", "(2,)", "(2, 3)")
 
 
 def test_shape_mismatch_softmax_labels(write_toml):
@@ -298,7 +298,7 @@ def test_shape_mismatch_softmax_labels(write_toml):
         inputs = ["x", "t"]
         output = "L"
     ''')
-    has(refuse(path), "layer 0", "'loss'", "(3,)", "(2, 3)")
+    has(refuse(path), "layer 1", "'loss'", "(3,)", "(2, 3)")
 
 
 # -- values -------------------------------------------------------------------------
@@ -345,7 +345,7 @@ output = "L"
 def test_label_out_of_range(write_toml, labels, bad):
     path = write_toml(SOFTMAX.format(labels=labels))
     msgs = refuse(path)
-    msg = has(msgs, "layer 0", "'loss'", "label", "range")
+    msg = has(msgs, "layer 1", "'loss'", "label", "range")
     assert f"label {bad} " in msg
     assert "0 to 2" in msg
 
@@ -420,7 +420,7 @@ def test_layer_output_over_limit_refused(write_toml):
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    has(msgs, "layer 0", "'outer'", "(10000, 1001)", "10,000,000")
+    has(msgs, "layer 1", "'outer'", "(10000, 1001)", "10,000,000")
     assert peak < 5_000_000
 
 
@@ -473,6 +473,34 @@ def test_unknown_bundled_name(tmp_path, monkeypatch):
     assert "no bundled scenario" in line
     for name in bundled():
         assert name in line  # lists the ones that exist
+
+
+def test_a_misspelt_bundled_name_suggests_the_closest(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ScenarioError) as info:
+        resolve("aple")
+    (line,) = info.value.lines
+    assert line == ("error: aple: no such file, and no bundled scenario of that name (did you mean 'apple'?) "
+                    f"(bundled: {', '.join(bundled())})")
+
+
+def test_layers_are_numbered_from_1_as_on_screen(write_toml):
+    path = write_toml('''
+        title = "t"
+        [values]
+        a = [1.0, 2.0]
+        b = [1.0, 2.0, 3.0]
+        [[layers]]
+        type = "Relu"
+        inputs = ["a"]
+        output = "h"
+        [[layers]]
+        name = "mul_hb"
+        type = "Mul"
+        inputs = ["h", "b"]
+        output = "o"
+    ''')
+    assert refuse(path) == ["layer 2 'mul_hb' (Mul): x (2,) and y (3,) do not broadcast"]
 
 
 def test_bundled_name_resolves_from_any_cwd(tmp_path, monkeypatch):

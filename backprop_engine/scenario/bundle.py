@@ -22,8 +22,10 @@ def resolve(arg: str) -> Path:
     path = Path(arg)
     if path.exists() or path.suffix == ".toml" or "/" in arg:
         return path
-    found = bundled().get(arg)
+    names = bundled()
+    found = names.get(arg)
     if found is None:
-        raise ScenarioError(arg, [f"no such file, and no bundled scenario of that name "
-                                  f"(bundled: {', '.join(bundled())})"])
+        from .check import _closest
+        raise ScenarioError(arg, [f"no such file, and no bundled scenario of that name"
+                                  f"{_closest(arg, names)} (bundled: {', '.join(names)})"])
     return found

@@ -174,7 +174,8 @@ def check_layers(raw, leaves: Leaves, problems: Problems) -> Graph:
 def _layer_head(i: int, table: dict, names: set[str], problems: Problems) -> tuple[str, object, str] | None:
     """A layer's keys, type and name: (canonical type, name, where), or None
     when its type is missing or unknown."""
-    where = f"layer {i}" + (f" {table['name']!r}" if isinstance(table.get("name"), str) else "")
+    number = f"layer {i + 1}"  # counted from 1, as the app counts layers
+    where = number + (f" {table['name']!r}" if isinstance(table.get("name"), str) else "")
     for k in table:
         if k not in LAYER_KEYS:
             problems.add(f"{where}: unknown key {k!r}{_closest(k, LAYER_KEYS)}")
@@ -186,10 +187,10 @@ def _layer_head(i: int, table: dict, names: set[str], problems: Problems) -> tup
     if canonical not in LAYER_TYPES:
         problems.add(f"{where}: unknown layer type {type_!r}{_closest(type_, [*LAYER_TYPES, *ALIASES])}")
         return None
-    name = table.get("name", f"{canonical.lower()}{i}")
-    where = f"layer {i} {name!r} ({canonical})"
+    name = table.get("name", f"{canonical.lower()}{i}")  # as before: mul0, relu1 (names in saved files)
+    where = f"{number} {name!r} ({canonical})"
     if not isinstance(name, str) or not name:
-        problems.add(f"layer {i}: name must be text")
+        problems.add(f"{number}: name must be text")
     elif name in names:
         problems.add(f"{where}: duplicate layer name {name!r}")
     return canonical, name, where
