@@ -7,7 +7,7 @@ import tomllib
 
 import numpy as np
 
-from .scenario import Scenario, leaf_problem, parse_value
+from .scenario import NotFinite, Scenario, leaf_problem, parse_value
 
 
 def shape_text(shape: tuple) -> str:
@@ -34,6 +34,8 @@ def parse_literal(text: str, name: str, scenario: Scenario) -> np.ndarray:
 
     - "not a number or an array literal: {text}" (text: the stripped text's repr)
     - "shape {got}, but {name} has shape {want}" (got, want: shape tuples)
+    - "not finite: {text}" (text: the stripped text's repr): nan, inf, or a
+      literal such as 1e400 that overflows to inf
     - "{reason}": the loader's own message (a ragged list, a label out of range ...)
     """
     stripped = text.strip()
@@ -43,6 +45,8 @@ def parse_literal(text: str, name: str, scenario: Scenario) -> np.ndarray:
         raise LiteralError("not a number or an array literal: {text}", text=repr(stripped)) from None
     try:
         value = parse_value(raw, name)  # no init tables: no generator to draw from
+    except NotFinite:
+        raise LiteralError("not finite: {text}", text=repr(stripped)) from None
     except ValueError as e:
         raise LiteralError("{reason}", reason=str(e)) from None
     if value.shape != scenario.shapes[name]:

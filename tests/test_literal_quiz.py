@@ -93,6 +93,17 @@ def test_the_loaders_own_refusals_come_as_a_reason(vec, softmax):
     assert parse_literal("[2]", "t", softmax).tolist() == [2.0]
 
 
+@pytest.mark.parametrize("text", ["inf", "-inf", "nan", "1e400", "[0.5, 1e400]", "[1, 1" + "0" * 400 + "]"])
+def test_a_number_that_is_not_finite_is_refused(vec, text):
+    """As the loader refuses it: nan, inf, and literals that overflow to inf."""
+    name = "a" if text.startswith("[") else "s"  # of the right shape: refused for its numbers alone
+    with pytest.raises(LiteralError) as info:
+        parse_literal(f" {text} ", name, vec)
+    err = info.value
+    assert (err.template, err.fields) == ("not finite: {text}", {"text": repr(text)})
+    assert str(err) == f"not finite: {text!r}"
+
+
 def test_shape_text():
     assert [shape_text(s) for s in [(), (3,), (2, 3), (1, 2, 3)]] == ["scalar", "(3,)", "(2, 3)", "(1, 2, 3)"]
 

@@ -720,3 +720,85 @@ def test_dout_may_be_an_init_table(write_toml):
     path = write_toml('title = "t"\n[values]\nx = [1.0, -2.0]\n[[layers]]\ntype = "Relu"\n'
                       'inputs = ["x"]\noutput = "y"\n[backward]\ndout = { init = "ones", shape = [2] }\n')
     assert load(path).dout.tolist() == [1.0, 1.0]
+
+
+# -- numbers that are not finite ----------------------------------------------------------
+
+INF_HINT = "every number must be finite (a literal beyond ±1.8e308, such as 1e400, reads as inf)"
+
+
+@pytest.mark.parametrize("section, raw, message", [
+    ("values", "inf", f"values.a: not finite (inf): {INF_HINT}"),
+    ("values", "1e400", f"values.a: not finite (inf): {INF_HINT}"),
+    ("values", "-1e400", f"values.a: not finite (-inf): {INF_HINT}"),
+    ("values", "nan", "values.a: not finite (nan): every number must be finite"),
+    ("values", "[[1.0, 2.0], [3.0, nan]]", "values.a: not finite (nan at [1, 1]): every number must be finite"),
+    ("values", "[1, 1" + "0" * 400 + "]",
+     "values.a: not finite (a whole number beyond ±1.8e308): every number must be finite"),
+    ("constants", "[0.5, 1e999]", f"constants.a: not finite (inf at [1]): {INF_HINT}"),
+])
+def test_a_number_that_is_not_finite_is_refused_by_name(write_toml, section, raw, message):
+    table = "" if section == "values" else f"[{section}]\n"
+    path = write_toml(f'title = "t"\n[values]\nz = 1\n{table}a = {raw}\n'
+                      '[[layers]]\ntype = "Relu"\ninputs = ["z"]\noutput = "o"\n')
+    assert refuse(path) == [message]
+
+
+def test_a_dout_that_is_not_finite_is_refused(write_toml):
+    path = write_toml('title = "t"\n[values]\na = [1.0, 2.0]\n' + OK_LAYERS + "[backward]\ndout = [1.0, -inf]\n")
+    assert refuse(path) == [f"backward.dout: not finite (-inf at [1]): {INF_HINT}"]
+
+
+@pytest.mark.parametrize("table, message", [
+    ('{ init = "uniform", shape = [2], low = nan }', "values.a: low must be a finite number, got nan"),
+    ('{ init = "normal", shape = [2], std = inf }', "values.a: std must be a finite number, got inf"),
+    ('{ init = "normal", shape = [2], mean = -1e400 }', "values.a: mean must be a finite number, got -inf"),
+    ('{ init = "randint", shape = [2], low = nan, high = 3 }', "values.a: low must be a finite number, got nan"),
+    ('{ init = "randint", shape = [2], high = inf }', "values.a: high must be a finite number, got inf"),
+    ('{ init = "uniform", shape = [2], low = -1e308, high = 1e308 }',
+     "values.a: high - low is not finite (1e+308 - -1e+308 overflows): keep it within ±1.8e308"),
+    ('{ init = "randint", shape = [2], high = 1e20 }', "values.a: randint: high is out of bounds for int64"),
+])
+def test_an_init_table_with_a_parameter_that_is_not_finite_is_refused(write_toml, table, message):
+    """These crashed (OverflowError) or came without the value's name."""
+    path = write_toml(f'title = "t"\n[values]\na = {table}\n' + OK_LAYERS)
+    assert refuse(path) == [message]
+
+
+def test_an_init_that_draws_inf_is_refused(write_toml):
+    path = write_toml('title = "t"\n[values]\na = { init = "normal", shape = [1000], std = 1e308 }\n' + OK_LAYERS)
+    (msg,) = refuse(path)
+    assert msg.startswith("values.a: not finite (")
+    assert msg.endswith("inf at [12]): every number must be finite (a draw beyond ±1.8e308: try a smaller mean or std)")
+
+
+@pytest.mark.parametrize("lr, message", [
+    ("inf", "train.lr: not finite (inf): the learning rate must be a finite number > 0"),
+    ("1e400", "train.lr: not finite (inf): the learning rate must be a finite number > 0"),
+    ("1" + "0" * 400, "train.lr: not finite (inf): the learning rate must be a finite number > 0"),
+    ("nan", "train.lr: the learning rate must be a number > 0, got nan"),
+])
+def test_a_learning_rate_that_is_not_finite_is_refused(write_toml, lr, message):
+    path = write_toml('title = "t"\n[values]\na = 1\n' + OK_LAYERS + f"[train]\nlr = {lr}\n")
+    assert refuse(path) == [message]
+
+
+def test_expect_may_still_name_inf(write_toml):
+    """The contract refuses values, constants and dout that are not finite; an
+    [expect] entry of inf loads (and --check fails it: inf - inf is nan)."""
+    path = write_toml('title = "t"\n[values]\na = 1\n' + OK_LAYERS + "[expect]\no = inf\n")
+    assert load(path).expect["o"] == np.inf
+
+
+def test_the_writer_refuses_a_value_that_is_not_finite():
+    """A save after training diverged: the loader would refuse the file, so it is never written."""
+    from backprop_engine.scenario import to_toml
+
+    sc = load(bundled()["affine_softmax"])
+    W1 = sc.leaves["W1"].copy()
+    W1[1, 2] = np.nan
+    with pytest.raises(ValueError) as info:
+        to_toml(sc.with_leaves(W1=W1))
+    assert str(info.value) == "W1 is not finite (nan at [1, 2]): a scenario file holds finite numbers only"
+    with pytest.raises(ValueError, match=r"^apple is not finite \(-inf\): "):
+        to_toml(load(bundled()["apple"]).with_leaves(apple=np.float64(-np.inf)))

@@ -14,10 +14,10 @@ from .bundle import BUNDLED_DIR, bundled, resolve
 from .check import LAYER_KEYS, NAME, TOP_KEYS, Problems, from_dict
 from .files import load, read_toml, sniff
 from .model import LayerSpec, Scenario, ScenarioError, frozen
-from .values import INIT_KEYS, MAX_ELEMENTS, label_problem, leaf_problem, parse_value
+from .values import INIT_KEYS, MAX_ELEMENTS, NotFinite, label_problem, leaf_problem, not_finite, parse_value
 from .writer import to_toml, toml_value
 
 __all__ = ["BUNDLED_DIR", "INIT_KEYS", "LAYER_KEYS", "MAX_ELEMENTS", "NAME", "TOP_KEYS",
-           "LayerSpec", "Problems", "Scenario", "ScenarioError", "bundled", "frozen",
-           "from_dict", "label_problem", "leaf_problem", "load", "parse_value", "read_toml",
+           "LayerSpec", "NotFinite", "Problems", "Scenario", "ScenarioError", "bundled", "frozen",
+           "from_dict", "label_problem", "leaf_problem", "load", "not_finite", "parse_value", "read_toml",
            "resolve", "sniff", "to_toml", "toml_value"]

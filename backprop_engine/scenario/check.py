@@ -7,6 +7,7 @@ reading order, so the messages come in the order a reader meets their causes.
 
 from __future__ import annotations
 
+import math
 import re
 from functools import cache
 from typing import NamedTuple
@@ -35,10 +36,10 @@ class Problems:
     def __len__(self) -> int:
         return len(self.lines)
 
-    def value(self, raw, where: str, rng=None) -> np.ndarray | None:
+    def value(self, raw, where: str, rng=None, finite: bool = True) -> np.ndarray | None:
         """``parse_value``, its refusal added here instead of raised (then None)."""
         try:
-            return parse_value(raw, where, rng)
+            return parse_value(raw, where, rng, finite)
         except ValueError as e:
             self.add(str(e))
             return None
@@ -279,6 +280,9 @@ def check_lr(train: dict, problems: Problems) -> float:
     lr = train.get("lr", 0.1)
     if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not lr > 0:
         problems.add(f"train.lr: the learning rate must be a number > 0, got {lr!r}")
+    elif lr == math.inf or isinstance(lr, int) and lr > 1e308:  # 1e400 reads as inf
+        problems.add("train.lr: not finite (inf): the learning rate must be a finite number > 0")
+        return 0.1
     return float(lr) if isinstance(lr, (int, float)) else 0.1
 
 
@@ -300,7 +304,7 @@ def check_expect(table, graph: Graph, constants: frozenset[str], problems: Probl
         if key != name and name in constants:
             problems.add(f"{where}: {name!r} is a constant and has no gradient")
             continue
-        value = problems.value(raw, where)
+        value = problems.value(raw, where, finite=False)
         if value is None:
             continue
         expect[key] = value

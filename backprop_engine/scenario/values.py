@@ -20,6 +20,31 @@ INIT_KEYS = {  # the keys each init takes besides init, shape and seed
 }
 
 
+class NotFinite(ValueError):
+    """A number that is nan or infinite (a literal such as 1e400 overflows to
+    inf): the loader and the edit dialog refuse it."""
+
+
+def not_finite(a: np.ndarray) -> str | None:
+    """Which number of ``a`` is not finite, the first one ("inf", "nan at
+    [0, 1]"), or None when every number is finite."""
+    bad = np.flatnonzero(~np.isfinite(a))
+    if not bad.size:
+        return None
+    at = np.unravel_index(bad[0], a.shape)
+    first = repr(float(a[at]))
+    return first + (f" at [{', '.join(map(str, at))}]" if a.ndim else "")
+
+
+def _finite(a: np.ndarray, where: str, drawn: bool = False) -> np.ndarray:
+    which = not_finite(a)
+    if which:
+        hint = ("" if "inf" not in which else " (a draw beyond ±1.8e308: try a smaller mean or std)"
+                if drawn else " (a literal beyond ±1.8e308, such as 1e400, reads as inf)")
+        raise NotFinite(f"{where}: not finite ({which}): every number must be finite{hint}")
+    return a
+
+
 def _shape_of(v, where: str) -> tuple:
     """The shape of a nested list of numbers; raises ValueError if ragged or not numeric."""
     if isinstance(v, bool) or not isinstance(v, (int, float, list)):
@@ -47,9 +72,16 @@ def _whole(v) -> bool:
 
 
 def _number(v, where: str) -> float:
+    """An init table's parameter: a finite number."""
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise ValueError(f"{where}: {v!r} is not a number")
-    return float(v)
+    try:
+        x = float(v)
+    except OverflowError:  # a whole number of more than 308 digits
+        x = math.inf if v > 0 else -math.inf
+    if not math.isfinite(x):
+        raise NotFinite(f"{where} must be a finite number, got {x!r}")
+    return x
 
 
 def _init(table: dict, where: str, rng: Callable[[], np.random.Generator]) -> np.ndarray:
@@ -75,32 +107,51 @@ def _init(table: dict, where: str, rng: Callable[[], np.random.Generator]) -> np
     else:
         draw = rng()  # the file's generator, shared in file order
     p = {k: _number(table[k], f"{where}: {k}") for k in INIT_KEYS[kind] if k in table}
+    return _finite(_draw(kind, p, draw, shape, where), where, drawn=True)  # a huge std can draw inf
+
+
+def _draw(kind: str, p: dict[str, float], draw: np.random.Generator, shape: tuple, where: str) -> np.ndarray:
     if kind == "normal":
         if p.get("std", 1.0) < 0:
             raise ValueError(f"{where}: std must be >= 0, got {p['std']:g}")
         return draw.normal(p.get("mean", 0.0), p.get("std", 1.0), shape)
     if kind == "uniform":
-        return draw.uniform(p.get("low", 0.0), p.get("high", 1.0), shape)
+        low, high = p.get("low", 0.0), p.get("high", 1.0)
+        if not math.isfinite(high - low):
+            raise NotFinite(f"{where}: high - low is not finite ({high:g} - {low:g} overflows): "
+                            f"keep it within ±1.8e308")
+        return draw.uniform(low, high, shape)
     if kind == "randint":
         if "high" not in p:
             raise ValueError(f"{where}: randint needs high (exclusive)")
         low, high = p.get("low", 0.0), p["high"]
         if low != int(low) or high != int(high) or high <= low:
             raise ValueError(f"{where}: randint needs whole numbers low < high, got {low:g}, {high:g}")
-        return draw.integers(int(low), int(high), shape).astype(np.float64)
+        try:
+            return draw.integers(int(low), int(high), shape).astype(np.float64)
+        except ValueError as e:  # beyond int64: "high is out of bounds for int64"
+            raise ValueError(f"{where}: randint: {e}") from None
     return (np.zeros if kind == "zeros" else np.ones)(shape)
 
 
-def parse_value(v, where: str, rng: Callable[[], np.random.Generator] | None = None) -> np.ndarray:
+def parse_value(v, where: str, rng: Callable[[], np.random.Generator] | None = None,
+                finite: bool = True) -> np.ndarray:
     """A number, a nested list or an init table, as a float64 array. ``rng``
-    gives the generator an init table without a seed of its own draws from."""
+    gives the generator an init table without a seed of its own draws from.
+    A number that is nan or infinite raises ``NotFinite`` unless not ``finite``
+    (``[expect]`` may name inf: the check then fails, as inf - inf is nan)."""
     if isinstance(v, dict):
         if rng is None:
             raise ValueError(f"{where}: an init table is not allowed here")
         return _init(v, where, rng)
     shape = _shape_of(v, where)
     _too_big(shape, where)
-    return np.array(v, dtype=np.float64)
+    try:
+        a = np.array(v, dtype=np.float64)
+    except OverflowError:  # a whole number of more than 308 digits: float64 has no room for it
+        raise NotFinite(f"{where}: not finite (a whole number beyond ±1.8e308): "
+                        f"every number must be finite") from None
+    return _finite(a, where) if finite else a
 
 
 def label_problem(labels: np.ndarray, name: str, classes: int) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .model import Scenario
+from .values import not_finite
 
 
 def toml_value(a, one_line: bool = False) -> str:
@@ -26,7 +27,12 @@ def _toml_str(s: str) -> str:
 def to_toml(sc: Scenario, expect: dict[str, np.ndarray] | None = None) -> str:
     """The scenario as a TOML file that loads back to the same numbers. Init
     tables are written out as the arrays they drew. ``expect``: the golden
-    numbers to keep (default: the scenario's own)."""
+    numbers to keep (default: the scenario's own). Raises ``ValueError``,
+    naming the value, when a leaf or dout is not finite."""
+    for name, a in (*sc.leaves.items(), ("[backward] dout", sc.dout)):
+        which = not_finite(a)
+        if which:  # the loader would refuse the file: training that diverged, say
+            raise ValueError(f"{name} is not finite ({which}): a scenario file holds finite numbers only")
     expect = sc.expect if expect is None else expect
     out = [f"title = {_toml_str(sc.title)}"]
     out += [f"{k} = {_toml_str(v)}" for k, v in (("description", sc.description),
