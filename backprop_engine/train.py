@@ -1,4 +1,6 @@
-"""Gradient descent on a scenario's ``[values]`` (5.7.4): p <- p - lr * dL/dp."""
+"""Gradient descent (5.7.4): p <- p - lr * dL/dp for each p of the scenario's
+``[train] params`` (default: all of ``[values]``); the other values keep their
+gradients but are never changed."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ def sgd_step(scenario: Scenario, lr: float | None = None) -> tuple[float, Scenar
     engine = run(scenario)
     before = loss(scenario, engine.values[scenario.output])
     updated = {n: engine.scenario.leaves[n] - lr * engine.grads[n]
-               for n in scenario.params if n in engine.grads}
+               for n in scenario.trained if n in engine.grads}
     return before, scenario.with_leaves(**updated)
 
 

@@ -13,7 +13,7 @@ from backprop_engine import BACKWARD, FORWARD, Engine, bundled, load, run
 from backprop_engine.gradcheck import check_gradients, numerical_gradient
 from backprop_engine.layers import Relu
 from backprop_engine.scenario import from_dict
-from backprop_engine.train import sgd_step, train
+from backprop_engine.train import sgd_step, train, train_quietly
 
 BUNDLED = bundled()
 
@@ -448,10 +448,12 @@ def test_sgd_step_lowers_loss():
     engine = run(sc)
     loss0, sc1 = sgd_step(sc)
     assert loss0 == pytest.approx(float(engine.values["L"]), rel=1e-15)
-    for name in sc.params:
+    assert sc.trained == ("W1", "b1", "W2", "b2")  # [train] params: not the input x
+    for name in sc.trained:
         np.testing.assert_allclose(sc1.leaves[name], sc.leaves[name] - sc.lr * engine.grads[name],
                                    rtol=1e-15)
     np.testing.assert_array_equal(sc1.leaves["t"], sc.leaves["t"])
+    assert sc1.leaves["x"] is sc.leaves["x"]
     loss1, _ = sgd_step(sc1)
     assert loss1 < loss0
     # the original scenario is untouched
@@ -463,6 +465,25 @@ def test_train_losses_fall():
     assert len(losses) == 5
     assert all(b < a for a, b in zip(losses, losses[1:]))
     assert float(run(final).values["L"]) < losses[-1]
+
+
+def test_training_updates_only_the_train_params():
+    """affine_softmax names W1, b1, W2, b2 in [train] params: x, the input,
+    keeps its gradient on screen but is never changed by training."""
+    sc = load(BUNDLED["affine_softmax"])
+    assert "x" in sc.params and "x" not in sc.trained
+    for losses, trained in (train(sc, 10), train_quietly(sc, 10)):
+        np.testing.assert_array_equal(trained.leaves["x"], sc.leaves["x"])
+        assert not np.array_equal(trained.leaves["W1"], sc.leaves["W1"])
+        assert all(not np.array_equal(trained.leaves[n], sc.leaves[n]) for n in sc.trained)
+    assert "x" in run(trained).grads
+
+
+def test_train_params_default_to_all_of_values():
+    sc = load(BUNDLED["fruit"])
+    assert sc.trained == tuple(sc.params)
+    _, trained = train(sc, 1)
+    assert all(not np.array_equal(trained.leaves[n], sc.leaves[n]) for n in sc.params)
 
 
 @pytest.mark.parametrize("lr", [0.0, -0.1])

@@ -802,3 +802,66 @@ def test_the_writer_refuses_a_value_that_is_not_finite():
     assert str(info.value) == "W1 is not finite (nan at [1, 2]): a scenario file holds finite numbers only"
     with pytest.raises(ValueError, match=r"^apple is not finite \(-inf\): "):
         to_toml(load(bundled()["apple"]).with_leaves(apple=np.float64(-np.inf)))
+
+
+# -- [train] params ---------------------------------------------------------------------------
+
+PARAMS = '''
+title = "t"
+[values]
+W1 = [1.0, 2.0]
+b1 = 0.5
+[constants]
+k = 2.0
+[[layers]]
+type = "Mul"
+inputs = ["W1", "k"]
+output = "m"
+[[layers]]
+type = "Add"
+inputs = ["m", "b1"]
+output = "o"
+[train]
+params = {params}
+'''
+
+
+@pytest.mark.parametrize("params, message", [
+    ('["W1", "W2"]', "train.params: no value named 'W2' in [values] (did you mean 'W1'?)"),
+    ('["w1"]', "train.params: no value named 'w1' in [values] (did you mean 'W1'?)"),
+    ('["m"]', "train.params: no value named 'm' in [values]"),
+    ('["k"]', "train.params: 'k' is in [constants]: only [values] get a gradient to train"),
+    ('["b1", "b1"]', "train.params: duplicate name 'b1'"),
+    ('"W1"', "train.params must be a list of names from [values], got 'W1'"),
+    ("[1]", "train.params must be a list of names from [values], got [1]"),
+    ("[]", "train.params: an empty list trains nothing: name values from [values], "
+           "or leave params out to train all of them"),
+])
+def test_train_params_must_name_values(write_toml, params, message):
+    assert refuse(write_toml(PARAMS.format(params=params))) == [message]
+
+
+def test_train_params_load_in_their_order(write_toml):
+    sc = load(write_toml(PARAMS.format(params='["b1"]')))
+    assert sc.trained == ("b1",) and sc.params == ["W1", "b1"]
+    assert load(write_toml(PARAMS.replace("params = {params}", ""))).trained == ("W1", "b1")
+
+
+def test_a_train_param_whose_value_was_refused_is_not_a_second_problem(write_toml):
+    path = write_toml(PARAMS.format(params='["W1", "b1"]').replace("b1 = 0.5", 'b1 = "x"'))
+    assert refuse(path) == ["values.b1: 'x' is not a number"]
+
+
+def test_the_writer_writes_train_params_only_when_not_all_of_values(write_toml):
+    import tomllib
+
+    from backprop_engine.scenario import from_dict, to_toml
+
+    sc = load(write_toml(PARAMS.format(params='["b1"]')))
+    text = to_toml(sc)
+    assert '[train]\nlr = 0.1\nparams = ["b1"]\n' in text
+    assert from_dict(tomllib.loads(text), "again").trained == ("b1",)
+    every = load(write_toml(PARAMS.format(params='["b1", "W1"]')))
+    assert "params" not in to_toml(every)
+    affine = load(bundled()["affine_softmax"])
+    assert from_dict(tomllib.loads(to_toml(affine)), "again").trained == ("W1", "b1", "W2", "b2")

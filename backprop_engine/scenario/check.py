@@ -286,6 +286,28 @@ def check_lr(train: dict, problems: Problems) -> float:
     return float(lr) if isinstance(lr, (int, float)) else 0.1
 
 
+def check_params(train: dict, leaves: Leaves, problems: Problems) -> tuple[str, ...] | None:
+    """The [values] names that training updates, or None: all of them."""
+    if "params" not in train:
+        return None
+    names = train["params"]
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        problems.add(f"train.params must be a list of names from [values], got {names!r}")
+        return None
+    if not names:
+        problems.add("train.params: an empty list trains nothing: name values from [values], "
+                     "or leave params out to train all of them")
+    values = [n for n in leaves.values if n not in leaves.constants]
+    for k, name in enumerate(names):
+        if name in names[:k]:
+            problems.add(f"train.params: duplicate name {name!r}")
+        elif name in leaves.constants:
+            problems.add(f"train.params: {name!r} is in [constants]: only [values] get a gradient to train")
+        elif name not in values and name not in leaves.unknown:
+            problems.add(f"train.params: no value named {name!r} in [values]{_closest(name, values)}")
+    return tuple(names)
+
+
 # -- [expect] -------------------------------------------------------------------
 
 def check_expect(table, graph: Graph, constants: frozenset[str], problems: Problems) -> dict[str, np.ndarray]:
@@ -326,11 +348,13 @@ def from_dict(doc: dict, path) -> Scenario:
     graph = check_layers(doc.get("layers"), leaves, problems)
     # both sections' unknown keys come before the problems with their values
     backward = check_keys(doc, "backward", ("dout",), problems)
-    train = check_keys(doc, "train", ("lr",), problems)
+    train = check_keys(doc, "train", ("lr", "params"), problems)
     dout = check_dout(backward, graph, problems, rng)
     lr = check_lr(train, problems)
+    trained = check_params(train, leaves, problems)
     expect = check_expect(doc.get("expect", {}), graph, leaves.constants, problems)
     if problems:
         raise ScenarioError(path, problems.lines)
     return Scenario(str(path), head.title.strip(), leaves.values, leaves.constants, graph.layers,
-                    graph.shapes, dout, lr, expect, head.description.strip(), head.reference.strip())
+                    graph.shapes, dout, lr, expect, head.description.strip(), head.reference.strip(),
+                    trained)

@@ -58,15 +58,19 @@ class Scenario:
     expect: dict[str, np.ndarray] = field(default_factory=dict)
     description: str = ""
     reference: str = ""
+    trained: tuple[str, ...] | None = None  # [train] params; None: all of [values]
 
     def __post_init__(self):
         for name, value in self.leaves.items():  # scenario data is read-only from here on
             self.leaves[name] = frozen(value)
         object.__setattr__(self, "dout", frozen(self.dout))
+        if self.trained is None:
+            object.__setattr__(self, "trained", tuple(self.params))
 
     @property
     def params(self) -> list[str]:
-        """The ``[values]`` names: the leaves that receive gradients."""
+        """The ``[values]`` names: the leaves that receive gradients. Training
+        updates only those in ``trained`` (``[train] params``)."""
         return [n for n in self.leaves if n not in self.constants]
 
     @property

@@ -44,6 +44,8 @@ def to_toml(sc: Scenario, expect: dict[str, np.ndarray] | None = None) -> str:
         out += ["", "[[layers]]", f"name = {_toml_str(spec.name)}", f"type = {_toml_str(spec.type)}",
                 f"inputs = [{', '.join(map(_toml_str, spec.inputs))}]", f"output = {_toml_str(spec.output)}"]
     out += ["", "[backward]", f"dout = {toml_value(sc.dout)}", "", "[train]", f"lr = {sc.lr!r}"]
+    if set(sc.trained) != set(sc.params):  # the default, all of [values], is not written
+        out += [f"params = [{', '.join(map(_toml_str, sc.trained))}]"]
     if expect:
         out += ["", "[expect]"] + [f"{_toml_str(k)} = {toml_value(v)}" for k, v in expect.items()]
     return "\n".join(out) + "\n"
