@@ -63,6 +63,20 @@ def test_print_precision_17():
     assert "110.00000000000001" in r.stdout
 
 
+def test_print_precision_full_is_the_shortest_repr():
+    r = cli("apple", "--print", "--precision", "full")
+    assert r.returncode == 0, r.stderr
+    assert {"220.00000000000003", "110.00000000000001", "2.2", "1.1"} <= tokens(r.stdout)
+    assert "2.2000000000000002" not in r.stdout  # --precision 17 would write this one
+
+
+def test_precision_names_full_when_refusing():
+    r = cli("apple", "--print", "--precision", "fll")
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr == ("error: argument --precision: --precision takes a whole number from 1 to 17, "
+                        "or full, got 'fll' (see backprop-tui --help)\n")
+
+
 # -- --json ----------------------------------------------------------------------------
 
 CONTRACT_EXAMPLE = json.loads("""
@@ -286,6 +300,8 @@ def test_a_misspelt_bundled_name_suggests_the_closest(tmp_path):
 @pytest.mark.parametrize("args", [
     ["apple", "--print", "--precision", "0"],
     ["apple", "--print", "--precision", "abc"],
+    ["apple", "--print", "--precision", "18"],
+    ["apple", "--print", "--precision", "Full"],
     ["apple", "--train", "0"],
     ["apple", "--print", "--json"],
     ["--json"],

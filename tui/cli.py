@@ -13,6 +13,7 @@ import backprop_engine
 from backprop_engine import Engine, ScenarioError, bundled, load, resolve
 
 USAGE_ERROR = 2
+FULL = None  # --precision full: explain.numbers.FULL (not imported here: --json starts without it)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -21,10 +22,13 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(USAGE_ERROR)
 
 
-def _precision(s: str) -> int:
+def _precision(s: str) -> int | None:
+    """1 to 17 significant digits, or "full": None, the shortest repr that round-trips."""
+    if s == "full":
+        return FULL
     n = int(s) if s.isdigit() else 0
     if not 1 <= n <= 17:
-        raise argparse.ArgumentTypeError(f"--precision takes a whole number from 1 to 17, got {s!r}")
+        raise argparse.ArgumentTypeError(f"--precision takes a whole number from 1 to 17, or full, got {s!r}")
     return n
 
 
@@ -56,8 +60,9 @@ def parser() -> argparse.ArgumentParser:
     mode.add_argument("--train", type=_steps, metavar="N",
                       help="run N gradient-descent steps on [values] and print the loss of each")
     mode.add_argument("--list", action="store_true", help="list the bundled scenarios")
-    p.add_argument("--precision", type=_precision, default=6, metavar="N",
-                   help="significant digits shown (default 6); --json is always full precision")
+    p.add_argument("--precision", type=_precision, default=6, metavar="N|full",
+                   help="significant digits shown (default 6), or full: the shortest repr that "
+                        "round-trips (220.00000000000003); --json is always full precision")
     p.add_argument("--lang", default="en", metavar="CODE",
                    help="language of labels and explanations: en (default), zh or ja")
     p.add_argument("--version", action="version", version=f"backprop-tui {backprop_engine.__version__}")
