@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import backprop_engine
-from backprop_engine import bundled, load
+from backprop_engine import bundled, load, run
 from backprop_engine.train import train
 
 BUNDLED = bundled()
@@ -223,16 +223,38 @@ def test_version():
     assert "backprop-tui" in r.stdout
 
 
+ROW = re.compile(r"^\s*│\s*(\d+)\s*│\s*(\S+)\s*│\s*$", flags=re.M)
+
+
 def test_train_five_steps_losses_fall():
     r = cli("affine_softmax", "--train", "5")
     assert r.returncode == 0, r.stderr
-    rows = re.findall(r"^\s*│\s*(\d+)\s*│\s*(\S+)\s*│\s*$", r.stdout, flags=re.M)
-    assert [int(k) for k, _ in rows] == [1, 2, 3, 4, 5], r.stdout
+    lines = r.stdout.splitlines()
+    assert lines[0] == "gradient descent on W1, b1, W2, b2: 5 steps, lr = 0.5"  # the [train] params
+    assert "not a loss" not in r.stdout
+    rows = ROW.findall(r.stdout)
+    # the loss after each step; step 0 is before training
+    assert [int(k) for k, _ in rows] == [0, 1, 2, 3, 4, 5], r.stdout
     printed = [float(v) for _, v in rows]
     assert all(b < a for a, b in zip(printed, printed[1:])), printed
-    losses, _ = train(load(BUNDLED["affine_softmax"]), 5)
-    assert [v for _, v in rows] == [f"{x:.6g}" for x in losses]
+    losses, final = train(load(BUNDLED["affine_softmax"]), 5)
+    after = float(run(final).values["L"])
+    assert [v for _, v in rows] == [f"{x:.6g}" for x in [*losses, after]]
+    assert lines[-1] == f"final loss (L) after 5 steps: {after:.6g}"
     assert "ran off" not in r.stdout
+
+
+def test_train_beyond_100_steps_shows_every_kth_and_the_last():
+    r = cli("affine_softmax", "--train", "250", "--precision", "full")
+    assert r.returncode == 0, r.stderr
+    rows = ROW.findall(r.stdout)
+    assert [int(k) for k, _ in rows] == [*range(0, 250, 3), 250]  # k = ceil(250 / 100) = 3
+    losses, final = train(load(BUNDLED["affine_softmax"]), 250)
+    losses.append(float(run(final).values["L"]))
+    assert [float(v) for _, v in rows] == [losses[int(k)] for k, _ in rows]
+    assert r.stdout.splitlines()[-1] == f"final loss (L) after 250 steps: {losses[-1]!r}"
+    r = cli("affine_softmax", "--train", "100")
+    assert [int(k) for k, _ in ROW.findall(r.stdout)] == list(range(101))
 
 
 def test_train_says_when_the_loss_runs_off():
@@ -243,6 +265,12 @@ def test_train_says_when_the_loss_runs_off():
     assert " ".join(r.stdout.split()).endswith(
         "the loss ran off to inf or nan: try a lower [train] lr (a loss without a minimum, "
         "such as a price, runs off at any lr)")
+    lines = r.stdout.splitlines()
+    assert lines[:2] == ["gradient descent on apple, apple_num, tax: 200 steps, lr = 0.1",
+                         "note: price is not a loss (it comes from a Mul layer, not SoftmaxWithLoss): "
+                         "it may have no minimum for descent to find"]
+    assert [int(k) for k, _ in ROW.findall(r.stdout)] == [*range(0, 201, 2)]
+    assert "final loss (price) after 200 steps: -inf" in lines
 
 
 # -- exit 2 -----------------------------------------------------------------------------

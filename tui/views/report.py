@@ -11,7 +11,7 @@ from rich.text import Text
 
 from backprop_engine import Engine, Scenario
 from backprop_engine.gradcheck import SAMPLE, check_expect, check_gradients
-from backprop_engine.train import train as run_training
+from backprop_engine.train import train_quietly
 
 from ..explain import step_title
 from ..explain.numbers import array_str, num
@@ -58,16 +58,29 @@ def check(scenario: Scenario, tr, precision: int) -> int:
     return 1 if failed else 0
 
 
-def train(scenario: Scenario, steps: int, tr, precision: int) -> int:
-    losses = run_training(scenario, steps)[0]
-    t = Table(title=tr("gradient descent: {n} steps, lr = {lr}", n=steps,
-                       lr=num(scenario.lr, precision)), title_justify="left")
+def train(scenario: Scenario, steps: int, tr, precision: int | None) -> int:
+    """--train: a title naming the trained params, a notice when the final
+    output is no loss, a row per step (loss after it; step 0 is before
+    training; beyond 100 steps every k-th and the last), the final loss."""
+    losses = train_quietly(scenario, steps)[0]  # before training, then after each step
+    out = _console()
+    out.print(Text(tr("gradient descent on {params}: {n} steps, lr = {lr}", params=", ".join(scenario.trained),
+                      n=steps, lr=num(scenario.lr, precision)), style="bold"))
+    last = scenario.layers[-1]
+    if last.type != "SoftmaxWithLoss":
+        out.print(Text(tr("note: {name} is not a loss (it comes from a {type} layer, not SoftmaxWithLoss): "
+                          "it may have no minimum for descent to find", name=last.output, type=last.type),
+                       "yellow"))
+    t = Table()
     t.add_column(tr("step"), justify="right")
     t.add_column(tr("loss ({name})", name=scenario.output), justify="right")
-    for k, loss in enumerate(losses, 1):
-        t.add_row(str(k), num(loss, precision))
-    out = _console()
+    every = math.ceil(steps / 100)
+    for k, loss in enumerate(losses):
+        if k % every == 0 or k == steps:
+            t.add_row(str(k), num(loss, precision))
     out.print(t)
+    out.print(tr("final loss ({name}) after {n} steps: {loss}", name=scenario.output, n=steps,
+                 loss=num(losses[-1], precision)))
     if not all(map(math.isfinite, losses)):
         out.print(Text(tr("the loss ran off to inf or nan: try a lower [train] lr (a loss without a minimum, "
                           "such as a price, runs off at any lr)"), "bold red"))
