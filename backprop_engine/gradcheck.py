@@ -3,6 +3,14 @@
 For a final output that is not a scalar, the function differentiated is
 L = sum(output * dout), whose gradient is what backward computes from dout.
 Large arrays are checked on a fixed sample of entries so a check stays quick.
+
+An entry where a Relu input is exactly 0 sits at a kink: there is no
+derivative, and the central difference gives the mean of the two slopes
+(0.5·dout for one Relu) while backprop takes the slope of x <= 0. Such an
+entry is found exactly: a Relu input that is 0 has a different mask at
+x − h than at x + h. It is reported as a kink and left out of the verdict.
+(An input within h of 0, but not 0, has a derivative: the check compares
+it, and a smaller h passes.)
 """
 
 from __future__ import annotations
@@ -28,20 +36,43 @@ class GradCheck:
     analytic: np.ndarray   # backprop gradient at those entries
     numeric: np.ndarray    # central difference at those entries
     h: float
+    kinks: np.ndarray | None = None  # per entry: at a Relu kink (None: none is)
 
     @property
     def sampled(self) -> bool:
         return len(self.entries) < int(np.prod(self.shape))
 
     @property
+    def at_kink(self) -> np.ndarray:
+        """Per entry checked: whether it sits at a Relu kink (no derivative)."""
+        return np.zeros(len(self.entries), bool) if self.kinks is None else self.kinks
+
+    @property
+    def kink_entries(self) -> np.ndarray:
+        """The flat indices of the entries at a kink."""
+        return self.entries[self.at_kink]
+
+    @property
+    def kink_count(self) -> int:
+        return int(np.count_nonzero(self.at_kink))
+
+    def _compared(self) -> tuple[np.ndarray, np.ndarray]:
+        """backprop and numeric at the entries compared: all but the kinks."""
+        keep = ~self.at_kink
+        return self.analytic[keep], self.numeric[keep]
+
+    @property
     def abs_diff(self) -> float:
-        return float(np.max(np.abs(self.analytic - self.numeric), initial=0.0))
+        """max |a - n| over the entries compared (kinks left out)."""
+        a, n = self._compared()
+        return float(np.max(np.abs(a - n), initial=0.0))
 
     @property
     def rel_err(self) -> float:
-        """max |a - n| / max(|a|, |n|), 0 where both are 0."""
-        scale = np.maximum(np.abs(self.analytic), np.abs(self.numeric))
-        diff = np.abs(self.analytic - self.numeric)
+        """max |a - n| / max(|a|, |n|), 0 where both are 0 (kinks left out)."""
+        a, n = self._compared()
+        scale = np.maximum(np.abs(a), np.abs(n))
+        diff = np.abs(a - n)
         if not np.all(np.isfinite(diff)):
             return float("nan")  # nothing to compare: say so, not 0
         return float(np.max(np.divide(diff, scale, out=np.zeros_like(diff), where=scale > 0),
@@ -49,7 +80,9 @@ class GradCheck:
 
     @property
     def ok(self) -> bool:
-        return bool(np.all(np.abs(self.analytic - self.numeric) <= ATOL + RTOL * np.abs(self.numeric)))
+        """Backprop agrees with the central difference at every entry but the kinks."""
+        a, n = self._compared()
+        return bool(np.all(np.abs(a - n) <= ATOL + RTOL * np.abs(n)))
 
 
 def sample_entries(size: int, k: int = SAMPLE, seed: int = 0) -> np.ndarray:
@@ -66,16 +99,37 @@ def loss_at(scenario: Scenario, leaves) -> float:
 
 def numerical_gradient(scenario: Scenario, name: str, entries, h: float = H) -> np.ndarray:
     """Central difference (f(x+h) - f(x-h)) / 2h of the loss, at each flat entry of ``name``."""
+    return central_difference(scenario, name, entries, h)[0]
+
+
+def _loss_and_relu_inputs(scenario: Scenario, leaves) -> tuple[float, list[np.ndarray]]:
+    """The loss, and the input of every Relu layer, by the forward pass alone."""
+    values, relu_inputs = dict(leaves), []
+    for spec in scenario.layers:
+        inputs = [values[n] for n in spec.inputs]
+        values[spec.output] = spec.op.forward(*inputs)[0]
+        if spec.type == "Relu":
+            relu_inputs.append(inputs[0])
+    return loss(scenario, values[scenario.output]), relu_inputs
+
+
+def central_difference(scenario: Scenario, name: str, entries, h: float = H) -> tuple[np.ndarray, np.ndarray]:
+    """The central difference at each flat entry of ``name``, and whether the
+    entry sits at a Relu kink: a Relu input that is exactly 0 here lies on
+    different sides of the kink (its mask differs) at x - h and x + h."""
     base = scenario.leaves[name]
-    out = np.empty(len(entries))
+    zeros = [a == 0 for a in _loss_and_relu_inputs(scenario, scenario.leaves)[1]]
+    out, kinks = np.empty(len(entries)), np.zeros(len(entries), bool)
     for k, e in enumerate(entries):
         nudged = []
         for sign in (1, -1):
             x = base.copy()  # our own copy: the scenario's array is never written
             x.flat[e] += sign * h
-            nudged.append(loss_at(scenario, {**scenario.leaves, name: x}))
-        out[k] = (nudged[0] - nudged[1]) / (2 * h)
-    return out
+            nudged.append(_loss_and_relu_inputs(scenario, {**scenario.leaves, name: x}))
+        (up, up_inputs), (down, down_inputs) = nudged
+        out[k] = (up - down) / (2 * h)
+        kinks[k] = any(np.any(((u <= 0) != (d <= 0)) & z) for u, d, z in zip(up_inputs, down_inputs, zeros))
+    return out, kinks
 
 
 def check_gradients(scenario: Scenario, h: float = H, sample: int = SAMPLE) -> list[GradCheck]:
@@ -86,8 +140,8 @@ def check_gradients(scenario: Scenario, h: float = H, sample: int = SAMPLE) -> l
         shape = scenario.shapes[name]
         entries = sample_entries(int(np.prod(shape)), sample)
         grad = engine.grads.get(name, np.zeros(shape))  # not reached: the gradient is 0
-        results.append(GradCheck(name, shape, entries, np.asarray(grad).ravel()[entries],
-                                 numerical_gradient(scenario, name, entries, h), h))
+        numeric, kinks = central_difference(scenario, name, entries, h)
+        results.append(GradCheck(name, shape, entries, np.asarray(grad).ravel()[entries], numeric, h, kinks))
     return results
 
 

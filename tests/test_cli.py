@@ -205,6 +205,36 @@ def test_check_expect_uses_rtol_1e_9(write_toml):
     assert r.returncode == 1 and "FAILED: grad.tax" in r.stdout
 
 
+KINK = '''
+    title = "Relu at its kink"
+    [values]
+    x = [[1.0, 0.0], [-2.0, 3.0]]
+    [[layers]]
+    type = "Relu"
+    inputs = ["x"]
+    output = "y"
+    [backward]
+    dout = [[1.0, 2.0], [3.0, 4.0]]
+'''
+
+
+def test_check_leaves_out_an_entry_at_a_relu_kink(write_toml):
+    """x[0, 1] = 0: no derivative; the central difference gives 0.5·dout = 1,
+    backprop 0. Reported as a kink, left out of the verdict: exit 0."""
+    r = cli(write_toml(KINK), "--check")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "FAIL" not in r.stdout
+    assert ("x: 1 at a kink (x[0, 1]): a Relu input is exactly 0 here: no derivative; left out"
+            in r.stdout.splitlines())
+    assert "all 1 checks passed" in r.stdout
+
+
+def test_a_kink_does_not_hide_another_failure(write_toml):
+    r = cli(write_toml(KINK + '[expect]\n"grad.x" = [[1.0, 1.0], [0.0, 4.0]]\n'), "--check")
+    assert r.returncode == 1
+    assert "x: 1 at a kink (x[0, 1])" in r.stdout and "FAILED: grad.x" in r.stdout
+
+
 # -- --list, --version, --train -------------------------------------------------------
 
 def test_list_names_all_bundled(tmp_path):

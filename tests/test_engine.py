@@ -441,6 +441,48 @@ def test_constants_get_no_gradients():
     assert set(engine2.grads) == (set(sc.leaves) - sc.constants) | {l.output for l in sc.layers}
 
 
+# -- the gradient check at a Relu kink -------------------------------------------------
+
+def test_an_entry_where_a_relu_input_is_exactly_0_is_a_kink_left_out():
+    """At x = 0 Relu has no derivative: the central difference gives 0.5·dout,
+    backprop 0 (the mask of x <= 0). The entry is a kink, not a failure."""
+    sc = scenario({"x": [[1.0, 0.0], [-2.0, 3.0]]}, [layer("Relu", ["x"], "y")], dout=[[1.0, 2.0], [3.0, 4.0]])
+    (g,) = check_gradients(sc)
+    np.testing.assert_allclose(g.numeric, [1.0, 1.0, 0.0, 4.0], atol=1e-9)  # 0.5 · dout = 1 at [0, 1]
+    assert g.analytic.tolist() == [1.0, 0.0, 0.0, 4.0]
+    assert g.at_kink.tolist() == [False, True, False, False]
+    assert g.kink_count == 1 and g.kink_entries.tolist() == [1]
+    assert g.ok and g.abs_diff < 1e-9 and g.rel_err < 1e-9  # the kink is left out of all three
+    without = type(g)(g.name, g.shape, g.entries, g.analytic, g.numeric, g.h)  # no kinks known
+    assert not without.ok and without.kink_count == 0 and without.abs_diff == pytest.approx(1.0)
+
+
+def test_a_kink_behind_an_affine_layer_marks_the_entries_that_move_it():
+    """a = x·W + b; a[0, 0] = 1·1 + 1·(-1) + 0 = 0 feeds the Relu. Every entry
+    that moves a[0, 0] sits at the kink: x[0, :], W[:, 0], b[0]; the others do not."""
+    sc = scenario({"x": [[1.0, 1.0], [2.0, 0.5]], "W": [[1.0, 0.5], [-1.0, 2.0]], "b": [0.0, 0.25]},
+                  [layer("Affine", ["x", "W", "b"], "a"), layer("Relu", ["a"], "h")],
+                  dout=[[1.0, 2.0], [3.0, 4.0]])
+    assert float(run(sc).values["a"][0, 0]) == 0.0
+    kinks = {g.name: g.at_kink.reshape(g.shape).tolist() for g in check_gradients(sc)}
+    assert kinks == {"x": [[True, True], [False, False]], "W": [[True, False], [True, False]],
+                     "b": [True, False]}
+    assert all(g.ok for g in check_gradients(sc))
+
+
+def test_no_kink_where_the_zero_input_does_not_move_or_is_only_near_0():
+    # relu(x·x) at x = 0: x·x stays >= 0 on both sides: a derivative (0) exists
+    square = scenario({"x": [0.0, 1.0]}, [layer("Mul", ["x", "x"], "s"), layer("Relu", ["s"], "y")])
+    (g,) = check_gradients(square)
+    assert g.kink_count == 0 and g.ok
+    # an input within h of 0 but not 0 has a derivative: compared, and it fails at this h
+    near = scenario({"x": [1e-6, 1.0]}, [layer("Relu", ["x"], "y")])
+    (g,) = check_gradients(near)
+    assert g.kink_count == 0 and not g.ok
+    (g,) = check_gradients(near, h=1e-7)
+    assert g.ok
+
+
 # -- training ---------------------------------------------------------------------
 
 def test_sgd_step_lowers_loss():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from rich.console import Console
 from rich.rule import Rule
 from rich.table import Table
@@ -43,6 +44,11 @@ def check(scenario: Scenario, tr, precision: int) -> int:
     title = (tr("gradient check: backprop vs central difference (h = {h}; arrays over {n} entries: "
                 "a fixed sample)", h=f"{grads[0].h:g}", n=SAMPLE) if grads else tr("no [values] to check"))
     out.print(gradcheck_table(grads, tr, title, numbers=False))
+    for g in grads:
+        if g.kink_count:
+            out.print(Text(tr("{name}: {n} at a kink ({entries}): a Relu input is exactly 0 here: "
+                              "no derivative; left out", name=g.name, n=g.kink_count,
+                              entries=_entries(g.name, g.shape, g.kink_entries)), "yellow"))
     expects = check_expect(scenario)
     if expects:
         e = Table(title=Text("[expect]"), title_justify="left")
@@ -56,6 +62,14 @@ def check(scenario: Scenario, tr, precision: int) -> int:
     out.print(Text(tr("FAILED: {names}", names=", ".join(failed)), "bold red") if failed else
               Text(tr("all {n} checks passed", n=len(grads) + len(expects)), "green"))
     return 1 if failed else 0
+
+
+def _entries(name: str, shape: tuple, flat, most: int = 5) -> str:
+    """Flat entries of ``name`` as indices: "x[0, 1], x[1, 0]" (the first ``most``, then "...")."""
+    if shape == ():
+        return name
+    shown = [f"{name}[{', '.join(map(str, np.unravel_index(int(e), shape)))}]" for e in flat[:most]]
+    return ", ".join(shown) + (", ..." if len(flat) > most else "")
 
 
 def train(scenario: Scenario, steps: int, tr, precision: int | None) -> int:
