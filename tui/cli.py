@@ -54,11 +54,12 @@ def parser() -> argparse.ArgumentParser:
     mode.add_argument("--json", action="store_true", help="print the full trace as JSON, no app")
     mode.add_argument("--check", action="store_true",
                       help="compare every gradient with a central difference, and [expect]; "
-                           "exit 1 on any failure")
+                           "exit 1 on any failure (an entry at a Relu kink is left out)")
     mode.add_argument("--markdown", action="store_true",
                       help="print the whole step-by-step run as Markdown, no app")
     mode.add_argument("--train", type=_steps, metavar="N",
-                      help="run N gradient-descent steps on [values] and print the loss of each")
+                      help="run N gradient-descent steps on the [train] params (default all of [values]) "
+                           "and print the loss before training and after each step")
     mode.add_argument("--list", action="store_true", help="list the bundled scenarios")
     p.add_argument("--precision", type=_precision, default=6, metavar="N|full",
                    help="significant digits shown (default 6), or full: the shortest repr that "
