@@ -33,6 +33,8 @@ def trace(engine: Engine) -> dict:
              "inputs": list(step.layer.inputs), "output": step.layer.output}
         if step.mask is not None:
             s["mask"] = plain(step.mask)
+        if step.phase == "forward" and step.layer.type == "SoftmaxWithLoss":
+            s["y"] = plain(step.saved["y"])  # the softmax output (contract section 3)
         steps.append(s)
     return {
         "title": engine.scenario.title,

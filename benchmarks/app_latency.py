@@ -26,7 +26,7 @@ The app runs in a real terminal emulator -- tmux, 100x30, ``TERM=xterm-256color`
   Python, the pty and tmux cost is in both; the ratio is what the app adds.
 * start-up: process start (``tmux new-session`` with the command) -> first
   drawn screen, i.e. until the pane shows a known text: the scenario title
-  "MNIST-sized two-layer net" for ``backprop-tui mnist_size``, the counter's
+  "MNIST-sized net, random numbers" for ``backprop-tui mnist_size``, the counter's
   first text for the bare app. ``START_RUNS`` runs of each, interleaved, after
   one untimed warm-up run of each (it writes ``__pycache__``, even where
   ``PYTHONDONTWRITEBYTECODE`` is set, and fills the OS file cache); each
@@ -94,7 +94,7 @@ from pathlib import Path
 WIDTH, HEIGHT = 100, 30
 TERM = "xterm-256color"
 SCENARIOS = {"mnist_size": 8, "apple": 4}   # name: steps (checked against the status line)
-START_SCENARIO, START_TEXT = "mnist_size", "MNIST-sized two-layer net"
+START_SCENARIO, START_TEXT = "mnist_size", "MNIST-sized net, random numbers"
 ROUNDS = 5          # walks of each scenario (n x steps, then home)
 START_RUNS = 5      # timed starts of each, interleaved
 POLL = 0.001        # s between captures while waiting for a change

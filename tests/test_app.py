@@ -201,7 +201,7 @@ async def test_relu_backward_shows_mask_and_dout_before_and_after():
         assert "mask" in text(app, "step") and "True" in text(app, "step")
         await pilot.press("n")
         step = text(app, "step")
-        assert "dout (before mask)" in step and "dx (after mask)" in step
+        assert "dy (dout), before the mask" in step and "dx, after the mask" in step  # the values' own names
         # dout [[1, 2], [3, 4]] and, after the mask, [[1, 0], [0, 4]] side by side
         rows = [l.split() for l in step.splitlines() if l.strip()[:1].isdigit()]
         assert rows == [["1", "2", "1", "0"], ["3", "4", "0", "4"]]
@@ -418,7 +418,7 @@ def test_a_bad_scenario_on_the_command_line_exits_2_before_drawing(tmp_path):
                        timeout=60, stdin=subprocess.DEVNULL)
     assert r.returncode == 2
     assert r.stdout == ""  # no screen drawn
-    assert r.stderr.startswith(f"error: {bad}: layer 0: unknown layer type 'Rleu' (did you mean 'Relu'?)")
+    assert r.stderr.startswith(f"error: {bad}: layer 1: unknown layer type 'Rleu' (did you mean 'Relu'?)")
     assert "Traceback" not in r.stderr
 
 
@@ -443,7 +443,7 @@ async def test_a_narrow_status_line_shortens_the_title_not_the_step():
         assert text(app, "status").rstrip() == "MNIST-sized …  │  forward  │  step 1/8"
         await pilot.resize_terminal(100, 30)
         await pilot.pause()
-        assert text(app, "status").startswith("MNIST-sized two-layer net  │  forward  │  step 1/8  │  n:")
+        assert text(app, "status").startswith("MNIST-sized net, random numbers  │  forward  │  step 1/8  │  n:")
 
 
 async def test_an_unsaved_edit_shows_in_the_status_line_before_the_hint():

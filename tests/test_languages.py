@@ -115,11 +115,12 @@ def test_translations_keep_the_fields():
 
 
 def test_every_layer_rule_and_local_derivative_is_in_the_catalogs():
-    """Those with words ("where", "else", "over") translated, the others kept as notation."""
+    """Those with words ("where", "else", "over") translated, the others kept as notation; the
+    rule of thumb (the multiply node's "swapped") translated."""
     for ex in EXPLANATIONS.values():
-        for rule in (ex.rule, *ex.formulas):
+        for rule in (*([ex.rule] if ex.rule else []), *ex.derivatives, *([ex.note] if ex.note else [])):
             assert rule in LANGS["zh"].texts and rule in LANGS["ja"].texts, rule
-    assert LANGS["zh"]("dx = dout where x > 0, else 0") == "x > 0 处 dx = dout，否则为 0"
+    assert LANGS["zh"]("1 where {x} > 0, else 0", x="a1") == "a1 > 0 处为 1，否则为 0"
 
 
 def test_the_books_terms():
@@ -184,7 +185,7 @@ async def test_app_starts_in_the_language_asked():
     app = BackpropApp(load(bundled()["relu"]), lang="ja")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n", "n")
-        assert "dout（mask の前）" in text(app, "step")
+        assert "dy（dout）、mask の前" in text(app, "step")
 
 
 FRENCH = '''

@@ -164,14 +164,34 @@ def test_entry_context_leaves_out_other_shapes_and_repeated_labels():
     assert entry_context(step, "x", 0) == [("x[0]", 3.0), ("dout[0]", 1.0)]
 
 
-def test_entry_context_is_empty_for_a_layer_that_mixes_entries():
+def test_entry_context_of_an_affine_entry_is_the_product_it_needs():
+    """Affine mixes entries: the context is the row and the column whose
+    product (or the column whose sum) is the asked gradient."""
     sc = load(bundled()["affine_softmax"])
     engine = Engine(sc)
     engine.to_end()
-    affine = next(s for s in engine.steps() if s.phase == BACKWARD and s.layer.type == "Affine")
-    asks = quiz_entries(affine)
-    assert asks and all(entry is not None for _name, entry, _truth in asks)
-    assert all(entry_context(affine, name, entry) == [] for name, entry, _truth in asks)
+    for affine in (s for s in engine.steps() if s.phase == BACKWARD and s.layer.type == "Affine"):
+        x, W, b = affine.layer.inputs
+        for name, entry, truth in quiz_entries(affine):
+            context = dict(entry_context(affine, name, entry))
+            if name == b:
+                (label, column), = context.items()
+                assert label.startswith("dout[:, ") and np.isclose(np.sum(column), truth, rtol=1e-12)
+            else:
+                first, second = context.values()
+                assert np.isclose(np.dot(first, second), truth, rtol=1e-12), (name, context)
+                assert list(context)[1 if name == x else 0].startswith(W if name == x else x)
+
+
+def test_entry_context_of_a_softmax_entry_is_y_t_n_and_dout():
+    sc = load(bundled()["affine_softmax"])
+    engine = Engine(sc)
+    step = engine.seek(len(sc.layers) + 1)  # the first backward step: the loss
+    (name, entry, truth), = quiz_entries(step)
+    context = dict(entry_context(step, name, entry))
+    (y, yv), (t, tv) = list(context.items())[:2]
+    assert y.startswith("y[") and t.startswith("t[")
+    assert np.isclose((yv - tv) / context["N"] * context["dout"], truth, rtol=1e-12)
 
 
 # -- sniff --------------------------------------------------------------------------

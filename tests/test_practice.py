@@ -203,7 +203,7 @@ async def test_training_counts_as_an_edit_when_opening_another_scenario():
         assert isinstance(app.screen, PickerDialog)
         await pilot.press("enter")  # the first bundled scenario
         await pilot.pause()
-        assert "Load affine_softmax and lose them?" in _question(app)  # the first in the list, by name
+        assert "Load affine_one and lose them?" in _question(app)  # the first in the list, by name
         await pilot.press("n")
         await pilot.pause()
         assert steps(app).engine.scenario is trained

@@ -80,7 +80,7 @@ class TestScreens:
         assert snap_compare(app_for("apple"), press=["question_mark"], terminal_size=SIZE)
 
     def test_picker(self, snap_compare):
-        """No scenario given: the picker lists the seven bundled scenarios with
+        """No scenario given: the picker lists the eight bundled scenarios with
         their titles, the first highlighted; behind it the app says no
         scenario is open."""
         assert snap_compare(BackpropApp(None), terminal_size=SIZE)

@@ -67,8 +67,7 @@ class Square(Layer):
 
 class SquareExplanation(Explanation):
     symbol = "x²"
-    rule = "dx = dout·2x"
-    formulas = ("2x",)
+    derivatives = ("2·{x}",)
 
     def local(self, saved):
         return (2.0 * saved["x"],)
@@ -80,7 +79,7 @@ def square(monkeypatch):
     monkeypatch.setitem(LAYER_TYPES, "Square", Square())
     monkeypatch.setitem(EXPLANATIONS, "Square", SquareExplanation())
     zh = catalogs()["zh"]
-    entries = {"texts": {**zh.texts, "dx = dout·2x": "dx = dout·2x", "2x": "2x"},
+    entries = {"texts": {**zh.texts, "2·{x}": "2·{x}"},
                "layers": {**zh.layers, "Square": "平方节点"}}
     return {"en": ENGLISH, "zh": type(zh)(zh.code, zh.name, order=zh.order, **entries)}
 
@@ -99,13 +98,13 @@ async def test_a_new_layer_type_steps_through_in_the_app(square):
         assert "Step 1/6 · forward · sq (Square)" in text(app, "step") and "[x²] y" in text(app, "graph")
         await pilot.press("end")
         shown = text(app, "step")
-        assert "local rule: dx = dout·2x" in shown
+        assert "local derivative: ∂y/∂x = 2·x" in shown
         assert "∂L/∂x = ∂L/∂y · ∂y/∂x = 5 × 6 = 30" in shown  # dout = 1 + 4, local 2·3
         assert float(steps(app).engine.grads["x"]) == 30.0
         await pilot.press("L")
-        assert "平方节点" in text(app, "graph") and "局部规则：dx = dout·2x" in text(app, "step")
+        assert "平方节点" in text(app, "graph") and "局部导数：∂y/∂x = 2·x" in text(app, "step")
         await pilot.press("home", "n", "n", "n", "n", "n")
-        assert "((2,) ⊙ 2x)" in text(app, "step")  # an array: the local derivative as a formula
+        assert "((2,) ⊙ 2·w)" in text(app, "step")  # an array: the local derivative as a formula
         np.testing.assert_array_equal(steps(app).engine.grads["w"], [2.0 * 9 * 1, 2.0 * 9 * -2])
 
 

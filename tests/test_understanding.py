@@ -173,17 +173,28 @@ async def test_each_fan_out_arrow_carries_its_own_part():
 
 
 async def test_fused_versus_decomposed_in_the_app():
+    """The fused Sigmoid's step (8) says nothing of the four nodes, which have
+    not run yet; each of their steps (9-12) carries the book's derivation one
+    node further, and the last compares the two at the precision in use."""
     app = BackpropApp(load(bundled()["sigmoid"]))
     async with app.run_test(size=SIZE) as pilot:
-        while not (steps(app).engine.current and steps(app).engine.current.phase == BACKWARD
-                   and steps(app).engine.current.layer.type == "Sigmoid"):
+        await pilot.press(*["n"] * 8)
+        assert steps(app).engine.current.layer.type == "Sigmoid"
+        assert "fused vs decomposed" not in text(app, "step") and "node by node" not in text(app, "step")
+        lines = []
+        for _ in range(4):
             await pilot.press("n")
+            lines.append(next(l for l in text(app, "step").splitlines() if "node by node" in l))
+        assert "∂L/∂denominator = −∂L/∂y_chain · y_chain² = −1 × 0.731059² = -0.534447" in lines[0]
+        assert "−∂L/∂y_chain · y_chain² · exp(−x_chain) = −1 × 0.731059² × 0.367879 = -0.196612" in lines[2]
+        assert ("∂L/∂x_chain = ∂L/∂y_chain · y_chain² · exp(−x_chain) = ∂L/∂y_chain · y_chain(1 − y_chain)"
+                " = 1 × 0.731059 × 0.268941 = 0.196612") in lines[3]
+        shown = text(app, "step").replace("\n", " ")
         s = steps(app).engine.current
-        chain = sigmoid_decomposed_backward(s.inputs[0], s.dout)
-        shown = text(app, "step")
-        assert f"dout·y·(1 − y) = {float(s.input_grads[0])!r}" in shown
-        assert f"through ×(−1), exp, +1, 1/x = {float(chain)!r}" in shown
-        assert f"max difference {abs(float(s.input_grads[0]) - float(chain)):.3g}" in shown
+        y = float(s.values["y_chain"])
+        diff = abs(y * (1 - y) - y ** 2 * np.exp(-1.0))
+        assert "y(1 − y) = 0.196612 in sigmoid; y²·exp(−x) = 0.196612 through the four nodes" in shown
+        assert f"max difference {diff:.3g}" in shown and "0.19661193324148185" not in shown  # not 17 digits
 
 
 # -- the dialogs -------------------------------------------------------------------------

@@ -48,17 +48,17 @@ class BackpropApp(App):
     def __init__(self, scenario: Scenario | None = None, precision: int = 6, lang: str = "en",
                  languages: dict[str, Catalog] | None = None):
         super().__init__()
-        self.scenario = scenario  # the one to open first
+        self.first = scenario  # the scenario to open first (None: the picker)
         self.precision = precision  # significant digits shown (--precision)
         self.languages = languages or catalogs()
         self.set_reactive(BackpropApp.catalog, self.languages[lang])
 
     def get_default_screen(self) -> Screen:
-        return StepScreen(self.scenario) if self.scenario else WelcomeScreen()
+        return StepScreen(self.first) if self.first else WelcomeScreen()
 
     def on_mount(self) -> None:
         self.watch(self, "catalog", lambda: translate_bindings(self, self.catalog))  # also now
-        if self.scenario is None:
+        if self.first is None:
             self.action_open()
         self.call_after_refresh(self._settle)
 
@@ -79,13 +79,16 @@ class BackpropApp(App):
         return next(s for s in reversed(self.screen_stack) if isinstance(s, MainScreen))
 
     def check_action(self, action: str, parameters) -> bool | None:
+        # (Textual's own app actions, such as focus_next for tab in a dialog, always run)
+        if self.screen is not self.main and action in OWN_ACTIONS:
+            return False  # under a dialog: the footer of the screen below shows none of these
         if action == "open" and self.main.busy:
             return None  # a training runs: its result belongs to the scenario open now
         return True
 
     def action_help(self) -> None:
         from .dialogs.help import HelpDialog
-        self.push_screen(HelpDialog([*type(self.main).BINDINGS, *self.BINDINGS]))
+        self.push_screen(HelpDialog([*type(self.main).BINDINGS, *self.BINDINGS], self.main.HELP_NOTES))
 
     def action_quit(self) -> None:
         self.main.leave(self.catalog("Quit and lose them?"), self.exit)
@@ -115,3 +118,6 @@ class BackpropApp(App):
 
     def action_dismiss_notes(self) -> None:
         self.clear_notifications()
+
+
+OWN_ACTIONS = {b.action for b in BackpropApp.BINDINGS}

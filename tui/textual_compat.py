@@ -20,14 +20,15 @@ def update_scrollbars(view: ScrollView, size: Size) -> None:
 
 
 def translate_bindings(node: DOMNode, translate: Callable[[str], str]) -> None:
-    """Give the footer ``node``'s binding descriptions in another language:
-    ``translate`` maps each binding's English description (from BINDINGS).
+    """Give the footer ``node``'s binding descriptions and tooltips in another
+    language: ``translate`` maps each binding's English ones (from BINDINGS).
     Textual has no public way to change a description once bound."""
-    english = {b.action: b.description for b in type(node).BINDINGS}  # Textual's own stay as they are
+    english = {b.action: b for b in type(node).BINDINGS}  # Textual's own stay as they are
     table = node._bindings.key_to_bindings
     for key, bindings in table.items():
-        table[key] = [replace(b, description=translate(english[b.action])) if b.action in english else b
-                      for b in bindings]
+        table[key] = [replace(b, description=translate(english[b.action].description),
+                              tooltip=translate(english[b.action].tooltip) if english[b.action].tooltip else "")
+                      if b.action in english else b for b in bindings]
     node.refresh_bindings()
 
 

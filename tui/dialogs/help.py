@@ -21,9 +21,10 @@ class HelpDialog(Dialog[None]):
     DEFAULT_CSS = "#help-box { width: 92; }"
     BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close")]
 
-    def __init__(self, bindings: list[Binding]):
+    def __init__(self, bindings: list[Binding], notes: str = ""):
+        """``notes``: what the screen below shows, a catalog key ("" for nothing)."""
         super().__init__()
-        self.bindings = bindings
+        self.bindings, self.notes = bindings, notes
 
     def keys(self, binding: Binding) -> str:
         """"n  →  space": the keys of a binding as the footer writes them."""
@@ -51,9 +52,6 @@ class HelpDialog(Dialog[None]):
         for keys_, what in self.rows():
             keys.add_row(keys_, Text(tr(what)))  # Text: "[values]" is not markup
         with self.box("help-box", scroll=True):
-            yield Static(Group(Text(tr("backprop-tui: keys") + "\n", style="bold"), keys, Text(
-                "\n" + tr("Left: the graph. Values ride the arrows forward; gradients (magenta) come "
-                          "back beneath them. ▶ marks the layer just run forward, ◀ the one just run "
-                          "backward, ✓ a layer done forward, ✓✓ done backward. Right: what the current "
-                          "step did. Bottom: every value with its gradient.")
-                + "\n\n" + tr("Press escape or ? to close."))))
+            notes = "\n" + tr(self.notes) + "\n" if self.notes else ""
+            yield Static(Group(Text(tr("backprop-tui: keys") + "\n", style="bold"), keys,
+                               Text(notes + "\n" + tr("Press escape or ? to close."))))

@@ -10,10 +10,11 @@ and its catalog entries.
 from __future__ import annotations
 
 from backprop_engine import BACKWARD, Step
+from backprop_engine.scenario import LayerSpec
 
 from .add import AddExplanation
 from .affine import AffineExplanation
-from .base import Explanation, role_label
+from .base import Explanation
 from .exp import ExpExplanation
 from .fanout import fan_in_lines
 from .mul import MulExplanation
@@ -39,23 +40,23 @@ def step_title(step: Step, total: int, tr) -> str:
               name=step.layer.name, type=tr.layer(step.layer.type))
 
 
-def step_sections(step: Step, tr, precision: int | None) -> list[Section]:
-    """What one step did: inputs and output forward; backward, the local rule,
-    the chain rule with numbers, fan-out sums and the gradients."""
+def step_sections(step: Step, tr, precision: int | None, layers: tuple[LayerSpec, ...] = ()) -> list[Section]:
+    """What one step did: inputs and output forward; backward, the local
+    derivatives, the chain rule with numbers, fan-out sums and the gradients.
+    ``layers``: the whole graph, for a step explained by its neighbours."""
     spec, ex = step.layer, explanation(step.layer.type)
     if step.phase != BACKWARD:
-        roles = tuple(zip((role_label(n, r) for r, n in zip(spec.op.inputs, spec.inputs)), step.inputs))
-        return [Arrays(tr("inputs"), roles, VALUE), Arrays(tr("output"), ((spec.output, step.output),), VALUE),
-                *ex.forward_sections(step, tr, precision)]
+        return [Arrays(tr("inputs"), tuple(zip(spec.inputs, step.inputs)), VALUE),
+                Arrays(tr("output"), ((spec.output, step.output),), VALUE), *ex.forward_sections(step, tr, precision)]
     if step.dout is None:
         return [line((tr("No gradient reaches {output}: it does not lead to the final output, so nothing "
                         "flows back through {layer}.", output=repr(spec.output), layer=spec.name), DIM))]
-    parts: list[Section] = [line((tr("local rule: "), DIM), tr(ex.rule))]
+    parts: list[Section] = ex.rule_lines(step, tr)
     chain = ex.chain(step, tr, precision)
     if chain:
         parts += [line((tr("chain rule, L = the final output:"), DIM)), *chain]
     parts += fan_in_lines(step, tr, precision)
-    parts += ex.backward_sections(step, tr, precision)
+    parts += ex.backward_sections(step, layers, tr, precision)
     return parts + ex.gradient_tables(step, tr, precision)
 
 

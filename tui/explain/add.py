@@ -1,12 +1,13 @@
 """Add node (5.4.2): the gradient passes through unchanged."""
 
 from .base import Explanation
+from .sigmoid_chain import SigmoidChainStep
 
 
-class AddExplanation(Explanation):
+class AddExplanation(SigmoidChainStep, Explanation):
     symbol = "+"
-    rule = "dx = dout·1, dy = dout·1"
-    formulas = ("1", "1")
+    derivatives = ("1", "1")
+    note = "passed through: each input gets dout unchanged"
 
     def local(self, saved):
         return 1.0, 1.0

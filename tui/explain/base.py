@@ -2,9 +2,13 @@
 
 One subclass per layer type, in a module of its own beside this one, holds
 everything the views say about that layer: the symbol of its node in the
-graph, its local rule and local derivatives, its chain-rule lines and its
-extra panel. It produces sections (see ``sections``), never Rich or Markdown.
-Its English texts are keys of the language catalogs.
+graph, its local derivatives (or, for a layer whose backward is a product,
+its backward rule), the book's rule of thumb, its chain-rule lines and its
+extra panels. It produces sections (see ``sections``), never Rich or
+Markdown. Its English texts are keys of the language catalogs; formulas are
+written over the layer's own value names ({x}, {y}, {W} ... by the role of
+the input, {out} for the output), so that the screen says "∂price/∂tax =
+apple_price", never a role letter that may be another value's name.
 """
 
 from __future__ import annotations
@@ -12,27 +16,40 @@ from __future__ import annotations
 import numpy as np
 
 from backprop_engine import Step
+from backprop_engine.scenario import LayerSpec
 
 from .numbers import d, num, shape_str
 from .sections import DIM, GRAD, Arrays, Line, Section, line
 
 
-def role_label(name: str, role: str) -> str:
-    """"apple (x)": a value's name with its role in the layer, unless they are the same."""
-    return name if name == role else f"{name} ({role})"
-
-
 class Explanation:
     symbol = "?"   # the node's label in the graph
-    rule = ""      # the local gradient rule, as the book writes it (a catalog key)
-    # For an elementwise layer: ∂out/∂input of each input as a formula (catalog
-    # keys), so that backward reads dout ⊙ local derivative, summed back to shape.
-    formulas: tuple[str, ...] = ()
+    # For an elementwise layer: ∂out/∂input of each input, a formula over the
+    # layer's names (catalog keys), so that backward is dout ⊙ that, summed back to shape.
+    derivatives: tuple[str, ...] = ()
+    rule = ""      # for a layer whose backward is a product: the backward rule over its names
+    note = ""      # the book's rule of thumb for the layer, if it has one
+
+    @staticmethod
+    def names(step: Step) -> dict[str, str]:
+        """The formulas' fields: each input's role ("x", "W" ...) -> its name, and "out"."""
+        return {**dict(zip(step.layer.op.inputs, step.layer.inputs)), "out": step.layer.output}
 
     def local(self, saved) -> tuple | None:
         """The local derivatives' numbers, from what forward kept; None for a
         layer whose backward is a product, not elementwise (Affine, SoftmaxWithLoss)."""
         return None
+
+    def rule_lines(self, step: Step, tr) -> list[Line]:
+        """The local derivative of each input that gets a gradient (or the backward rule), and the rule of thumb."""
+        names, out = self.names(step), step.layer.output
+        if self.derivatives:
+            parts = [f"∂{out}/∂{name} = {tr(f, **names)}"
+                     for name, f, g in zip(step.layer.inputs, self.derivatives, step.input_grads) if g is not None]
+            lines = [line((tr("local derivative: "), DIM), ", ".join(parts))]
+        else:
+            lines = [line((tr("backward: "), DIM), tr(self.rule, **names))]
+        return lines + ([line((tr(self.note), DIM))] if self.note else [])
 
     def forward_sections(self, step: Step, tr, precision: int | None) -> list[Section]:
         """What the forward step shows besides its inputs and output."""
@@ -41,7 +58,7 @@ class Explanation:
     def chain(self, step: Step, tr, precision: int | None) -> list[Line]:
         """The chain rule for each input that gets a gradient, with this step's
         numbers (scalars) or shapes (arrays): ∂L/∂tax = ∂L/∂price · ∂price/∂tax = 1 × 200 = 200."""
-        out, dout, lines = step.layer.output, step.dout, []
+        out, dout, lines, names = step.layer.output, step.dout, [], self.names(step)
         local = self.local(step.saved)
         for k, (name, g) in enumerate(zip(step.layer.inputs, step.input_grads)):
             if g is None:
@@ -54,20 +71,22 @@ class Explanation:
             else:
                 summed = (f", {tr('summed back to {shape}', shape=shape_str(g.shape, tr))}"
                           if g.shape != dout.shape else "")
-                runs.append(f"   ({shape_str(dout.shape, tr)} ⊙ {tr(self.formulas[k])}{summed})")
+                runs.append(f"   ({shape_str(dout.shape, tr)} ⊙ {tr(self.derivatives[k], **names)}{summed})")
             lines.append(line(*runs, indent=1))
         return lines
 
-    def backward_sections(self, step: Step, tr, precision: int | None) -> list[Section]:
-        """What the backward step adds after the chain rule (the fused sigmoid's check)."""
+    def backward_sections(self, step: Step, layers: tuple[LayerSpec, ...], tr,
+                          precision: int | None) -> list[Section]:
+        """What the backward step adds after the chain rule; ``layers``: the
+        whole graph, for a step that explains itself by its neighbours (the
+        decomposed sigmoid)."""
         return []
 
     def gradient_tables(self, step: Step, tr, precision: int | None) -> list[Section]:
         """The upstream gradient, then what is sent to each input."""
-        spec, inputs = step.layer, step.layer.op.inputs
+        spec = step.layer
         parts: list[Section] = [Arrays(tr("upstream gradient"), ((f"d{spec.output} (dout)", step.dout),), GRAD)]
-        rows = tuple((role_label(f"d{n}", f"d{r}"), g)
-                     for r, n, g in zip(inputs, spec.inputs, step.input_grads) if g is not None)
+        rows = tuple((f"d{n}", g) for n, g in zip(spec.inputs, step.input_grads) if g is not None)
         consts = [n for n, g in zip(spec.inputs, step.input_grads) if g is None]
         if rows:
             parts.append(Arrays(tr("gradients to the inputs"), rows, GRAD))

@@ -1,12 +1,12 @@
 """The exp node of the decomposed sigmoid (5.5.2): its derivative is itself."""
 
 from .base import Explanation
+from .sigmoid_chain import SigmoidChainStep
 
 
-class ExpExplanation(Explanation):
+class ExpExplanation(SigmoidChainStep, Explanation):
     symbol = "exp"
-    rule = "dx = dout·exp(x)"
-    formulas = ("exp(x)",)
+    derivatives = ("exp({x}) = {out}",)
 
     def local(self, saved):
         return (saved["out"],)

@@ -1,12 +1,13 @@
 """Multiply node (5.4.1): each input's gradient is dout times the other input."""
 
 from .base import Explanation
+from .sigmoid_chain import SigmoidChainStep
 
 
-class MulExplanation(Explanation):
+class MulExplanation(SigmoidChainStep, Explanation):
     symbol = "×"
-    rule = "dx = dout·y, dy = dout·x"
-    formulas = ("y", "x")
+    derivatives = ("{y}", "{x}")
+    note = "swapped: the gradient to one input is dout times the other input"
 
     def local(self, saved):
         return saved["y"], saved["x"]

@@ -1,12 +1,12 @@
-"""The "/" node of the decomposed sigmoid (5.5.2): y = 1/x, ∂y/∂x = −1/x²."""
+"""The "/" node of the decomposed sigmoid (5.5.2): y = 1/x, ∂y/∂x = −1/x² = −y²."""
 
 from .base import Explanation
+from .sigmoid_chain import SigmoidChainStep
 
 
-class ReciprocalExplanation(Explanation):
+class ReciprocalExplanation(SigmoidChainStep, Explanation):
     symbol = "1/x"
-    rule = "dx = −dout / x²"
-    formulas = ("−1/x²",)
+    derivatives = ("−1/{x}² = −{out}²",)
 
     def local(self, saved):
         return (-1.0 / saved["x"] ** 2,)

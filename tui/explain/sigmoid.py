@@ -1,30 +1,24 @@
-"""Sigmoid (5.5.2), fused: backward needs only the output y. Its step shows
-that the four nodes ×(−1), exp, +1, 1/x give the same gradient."""
-
-import numpy as np
-
-from backprop_engine.layers import sigmoid_decomposed_backward
+"""Sigmoid (5.5.2), fused: backward needs only the output y. Compared with
+the four-node sigmoid on the same input once both have run backward."""
 
 from .base import Explanation
-from .numbers import FULL, array_str
-from .sections import BOLD, DIM, GRAD, line
+from .sigmoid_chain import find_chain, fused_comparison
 
 
 class SigmoidExplanation(Explanation):
     symbol = "σ"
-    rule = "dx = dout·y·(1 − y)"
-    formulas = ("y·(1 − y)",)
+    derivatives = ("{out}·(1 − {out})",)
 
     def local(self, saved):
         return (saved["out"] * (1.0 - saved["out"]),)
 
-    def backward_sections(self, step, tr, precision):
-        fused = step.input_grads[0]
-        if fused is None:  # x is a constant: no gradient to compare
-            return []
-        chain = sigmoid_decomposed_backward(step.inputs[0], step.dout)
-        diff = float(np.max(np.abs(fused - chain)))
-        return [line((tr("fused vs decomposed: "), BOLD), "dout·y·(1 − y) = ", (array_str(fused, FULL), GRAD),
-                     tr("; through ×(−1), exp, +1, 1/x = "), (array_str(chain, FULL), GRAD),
-                     tr("; max difference {diff}", diff=f"{diff:.3g}"),
-                     (tr(" (they agree to the last bits)") if diff < 1e-12 else "", DIM))]
+    def backward_sections(self, step, layers, tr, precision):
+        x = step.values[step.layer.inputs[0]]
+        for reciprocal in (l for l in layers if l.type == "Reciprocal"):
+            chain = find_chain(reciprocal, layers, step.values)
+            # backward runs the layers in reverse: the whole chain has run once its
+            # first node (×(−1)) has, which is when it comes later in the file
+            if (chain is not None and chain.mul.index > step.layer.index
+                    and x.shape == step.values[chain.x].shape and (x == step.values[chain.x]).all()):
+                return [fused_comparison(step.layer, chain, step, tr, precision)]
+        return []

@@ -14,6 +14,9 @@ from ..widgets.error_bar import ErrorBar
 class MainScreen(Screen):
     """The screen under the dialogs: the welcome screen or a step screen."""
 
+    HELP_NOTES = ""
+    """What the help says of this screen's panes (a catalog key)."""
+
     busy = False
     """Work is running that a new scenario would disown (training): open waits."""
 

@@ -46,10 +46,15 @@ ENDS = Binding.Group("to the start / to the end")
 TRAIN = Binding.Group("train: one / 100 steps of gradient descent on [values]; the loss is plotted")
 LR = Binding.Group("halve / double the learning rate")
 # Keys that would change or judge the scenario while training runs: they wait for it.
-WAIT_FOR_TRAINING = {"train", "edit", "reload", "scale_lr", "gradcheck", "nudge"}
+WAIT_FOR_TRAINING = {"train", "edit", "reload", "scale_lr", "gradcheck", "nudge", "save", "export"}
 
 
 class StepScreen(MainScreen):
+    HELP_NOTES = ("Left: the graph. Values ride the arrows forward; gradients (magenta) come back beneath "
+                  "them. ▶ marks the layer just run forward, ◀ the one just run backward, ✓ a layer done "
+                  "forward, ✓✓ done backward. Right: what the current step did. Bottom: every value with "
+                  "its gradient.")
+
     # repaint=False: the watchers update just what changed.
     position: reactive[int] = reactive(0, repaint=False)
     """Steps done in the engine's plan; drives every pane."""
@@ -150,7 +155,7 @@ class StepScreen(MainScreen):
                                   paragraphs(sc.description) + "\n\n",
                                   (tr("Press n, → or space to run the first layer forward."), "bold"))
         else:
-            shown = Group(Text(step_title(step, len(e), tr), style="bold"), step_view(step, tr, p))
+            shown = Group(Text(step_title(step, len(e), tr), style="bold"), step_view(step, tr, p, e.scenario.layers))
         return {"graph": graph_view(e, tr, p), "step": shown, "values": values_table(e, tr, p)}
 
     def _prepare_view(self) -> None:
@@ -175,6 +180,8 @@ class StepScreen(MainScreen):
 
     # -- which keys work now ----------------------------------------------------
     def check_action(self, action: str, parameters) -> bool | None:
+        if self.app.screen is not self:
+            return False  # under a dialog: its keys are the ones that work, and the footer shows none of these
         if action in ("next", "end"):
             return None if self.engine.at_end else True
         if action in ("previous", "start"):

@@ -26,14 +26,14 @@ def _edge(value, grad, tr, precision) -> Text:
     return Text.assemble((top, VALUE_STYLE if value is not None else "dim"), "\n", (bottom, GRAD_STYLE))
 
 
-def _mark(engine: Engine, index: int) -> tuple[str, str]:
+def _mark(engine: Engine, index: int, finished_back: bool) -> tuple[str, str]:
     """A layer's mark and style: the current one, done backward, done forward, or not yet run."""
-    step, n = engine.current, len(engine.scenario.layers)
+    step = engine.current
     if step is not None and step.layer.index == index:
         return ("◀ " if step.phase == BACKWARD else "▶ "), CURRENT
-    if index >= n - max(engine.position - n, 0):
+    if finished_back:
         return "✓✓", DONE
-    if index < min(engine.position, n):
+    if index < min(engine.position, len(engine.scenario.layers)):
         return "✓ ", DONE
     return "  ", "dim"
 
@@ -42,8 +42,10 @@ def graph_view(engine: Engine, tr, precision: int | None) -> RenderableType:
     values, grads, steps = engine.values, engine.grads, engine.steps()
     n = len(engine.scenario.layers)
     blocks: list[RenderableType] = []
+    back_done = max(engine.position - n, 0)  # layers run backward so far: the last ones
     for spec in engine.scenario.layers:
-        mark, style = _mark(engine, spec.index)
+        finished_back = spec.index >= n - back_done
+        mark, style = _mark(engine, spec.index, finished_back)
         head = Text.assemble((mark, style), " ", (f"{spec.name}", style), (f"  {tr.layer(spec.type)}", "dim"))
         t = Table.grid(padding=(0, 1))
         t.add_column(no_wrap=True, overflow="ellipsis", max_width=18)
@@ -51,7 +53,6 @@ def graph_view(engine: Engine, tr, precision: int | None) -> RenderableType:
         # Beneath an input's arrow: what this layer's backward step sent back
         # along it. Where a value feeds several layers (fan-out) each arrow
         # carries its own part; the values table has their sum.
-        finished_back = spec.index >= n - max(engine.position - n, 0)
         sent = steps[2 * n - 1 - spec.index].input_grads if finished_back else (None,) * len(spec.inputs)
         for name, grad in zip(spec.inputs, sent):
             label = Text("  " + name, style="dim" if name in engine.scenario.constants else "")

@@ -63,7 +63,8 @@ def md_sections(sections: list[Section], tr, precision: int | None) -> str:
             continue
         for arrays in (s,) if isinstance(s, Arrays) else s.parts:
             rows = [_named(label, a, tr, precision, arrays.highlight).strip() for label, a in arrays.rows]
-            blocks.append(f"**{arrays.title}**\n\n" + "\n".join(rows))
+            sep = "\n" if all(np.ndim(a) == 0 for _label, a in arrays.rows) else "\n\n"  # a table ends a list
+            blocks.append(f"**{arrays.title}**\n\n" + sep.join(rows))
     return "\n\n".join(blocks + ["\n".join(items)] * bool(items))
 
 
@@ -82,7 +83,7 @@ def run_markdown(scenario: Scenario, tr, precision: int | None) -> str:
     while not engine.at_end:
         step = engine.next()
         parts += [f"## {step_title(step, len(engine), tr)}", "",
-                  md_sections(step_sections(step, tr, precision), tr, precision), ""]
+                  md_sections(step_sections(step, tr, precision, scenario.layers), tr, precision), ""]
     parts.append(f"## {tr('All values and gradients')}\n")
     parts.append(f"| {tr('name')} | {tr('shape')} | {tr('value')} | {tr('gradient')} |\n|---|---|---|---|")
     for name in list(scenario.leaves) + [l.output for l in scenario.layers]:

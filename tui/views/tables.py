@@ -9,15 +9,17 @@ from rich.table import Table
 from rich.text import Text
 
 from backprop_engine import Engine, Step
+from backprop_engine.scenario import LayerSpec
 
 from ..explain import step_sections
 from ..explain.numbers import num, shape_str
 from .grids import GRAD_STYLE, VALUE_STYLE, grid, rich_sections
 
 
-def step_view(step: Step, tr, precision: int | None) -> RenderableType:
-    """What one step did, as Rich tables."""
-    return rich_sections(step_sections(step, tr, precision), tr, precision)
+def step_view(step: Step, tr, precision: int | None, layers: tuple[LayerSpec, ...] = ()) -> RenderableType:
+    """What one step did, as Rich tables; ``layers``: the scenario's, for a
+    step explained by its neighbours (the decomposed sigmoid)."""
+    return rich_sections(step_sections(step, tr, precision, layers), tr, precision)
 
 
 def values_table(engine: Engine, tr, precision: int | None) -> Table:

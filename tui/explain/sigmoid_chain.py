@@ -1,0 +1,111 @@
+"""The sigmoid built from four nodes (5.5.2, figures 5-19 to 5-21): ×(−1),
+exp, +1 and "/". Each of their backward steps carries the book's derivation
+one node further, with numbers: −∂L/∂y·y², then ·exp(−x), until
+∂L/∂y·y²·exp(−x) = ∂L/∂y·y(1 − y). At the end of the chain, and not before,
+it is compared with a fused Sigmoid layer on the same input, if there is one.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from backprop_engine import Step
+from backprop_engine.scenario import LayerSpec
+
+from .numbers import d, num
+from .sections import BOLD, DIM, GRAD, Line, line
+
+
+class Chain(NamedTuple):
+    mul: LayerSpec   # a = x × (−1)
+    exp: LayerSpec   # b = exp(a)
+    add: LayerSpec   # c = b + 1
+    rec: LayerSpec   # y = 1 / c
+    x: str
+
+
+def _other(layer: LayerSpec, name: str) -> str | None:
+    """The input of a two-input layer that is not ``name``."""
+    rest = [n for n in layer.inputs if n != name]
+    return rest[0] if len(rest) == 1 else None
+
+
+def find_chain(layer: LayerSpec, layers: tuple[LayerSpec, ...], values) -> Chain | None:
+    """The four-node sigmoid that ``layer`` is a node of, if it is one."""
+    made_by = {l.output: l for l in layers}
+    for rec in (l for l in layers if l.type == "Reciprocal"):
+        add = made_by.get(rec.inputs[0])
+        if add is None or add.type != "Add":
+            continue
+        for b in add.inputs:
+            exp, one = made_by.get(b), _other(add, b)
+            if exp is None or exp.type != "Exp" or one is None or not np.all(values[one] == 1):
+                continue
+            mul = made_by.get(exp.inputs[0])
+            if mul is None or mul.type != "Mul":
+                continue
+            x = next((n for n in mul.inputs if (m := _other(mul, n)) is not None and np.all(values[m] == -1)), None)
+            if x is not None and layer in (mul, exp, add, rec):
+                return Chain(mul, exp, add, rec, x)
+    return None
+
+
+def chain_line(step: Step, chain: Chain, tr, precision: int | None) -> Line:
+    """This node's part of the derivation, with numbers where the values are scalars."""
+    y, x = chain.rec.output, chain.x
+    vals, grads = step.values, step.grads
+    Y, X, dY = vals[y], vals[x], grads.get(y)
+    dy, n = d(y), lambda v: num(v, precision)  # noqa: E731
+    scalar = dY is not None and np.ndim(Y) == 0 and np.ndim(dY) == 0
+    layer = step.layer
+    if layer is chain.rec or layer is chain.add:
+        name = chain.rec.inputs[0] if layer is chain.rec else chain.exp.output
+        expr, nums = f"−{dy} · {y}²", f"−{n(dY)} × {n(Y)}²" if scalar else ""
+    elif layer is chain.exp:
+        name = chain.mul.output
+        expr, nums = f"−{dy} · {y}² · exp(−{x})", f"−{n(dY)} × {n(Y)}² × {n(np.exp(-X))}" if scalar else ""
+    else:
+        name = x
+        expr = f"{dy} · {y}² · exp(−{x}) = {dy} · {y}(1 − {y})"
+        nums = f"{n(dY)} × {n(Y)} × {n(1 - Y)}" if scalar else ""
+    runs = [(tr("the sigmoid, node by node: "), BOLD), (d(name), GRAD), f" = {expr}"]
+    if scalar:
+        runs += [f" = {nums} = ", (n(grads[name]), GRAD)]
+    return line(*runs)
+
+
+def fused_comparison(fused: LayerSpec, chain: Chain, step: Step, tr, precision: int | None) -> Line:
+    """The fused layer's local derivative y(1 − y) beside the four nodes' y²·exp(−x)."""
+    y_f = step.values[fused.output]
+    y_c, x_c = step.values[chain.rec.output], step.values[chain.x]
+    f, c = y_f * (1.0 - y_f), y_c ** 2 * np.exp(-x_c)
+    diff = float(np.max(np.abs(f - c)))
+    show = lambda v: num(v, precision) if np.ndim(v) == 0 else tr("an array")  # noqa: E731
+    return line((tr("fused vs decomposed: "), BOLD),
+                tr("y(1 − y) = {a} in {fused}; y²·exp(−x) = {b} through the four nodes; max difference {diff}",
+                   a=show(f), fused=fused.name, b=show(c), diff=f"{diff:.3g}"),
+                (tr(" (they agree to the last bits)") if diff < 1e-12 else "", DIM))
+
+
+def fused_partner(chain: Chain, layers: tuple[LayerSpec, ...], values) -> LayerSpec | None:
+    """A fused Sigmoid layer on the same input value as the chain."""
+    return next((l for l in layers if l.type == "Sigmoid"
+                 and np.shape(values[l.inputs[0]]) == np.shape(values[chain.x])
+                 and np.array_equal(values[l.inputs[0]], values[chain.x])), None)
+
+
+class SigmoidChainStep:
+    """For the four node types: the derivation line when the node is part of a decomposed sigmoid."""
+
+    def backward_sections(self, step, layers, tr, precision):
+        chain = find_chain(step.layer, layers, step.values)
+        if chain is None:
+            return []
+        lines = [chain_line(step, chain, tr, precision)]
+        fused = fused_partner(chain, layers, step.values)
+        # backward runs the layers in reverse: the fused layer has run if it comes later in the file
+        if step.layer is chain.mul and fused is not None and fused.index > chain.mul.index:
+            lines.append(fused_comparison(fused, chain, step, tr, precision))
+        return lines
