@@ -32,6 +32,12 @@ def text(app, widget_id: str) -> str:
     return rendered(steps(app).query_one(f"#{widget_id}").content)
 
 
+def screen_text(app) -> str:
+    """The open dialog's text (its first Static), as plain text."""
+    from textual.widgets import Static
+    return rendered(app.screen.query_one(Static).content)
+
+
 @pytest.fixture
 def write_toml(tmp_path):
     """Write a TOML text (dedented) to a file under tmp_path and return its path."""

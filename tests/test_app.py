@@ -429,7 +429,7 @@ async def test_help_lists_every_key_literally():
         console = Console(width=120, file=io.StringIO(), record=True, color_system=None)
         console.print(app.screen.query_one(Static).content)
         shown = console.export_text()
-        assert "gradient descent on [values]" in shown  # brackets are text, not markup
+        assert "gradient descent on the [train] params" in shown  # brackets are text, not markup
         for key in ("n  →  space", "home / end", "t / T", "[ / ]", "L"):
             assert key in shown
 

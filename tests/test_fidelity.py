@@ -5,6 +5,7 @@ honest titles. Each test fails on the code before these changes."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -14,7 +15,8 @@ import pytest
 from backprop_engine import BACKWARD, FORWARD, Engine, bundled, load
 from backprop_engine.gradcheck import check_expect
 from backprop_engine.scenario import from_dict
-from tests.conftest import rendered
+from tests.conftest import SIZE, notifications, rendered, screen_text, steps
+from tui.app import BackpropApp
 from tui.i18n import ENGLISH
 from tui.views.tables import step_view
 
@@ -125,3 +127,75 @@ def test_mnist_size_says_its_numbers_are_random_and_the_check_cites_5_7_3():
     assert "random" in sc.title
     from pathlib import Path
     assert "Gradient check (5.7.3)" in (Path(__file__).parent.parent / "tui/dialogs/gradcheck.py").read_text()
+
+
+# -- the defects a learner hit (items 1, 8, 12, 13, 15, 16), in the app ----------------------------
+
+
+
+async def test_training_in_the_app_names_its_params_and_leaves_the_data_alone():
+    sc = load(bundled()["affine_softmax"])
+    app = BackpropApp(sc)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "training W1, b1, W2, b2 · lr" in str(app.screen.query_one("#train-text").render())
+        np.testing.assert_array_equal(steps(app).engine.scenario.leaves["x"], sc.leaves["x"])
+        assert not np.array_equal(steps(app).engine.scenario.leaves["W1"], sc.leaves["W1"])
+
+
+async def test_training_a_price_says_it_is_no_loss_before_the_first_step():
+    app = BackpropApp(load(bundled()["apple"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        await app.workers.wait_for_complete()
+        assert any("price is not a loss" in n.message for n in notifications(app))
+
+
+async def test_a_save_writes_the_learning_rate_in_use(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = BackpropApp(load(bundled()["affine_softmax"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("left_square_bracket", "left_square_bracket", "s", "enter")
+        await pilot.pause()
+    assert load(tmp_path / "affine_softmax-edited.toml").lr == load(bundled()["affine_softmax"]).lr / 4
+
+
+async def test_a_save_after_training_diverged_is_refused_and_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = BackpropApp(load(bundled()["apple"]))
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(4):
+            await pilot.press("T")  # a price has no minimum: it runs off to -inf
+            await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not np.all(np.isfinite(steps(app).engine.scenario.leaves["apple"]))
+        await pilot.press("s")
+        await pilot.pause()
+        assert len(app.screen_stack) == 1  # no dialog asks for a name
+        assert any(n.message.startswith("not saved: ") and "not finite" in n.message for n in notifications(app))
+    assert list(tmp_path.iterdir()) == []
+
+
+async def test_the_check_names_the_worst_entry_by_its_index():
+    app = BackpropApp(load(bundled()["affine_softmax"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        await pilot.pause()
+        w1 = next(l for l in screen_text(app).splitlines() if l.startswith("W1 "))
+        assert re.search(r"\[\d, \d\] ", w1), w1  # W1[i, j], not a flat [k]
+
+
+async def test_the_values_pane_shows_what_the_step_writes():
+    """affine_softmax at the Relu's backward step: the gradient of a1 is in
+    view (it is below the first screenful), under the table's header."""
+    app = BackpropApp(load(bundled()["affine_softmax"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*["n"] * 7)
+        await pilot.pause()
+        values = steps(app).query_one("#values")
+        assert values.scroll_offset.y > 0
+        row = values.line_where(lambda t: t.startswith("a1 "))
+        assert values.pinned <= row - values.scroll_offset.y < values.scrollable_content_region.height
+        assert "value / gradient" in values.render_line(0).text  # the header stays on top

@@ -13,25 +13,13 @@ import pytest
 from backprop_engine import BACKWARD, Engine, bundled, load, run
 from backprop_engine.gradcheck import check_gradients, nudge
 from backprop_engine.layers import sigmoid_decomposed_backward
-from tests.conftest import SIZE, notifications, steps, text
+from tests.conftest import SIZE, notifications, screen_text, steps, text
 from tui.app import BackpropApp
 from tui.dialogs.gradcheck import GradCheckDialog
 from tui.dialogs.nudge import NudgeDialog
 from tui.explain import explanation
 from tui.explain.numbers import num
 from tui.i18n import ENGLISH
-
-
-def screen_text(app) -> str:
-    """The open dialog's Static, as plain text."""
-    import io
-
-    from rich.console import Console
-    from textual.widgets import Static
-
-    console = Console(width=200, file=io.StringIO(), record=True, color_system=None)
-    console.print(app.screen.query_one(Static).content)
-    return console.export_text()
 
 
 def backward_steps(engine: Engine):

@@ -7,12 +7,9 @@ them all by itself.
 
 from __future__ import annotations
 
-from dataclasses import replace
-from pathlib import Path
 
 from rich.console import Group, RenderableType
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -20,7 +17,6 @@ from textual.reactive import reactive
 from textual.widgets import Footer
 
 from backprop_engine import BACKWARD, Engine, Scenario
-from backprop_engine.scenario import to_toml
 
 from ..explain import step_title
 from ..explain.numbers import FULL
@@ -33,6 +29,8 @@ from ..widgets.pane import Pane
 from ..widgets.status import StatusLine
 from ..widgets.training import Training, TrainingBar
 from .base import MainScreen
+from .practice import PracticeKeys
+from .understanding import UnderstandingKeys
 from .status import status_text
 
 PANES = ("graph", "step", "values")
@@ -43,13 +41,11 @@ FLOAT_NOTE = (
     "floats; {digits} significant digits hide the last-bit error.")
 # Keys that share a line of the help.
 ENDS = Binding.Group("to the start / to the end")
-TRAIN = Binding.Group("train: one / 100 steps of gradient descent on [values]; the loss is plotted")
-LR = Binding.Group("halve / double the learning rate")
 # Keys that would change or judge the scenario while training runs: they wait for it.
 WAIT_FOR_TRAINING = {"train", "edit", "reload", "scale_lr", "gradcheck", "nudge", "save", "export"}
 
 
-class StepScreen(MainScreen):
+class StepScreen(UnderstandingKeys, PracticeKeys, MainScreen):
     HELP_NOTES = ("Left: the graph. Values ride the arrows forward; gradients (magenta) come back beneath "
                   "them. ▶ marks the layer just run forward, ◀ the one just run backward, ✓ a layer done "
                   "forward, ✓✓ done backward. Right: what the current step did. Bottom: every value with "
@@ -100,7 +96,7 @@ class StepScreen(MainScreen):
         with Horizontal(id="main"):
             yield Pane(id="graph")
             yield Pane(id="step")
-        yield Pane(id="values")
+        yield Pane(id="values", pinned=2)  # the table's header and its rule
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -135,11 +131,29 @@ class StepScreen(MainScreen):
         key = self._view_key()
         for pane in self.query(Pane):
             pane.show(key)
-        # the current layer's block at the top of the graph pane
+        # the current layer's block at the top of the graph pane, and the
+        # values it reads and writes in view in the values pane
         self.query_one("#graph", Pane).scroll_to(y=current_line(self.engine), animate=False)
+        self._follow_in_values()
         if not self._prefetching:
             self._prefetching = True
             self.call_after_refresh(self._prefetch)
+
+    def _follow_in_values(self) -> None:
+        """Keep in view, in the values pane, what the current step writes: the
+        output forward, the gradients of its inputs backward."""
+        step, values = self.engine.current, self.query_one("#values", Pane)
+        if step is None:
+            values.scroll_to(y=0, animate=False)
+            return
+        names = ([step.layer.output] if step.phase != BACKWARD else
+                 [n for n, g in zip(step.layer.inputs, step.input_grads) if g is not None])
+        rows = [values.line_where(lambda text, n=n: text.startswith(n + " ")) for n in names]
+        rows = [r for r in rows if r is not None]
+        # where depends on the step alone, not on where the pane was: the top
+        # when they are in view from there, else the first of them under the header
+        fits = all(r < values.scrollable_content_region.height for r in rows)
+        values.scroll_to(y=0 if fits or not rows else min(rows) - values.pinned, animate=False)
 
     def _view_key(self) -> tuple:
         """Everything the panes' content depends on: the same key, the same content."""
@@ -242,130 +256,8 @@ class StepScreen(MainScreen):
             self.notify(self.tr(FLOAT_NOTE, digits=self.app.precision), title=self.tr("Why 220.00000000000003?"),
                         timeout=20)
 
-    # -- understanding: check, nudge, quiz ----------------------------------------
-    BINDINGS += [
-        Binding("c", "gradcheck", "Check",
-                tooltip="gradient check: backprop beside the numerical gradient (+ and - change h)"),
-        Binding("u", "nudge", "Nudge", tooltip="nudge a value by ε: the change the gradient predicts beside the real one"),
-        Binding("z", "toggle_quiz", "Quiz", tooltip="quiz: before each backward step, predict its gradients; scored"),
-    ]
-
-    def action_gradcheck(self) -> None:
-        from ..dialogs.gradcheck import GradCheckDialog
-        self.app.push_screen(GradCheckDialog(self.engine))
-
-    def action_nudge(self) -> None:
-        from ..dialogs.nudge import NudgeDialog
-        self.app.push_screen(NudgeDialog(self.engine))
-
-    def action_toggle_quiz(self) -> None:
-        self.quiz = not self.quiz
-        self.answers = {}
-        self.refresh_view()
-
-    def _answered(self, results: list[bool]) -> None:
-        self.answers[self.engine.position] = results
-        self._move(self.engine.next)
-        if self.engine.at_end:
-            right, asked = self._score()
-            self.notify(self.tr("Quiz done: {right} of {asked} gradients right.", right=right, asked=asked),
-                        title=self.tr("Quiz"), timeout=15)
-
-    def _score(self) -> tuple[int, int]:
-        return sum(sum(r) for r in self.answers.values()), sum(len(r) for r in self.answers.values())
-
-    # -- practice: edit, train, save, export, reload ----------------------------------
-    BINDINGS += [
-        Binding("e", "edit", "Edit", tooltip="edit a value (a number or an array literal of the same shape)"),
-        Binding("t", "train(1)", "Train", group=TRAIN),
-        Binding("T", "train(100)", "Train ×100", show=False, group=TRAIN),
-        Binding("left_square_bracket", "scale_lr(0.5)", "lr ÷ 2", show=False, key_display="[", group=LR),
-        Binding("right_square_bracket", "scale_lr(2)", "lr × 2", show=False, key_display="]", group=LR),
-    ]
-
-    def action_edit(self) -> None:
-        from ..dialogs.edit import EditDialog
-        self.app.push_screen(EditDialog(self.engine.scenario), self._edited)
-
-    def _edited(self, change) -> None:
-        if change is not None:
-            name, value = change
-            self.changed = True
-            self._use(self.engine.scenario.with_leaves(**{name: value}), keep_position=True)
-            self.notify(self.tr("{name} changed; the engine ran again up to step {k}.", name=name,
-                                k=self.engine.position))
-
-    def action_train(self, steps: int) -> None:
-        """Gradient descent on [values] (5.7.4): the engine trains, the screen shows."""
-        self.training = True  # until it is done, keys that change the scenario wait
-        self._train(self.engine.scenario, steps, self.lr)
-
-    @work(thread=True, exclusive=True)
-    def _train(self, scenario: Scenario, steps: int, lr: float) -> None:
-        # off the UI thread: 100 mnist steps take ~1 s. A diverging run's inf and
-        # nan are results the screen shows, not warnings (a thread has numpy's
-        # default error handling, not the one the command line sets)
-        from backprop_engine.train import train_quietly
-        losses, trained = train_quietly(scenario, steps, lr)
-        self.app.call_from_thread(self._trained, scenario, losses, trained, lr)
-
-    def _trained(self, source: Scenario, losses: list[float], scenario: Scenario, lr: float) -> None:
-        """``losses``: before each step, then after the last one; ``lr``: the steps' learning rate."""
-        self.training = False
-        if self.engine.scenario is not source:
-            return  # the scenario changed meanwhile: this training no longer applies
-        self.changed = True
-        self._use(scenario, keep_position=True)
-        self.trained = self.trained.then(losses, lr)
-
-    def action_scale_lr(self, factor: float) -> None:
-        self.lr *= factor
-
-    def watch_lr(self) -> None:
-        self._show_training()
-
-    def watch_trained(self) -> None:
-        self._show_training()
-
-    def _show_training(self) -> None:
-        self.query_one(TrainingBar).show(self.trained, self.lr, self.engine.scenario.output, self.tr)
-
-    BINDINGS += [
-        Binding("s", "save", "Save", show=False, tooltip="save the scenario as edited or trained to a new file"),
-        Binding("x", "export", "Export", show=False,
-                tooltip="export the whole step-by-step run as Markdown to a file"),
-        Binding("r", "reload", "Reload", show=False, tooltip="reload the scenario file from disk"),
-    ]
-
-    def action_save(self) -> None:
-        from backprop_engine.gradcheck import check_expect
-        from ..dialogs.save import SaveDialog
-        sc, tr = self.engine.scenario, self.tr
-        checks = check_expect(sc)
-        dropped = [c.key for c in checks if not c.ok]  # golden numbers the edits have made wrong
-
-        def saved(path: Path | None) -> None:
-            if path is not None:
-                self.notify(tr("saved to {path}", path=path.resolve()) + (
-                    "\n" + tr("[expect] left out, no longer true: {keys}", keys=", ".join(dropped))
-                    if dropped else ""))
-                # "save as": the saved file is the one open now, so r reloads
-                # it, and nothing is left unsaved
-                self.changed = False
-                self._use(replace(sc, path=str(path)), keep_position=True)
-        text = lambda: to_toml(sc, {c.key: c.expected for c in checks if c.ok})  # noqa: E731
-        self.app.push_screen(SaveDialog(f"{Path(sc.path).stem}-edited.toml", text), saved)
-
-    def action_export(self) -> None:
-        from ..dialogs.save import SaveDialog
-        from ..views.markdown import run_markdown
-        sc, precision, tr = self.engine.scenario, self.precision, self.tr
-        self.app.push_screen(SaveDialog(f"{Path(sc.path).stem}-steps.md", lambda: run_markdown(sc, tr, precision),
-                                        tr("the step-by-step run (Markdown)")),
-                             lambda path: path and self.notify(tr("saved to {path}", path=path.resolve())))
-
-    def action_reload(self) -> None:
-        self.app.open_path(Path(self.engine.scenario.path), keep_position=True)
+    # the keys of the mixins, in the footer's order
+    BINDINGS += [*UnderstandingKeys.KEYS, *PracticeKeys.KEYS]
 
     # -- what the App asks of a main screen ---------------------------------------------
     def leave(self, question: str, then) -> None:

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from backprop_engine import Engine, Step
+from backprop_engine.quiz import index_text
 from backprop_engine.scenario import LayerSpec
 
 from ..explain import step_sections
@@ -63,8 +64,9 @@ def verdict(ok: bool, tr) -> Text:
 def _check_rows(checks, tr, numbers: bool) -> list[list]:
     rows = []
     for g in checks:
-        worst = int(np.argmax(np.abs(g.analytic - g.numeric))) if len(g.entries) else 0
-        where = f"[{int(g.entries[worst])}] " if g.shape != () else ""
+        # the entry where the two differ most (an entry at a Relu kink has no derivative to compare)
+        worst = int(np.argmax(np.where(g.at_kink, -1.0, np.abs(g.analytic - g.numeric)))) if len(g.entries) else 0
+        where = index_text(int(g.entries[worst]), g.shape) + " " if g.shape != () else ""
         entries = tr("{k} of {n}", k=len(g.entries), n=int(np.prod(g.shape))) if g.sampled else tr("all")
         rows.append([g.name, shape_str(g.shape, tr),
                      *([Text(where + num(g.analytic[worst], 8), style=GRAD_STYLE), num(g.numeric[worst], 8)]

@@ -49,8 +49,10 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
     }
     """
 
-    def __init__(self, *, id: str | None = None):
+    def __init__(self, *, id: str | None = None, pinned: int = 0):
+        """``pinned``: the first lines stay on top when the rest scrolls (a table's header)."""
         super().__init__(id=id)
+        self.pinned = pinned
         self._key: Hashable = None
         self._content: RenderableType = Text("")
         self._lines: list[Strip] = []
@@ -107,9 +109,16 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
         # (The regions leave out the scrollbar: it has not changed.)
         top, height = self.scroll_offset.y, self.size.height
         width = self.scrollable_content_region.width
-        for y in range(top, min(top + height, len(before))):
-            if before[y] != self._lines[y]:
-                self.refresh(Region(0, y - top, width, 1))
+        shown = [(y, y) for y in range(min(self.pinned, height))]  # (line, screen row)
+        shown += [(top + row, row) for row in range(len(shown), height)]
+        for y, row in shown:
+            if y < len(before) and before[y] != self._lines[y]:
+                self.refresh(Region(0, row, width, 1))
+
+    def line_where(self, test) -> int | None:
+        """The first line of what is on screen whose text passes ``test``, if any."""
+        self._render_lines()
+        return next((y for y, line in enumerate(self._lines) if test(line.text)), None)
 
     def _current_form(self) -> tuple[int, Style] | None:
         width = self.scrollable_content_region.width
@@ -158,6 +167,8 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
+        if y < self.pinned:
+            scroll_y = 0  # the pinned lines do not scroll
         width, style = self._form or (self.scrollable_content_region.width, self.rich_style)
         if scroll_y + y >= len(self._lines):
             return Strip.blank(width, style)

@@ -40,8 +40,8 @@ class TrainingBar(Horizontal):
         yield Static(id="train-text")
         yield Sparkline(id="loss-plot")
 
-    def show(self, training: Training, lr: float, output: str, tr) -> None:
-        """``lr``: the learning rate the next step will take; ``output``: the loss's name."""
+    def show(self, training: Training, lr: float, scenario, tr) -> None:
+        """``lr``: the learning rate the next step will take; ``scenario``: what is trained."""
         self.set_class(bool(training.losses), "-shown")
         if not training.losses:
             return
@@ -52,7 +52,8 @@ class TrainingBar(Horizontal):
         n = len(training.losses)
         steps = tr("lr {lr} · 1 step · ", lr=used) if n == 1 else tr("lr {lr} · {n} steps · ", lr=used, n=n)
         self.query_one("#train-text", Static).update(Text.assemble(
-            (tr("training "), "bold"), steps, f"{output} {num(training.losses[0], 4)} → ",
+            (tr("training {names}", names=", ".join(scenario.trained)), "bold"), " · ", steps,
+            f"{scenario.output} {num(training.losses[0], 4)} → ",
             (num(training.now, 4), "bold"),
             tr(" · next lr {lr}", lr=f"{lr:g}") if lr != training.lrs[-1] else "",
             (tr("  diverged: lower the lr ([) and reload (r)"), "bold red") if len(finite) < len(history) else "",
