@@ -10,7 +10,7 @@ import pytest
 from rich.console import Console
 
 from tui.screens.step import StepScreen
-from tui.textual_compat import notifications  # noqa: F401  (re-exported for the tests)
+from tui.widgets.note_bar import Note, NoteBar
 
 SIZE = (100, 30)  # the terminal the README's capture and most tests use
 
@@ -18,6 +18,11 @@ SIZE = (100, 30)  # the terminal the README's capture and most tests use
 def steps(app) -> StepScreen:
     """The app's step screen, under any dialog that is open."""
     return next(s for s in reversed(app.screen_stack) if isinstance(s, StepScreen))
+
+
+def notifications(app) -> list[Note]:
+    """Every note the app's main screen has shown, in order."""
+    return app.main.query_one(NoteBar).said
 
 
 def rendered(renderable, width: int = 200) -> str:

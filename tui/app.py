@@ -23,6 +23,7 @@ from .screens.base import MainScreen
 from .screens.step import StepScreen
 from .screens.welcome import WelcomeScreen
 from .textual_compat import translate_bindings
+from .widgets.note_bar import NoteBar
 
 
 class BackpropApp(App):
@@ -39,7 +40,7 @@ class BackpropApp(App):
         Binding("L", "next_language", "Language", show=False,
                 tooltip="switch the language: English, 中文, 日本語"),
         Binding("escape", "dismiss_notes", "Close notes", show=False,
-                tooltip="close the notes (the boxes at the bottom right)"),
+                tooltip="close the note (the bar under the status line)"),
     ]
 
     catalog: reactive[Catalog] = reactive(ENGLISH, repaint=False)
@@ -114,10 +115,10 @@ class BackpropApp(App):
     def action_next_language(self) -> None:
         codes = list(self.languages)
         self.catalog = self.languages[codes[(codes.index(self.catalog.code) + 1) % len(codes)]]
-        self.notify(self.catalog("Language: English"))
+        self.main.notify(self.catalog("Language: English"))
 
     def action_dismiss_notes(self) -> None:
-        self.clear_notifications()
+        self.main.query_one(NoteBar).clear()
 
 
 OWN_ACTIONS = {b.action for b in BackpropApp.BINDINGS}

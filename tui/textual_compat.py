@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from textual.app import App
 from textual.dom import DOMNode
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
@@ -30,8 +29,3 @@ def translate_bindings(node: DOMNode, translate: Callable[[str], str]) -> None:
                               tooltip=translate(english[b.action].tooltip) if english[b.action].tooltip else "")
                       if b.action in english else b for b in bindings]
     node.refresh_bindings()
-
-
-def notifications(app: App) -> list:
-    """The notifications on screen now (for tests)."""
-    return list(app._notifications)

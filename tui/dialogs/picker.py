@@ -23,7 +23,8 @@ class PickerDialog(Dialog[Path | None]):
 
     DEFAULT_CSS = """
     #picker-box { width: 76; }
-    #picker-list { height: auto; max-height: 20; }
+    /* one line each, cut with an ellipsis: a wrapped title looks like another entry */
+    #picker-list { height: auto; max-height: 20; text-wrap: nowrap; text-overflow: ellipsis; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 

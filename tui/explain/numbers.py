@@ -43,3 +43,20 @@ def array_str(a, precision: int | None) -> str:
         return num(a, precision) if a.dtype != bool else str(bool(a))
     fmt = {"float_kind": lambda v: num(v, precision), "bool": lambda v: "T" if v else "F"}
     return np.array2string(a, formatter=fmt, threshold=2 * EDGE * EDGE, edgeitems=EDGE, max_line_width=60)
+
+
+def first_rounded(named, precision: int) -> tuple[str, str, str] | None:
+    """The first of ``named`` ((name, array) pairs, in the order shown) with an
+    entry whose full repr differs from its ``precision``-digit form: (the
+    name and entry, in full, as shown), or None when every number is exact."""
+    for name, a in named:
+        a = np.asarray(a)
+        if a.dtype == bool:
+            continue
+        for index, v in np.ndenumerate(a):
+            rounded = num(v, precision)
+            if np.isfinite(v) and float(rounded) != v:  # the digits shown are another number
+                full = num(v, FULL)
+                at = "" if a.ndim == 0 else "[" + ", ".join(map(str, index)) + "]"
+                return f"{name}{at}", full, rounded
+    return None

@@ -9,6 +9,7 @@ from textual.screen import Screen
 from backprop_engine import Scenario
 
 from ..widgets.error_bar import ErrorBar
+from ..widgets.note_bar import NoteBar
 
 
 class MainScreen(Screen):
@@ -27,6 +28,11 @@ class MainScreen(Screen):
 
     def open_scenario(self, scenario: Scenario, keep_position: bool = False) -> None:
         raise NotImplementedError
+
+    def notify(self, message: str, *, title: str = "", severity: str = "information", timeout: float | None = None,
+               markup: bool = True) -> None:
+        """A note in this screen's bar under the status line (never over a pane or a dialog)."""
+        self.query_one(NoteBar).say(message, title, severity, timeout or 8)
 
     def show_error(self, error: str) -> None:
         """Say why a file did not load ("" clears it)."""

@@ -19,12 +19,13 @@ from textual.widgets import Footer
 from backprop_engine import BACKWARD, Engine, Scenario
 
 from ..explain import step_title
-from ..explain.numbers import FULL
+from ..explain.numbers import FULL, first_rounded
 from ..textual_compat import translate_bindings
 from ..views.graph import current_line, graph_view
 from ..views.paragraphs import paragraphs
 from ..views.tables import step_view, values_table
 from ..widgets.error_bar import ErrorBar
+from ..widgets.note_bar import NoteBar
 from ..widgets.pane import Pane
 from ..widgets.status import StatusLine
 from ..widgets.training import Training, TrainingBar
@@ -34,11 +35,12 @@ from .understanding import UnderstandingKeys
 from .status import status_text
 
 PANES = ("graph", "step", "values")
-FLOAT_NOTE = (
-    "Floats are binary fractions. 1.1 has no exact binary form: the nearest float is "
-    "1.100000000000000088817841970012523…, so 200 × 1.1 (like 2.2 × 100) rounds to the float "
-    "just above 220, which prints in full as 220.00000000000003. The book prints these full "
-    "floats; {digits} significant digits hide the last-bit error.")
+FLOAT_NOTE = ("Floats are binary fractions, and most decimals (1.1, 0.1) have none exact: a product "
+              "such as 200 × 1.1 lands on the float next to the decimal one. Here {name} is {full} in "
+              "full, shown as {short} at {digits} significant digits. The book's notebook prints the "
+              "full floats.")
+EXACT_NOTE = ("Every number on screen now is the same in full as at {digits} significant digits: no "
+              "rounding is hidden here. Where one is not (200 × 1.1 = 220.00000000000003), f shows it.")
 # Keys that share a line of the help.
 ENDS = Binding.Group("to the start / to the end")
 # Keys that would change or judge the scenario while training runs: they wait for it.
@@ -92,6 +94,7 @@ class StepScreen(UnderstandingKeys, PracticeKeys, MainScreen):
     def compose(self) -> ComposeResult:
         yield StatusLine(self._status_text, id="status")
         yield ErrorBar(id="error")
+        yield NoteBar(id="note")
         yield TrainingBar()
         with Horizontal(id="main"):
             yield Pane(id="graph")
@@ -253,8 +256,21 @@ class StepScreen(UnderstandingKeys, PracticeKeys, MainScreen):
         self.full_precision = not self.full_precision
         if self.full_precision and not self._explained_floats:
             self._explained_floats = True  # once per session
-            self.notify(self.tr(FLOAT_NOTE, digits=self.app.precision), title=self.tr("Why 220.00000000000003?"),
-                        timeout=20)
+            self.notify(self._float_note(), title=self.tr("Full precision"), timeout=20)
+
+    def _float_note(self) -> str:
+        """About the first number on screen whose full form differs from the rounded one."""
+        digits, e = self.app.precision, self.engine
+        if digits is None:  # --precision full: nothing was rounded
+            return self.tr(EXACT_NOTE, digits=17)
+        names = list(e.scenario.leaves) + [l.output for l in e.scenario.layers]
+        shown = [(n, e.values[n]) for n in names if n in e.values] + [(f"∂L/∂{n}", e.grads[n]) for n in names
+                                                                     if n in e.grads]
+        found = first_rounded(shown, digits)
+        if found is None:
+            return self.tr(EXACT_NOTE, digits=digits)
+        name, full, short = found
+        return self.tr(FLOAT_NOTE, name=name, full=full, short=short, digits=digits)
 
     # the keys of the mixins, in the footer's order
     BINDINGS += [*UnderstandingKeys.KEYS, *PracticeKeys.KEYS]

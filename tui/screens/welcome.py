@@ -10,6 +10,7 @@ from backprop_engine import Scenario
 
 from ..textual_compat import translate_bindings
 from ..widgets.error_bar import ErrorBar
+from ..widgets.note_bar import NoteBar
 from .base import MainScreen
 from .step import StepScreen
 
@@ -20,6 +21,7 @@ class WelcomeScreen(MainScreen):
     def compose(self) -> ComposeResult:
         yield Static(id="welcome")
         yield ErrorBar(id="error")
+        yield NoteBar(id="note")
         yield Footer(compact=True)
 
     def open_scenario(self, scenario: Scenario, keep_position: bool = False) -> None:

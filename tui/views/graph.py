@@ -46,7 +46,8 @@ def graph_view(engine: Engine, tr, precision: int | None) -> RenderableType:
     for spec in engine.scenario.layers:
         finished_back = spec.index >= n - back_done
         mark, style = _mark(engine, spec.index, finished_back)
-        head = Text.assemble((mark, style), " ", (f"{spec.name}", style), (f"  {tr.layer(spec.type)}", "dim"))
+        head = Text.assemble((mark, style), " ", (f"{spec.name}", style), (f"  {tr.layer(spec.type)}", "dim"),
+                             no_wrap=True, overflow="ellipsis")  # a long name is cut, not wrapped to column 0
         t = Table.grid(padding=(0, 1))
         t.add_column(no_wrap=True, overflow="ellipsis", max_width=18)
         t.add_column(no_wrap=True)
