@@ -103,7 +103,7 @@ def test_the_multiply_node_says_swapped_with_the_values_own_names():
     sc = load(bundled()["apple"])
     text = shown(step_of(sc, BACKWARD, "Mul"), sc)
     assert "local derivative: ∂price/∂apple_price = tax, ∂price/∂tax = apple_price" in text
-    assert "swapped: the gradient to one input is dout times the other input" in text
+    assert "swapped: each input gets dout times the other input" in text
 
 
 @pytest.mark.parametrize("name", ["fanout", "relu", "affine_softmax"])

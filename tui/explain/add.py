@@ -7,7 +7,7 @@ from .sigmoid_chain import SigmoidChainStep
 class AddExplanation(SigmoidChainStep, Explanation):
     symbol = "+"
     derivatives = ("1", "1")
-    note = "passed through: each input gets dout unchanged"
+    note = "passed through: each input gets dout as it is"
 
     def local(self, saved):
         return 1.0, 1.0

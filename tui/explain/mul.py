@@ -7,7 +7,7 @@ from .sigmoid_chain import SigmoidChainStep
 class MulExplanation(SigmoidChainStep, Explanation):
     symbol = "×"
     derivatives = ("{y}", "{x}")
-    note = "swapped: the gradient to one input is dout times the other input"
+    note = "swapped: each input gets dout times the other input"
 
     def local(self, saved):
         return saved["y"], saved["x"]
