@@ -1,4 +1,4 @@
-"""The numerical gradient (4.3, 5.5.3 "gradient check") as an oracle for backprop.
+"""The numerical gradient (4.3; 5.7.3 "gradient check") as an oracle for backprop.
 
 For a final output that is not a scalar, the function differentiated is
 L = sum(output * dout), whose gradient is what backward computes from dout.

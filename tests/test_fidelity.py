@@ -260,3 +260,9 @@ async def test_a_long_layer_name_is_cut_in_the_graph_and_titles_in_a_narrow_pick
         await pilot.pause()
         options = app.screen.query_one("OptionList")
         assert options.option_count == len(bundled()) and options.virtual_size.height == options.option_count
+
+
+def test_print_carries_the_sigmoid_node_by_node():
+    out = subprocess.run([sys.executable, "-m", "tui.cli", "sigmoid", "--print"], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.count("the sigmoid, node by node") == 4 and "fused vs decomposed" in out

@@ -174,7 +174,7 @@ async def test_language_key_cycles_and_translates_the_screen():
         assert "正向传播" in text(app, "status") and "乘法层" in text(app, "step")
         assert steps(app).query_one("#graph").border_title == "计算图"
         descriptions = {a.binding.action: a.binding.description for a in steps(app).active_bindings.values()}
-        assert descriptions["next"] == "下一步" and descriptions["app.focus_next"] == "下一个窗格"
+        assert descriptions["next"] == "前进" and descriptions["app.focus_next"] == "下一个窗格"
         await pilot.press("L")
         assert "順伝播" in text(app, "status") and "乗算レイヤ" in text(app, "graph")
         await pilot.press("L")

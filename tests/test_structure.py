@@ -125,14 +125,15 @@ def test_a_new_layer_type_in_print(square, write_toml, capsys):
     assert "∂L/∂x = ∂L/∂y · ∂y/∂x = 1 × 6 = 6" in out
 
 
-async def test_footer_shows_every_shown_key_at_80_columns():
+@pytest.mark.parametrize("lang", ["en", "zh", "ja"])
+async def test_footer_shows_every_shown_key_at_80_columns(lang):
     """Textual's footer lists the step screen's keys before the app's: at 80
-    columns all of them fit, the last one (o Open) too."""
-    app = BackpropApp(load(bundled()["apple"]))
+    columns all of them fit, the last one (o Open) too, in every language."""
+    app = BackpropApp(load(bundled()["apple"]), lang=lang)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         keys = list(steps(app).query("FooterKey"))
         shown = [b for b in (*type(steps(app)).BINDINGS, *BackpropApp.BINDINGS) if b.show]
         assert len(keys) == len(shown) == 11
         assert all(k.region.width > 0 and k.region.right <= 80 for k in keys)
-        assert keys[-1].description == "Open"
+        assert keys[-1].description == app.catalog("Open")

@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.scenario is None:
         if args.print or args.json or args.check or args.train or args.markdown:
             parser().error("this mode needs a SCENARIO")
-        return _app(None, args)
+        return _app(None, args, languages)
     try:
         scenario = load(resolve(args.scenario))
     except ScenarioError as e:
@@ -110,15 +110,15 @@ def main(argv: list[str] | None = None) -> int:
         return report.train(scenario, args.train, tr, args.precision)
     if args.print:
         return report.print_steps(scenario, tr, args.precision)
-    return _app(scenario, args)
+    return _app(scenario, args, languages)
 
 
-def _app(scenario, args) -> int:
+def _app(scenario, args, languages) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         sys.stderr.write("error: the app needs a terminal; without one, try --print or --markdown\n")
         return USAGE_ERROR
     from .app import BackpropApp
-    app = BackpropApp(scenario, precision=args.precision, lang=args.lang)
+    app = BackpropApp(scenario, precision=args.precision, lang=args.lang, languages=languages)
     app.run()
     return app.return_code or 0  # non-zero if the app stopped on an error
 

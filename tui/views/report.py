@@ -32,7 +32,7 @@ def print_steps(scenario: Scenario, tr, precision: int) -> int:
     while not engine.at_end:
         step = engine.next()
         out.print(Rule(step_title(step, len(engine), tr), align="left"))
-        out.print(step_view(step, tr, precision))
+        out.print(step_view(step, tr, precision, scenario.layers))
     out.print(Rule(tr("all values and gradients"), align="left"))
     out.print(values_table(engine, tr, precision))
     return 0
