@@ -6,7 +6,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Static
 
 from backprop_engine import Step
 from backprop_engine.quiz import entry_context, index_text, is_right, quiz_entries
@@ -50,7 +50,7 @@ class QuizDialog(Dialog[list[bool]]):
                 # numbers on the question's line; rows and columns (Affine) one a line beneath it
                 needs = ("   " + ", ".join(needs) if all(" " not in n.split(" = ")[1] for n in needs)
                          else "".join(f"\n  {n}" for n in needs))
-                yield Label(Text.assemble(f"∂L/∂{name}{at}" + (tr(" (this branch's part)") if part else "") + " = ?",
+                yield Static(Text.assemble(f"∂L/∂{name}{at}" + (tr(" (this branch's part)") if part else "") + " = ?",
                                           (needs, "dim")))
                 yield SteadyInput(placeholder=tr("a number"), id=f"quiz-{k}")
             yield Static(Text(tr("enter: next box; on the last, check.  escape: skip (counts as wrong)") + "\n"
