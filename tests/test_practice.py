@@ -325,7 +325,7 @@ async def test_quiz_asks_one_entry_of_an_array_and_refuses_non_numbers():
         assert dialog_text(app, "quiz-dout").split() == ["1", "2", "3", "4"]
         i, j = np.unravel_index(entry, (2, 2))
         x, dout = engine.values["x"][i, j], engine.current.dout[i, j]
-        question = str(app.screen.query_one("Label").content)
+        question = str(app.screen.query_one(".quiz-question").content)
         assert question.endswith(f"x[{i}, {j}] = {x:g}, dout[{i}, {j}] = {dout:g}")
         await _answer(pilot, app, ["two"])
         assert "not a number" in dialog_text(app, "quiz-result")

@@ -51,7 +51,7 @@ class QuizDialog(Dialog[list[bool]]):
                 needs = ("   " + ", ".join(needs) if all(" " not in n.split(" = ")[1] for n in needs)
                          else "".join(f"\n  {n}" for n in needs))
                 yield Static(Text.assemble(f"∂L/∂{name}{at}" + (tr(" (this branch's part)") if part else "") + " = ?",
-                                          (needs, "dim")))
+                                           (needs, "dim")), classes="quiz-question")
                 yield SteadyInput(placeholder=tr("a number"), id=f"quiz-{k}")
             yield Static(Text(tr("enter: next box; on the last, check.  escape: skip (counts as wrong)") + "\n"
                               + tr("right: within 0.1 % of the true value (or 1e-6 of it)"), style="dim"))
