@@ -33,7 +33,6 @@ from .grids import GRAD_STYLE, VALUE_STYLE
 from .layout import DUMMY, LAYER, LEAF, SINK, Graph, graph, lead
 
 SLOT = 7   # the width of a scalar's number on an edge; a longer one is shown with fewer digits
-INNER = 3  # a node's inside is at least this wide: │ × │, │exp│
 L, R, U, D = 1, 2, 4, 8  # the directions a line leaves a cell in
 CHARS = {L: "─", R: "─", L | R: "─", U: "│", D: "│", U | D: "│", R | D: "╭", L | D: "╮", R | U: "╰",
          L | U: "╯", L | R | D: "┬", L | R | U: "┴", U | D | R: "├", U | D | L: "┤", L | R | U | D: "┼"}
@@ -147,7 +146,8 @@ def _gap(routes, label, unused, last) -> tuple[int, int, int, int]:
 
 
 def _box_width(symbol: str) -> int:
-    return max(cell_len(symbol), INNER) + 2
+    """A one-cell symbol with a blank either side (│ × │), a longer one as it is (│exp│, │x²│)."""
+    return cell_len(symbol) + (2 if cell_len(symbol) == 1 else 0) + 2
 
 
 class _Paint:
