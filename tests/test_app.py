@@ -31,7 +31,7 @@ def apple_app(**kw) -> BackpropApp:
 
 
 async def test_apple_to_the_end_shows_the_book_numbers():
-    app = apple_app()
+    app = apple_app(drawn=False)  # the graph as the list
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n", "n")
         assert "220" in text(app, "step")          # the price, forward

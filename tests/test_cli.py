@@ -224,9 +224,9 @@ def test_check_leaves_out_an_entry_at_a_relu_kink(write_toml):
     r = cli(write_toml(KINK), "--check")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "FAIL" not in r.stdout
-    assert ("x: 1 at a kink (x[0, 1]): a Relu input is exactly 0 here: no derivative; left out"
+    assert ("x: 1 at a kink (x[0, 1]): nudging them moves a Relu input that is exactly 0 across its kink, where it has no derivative; left out"
             in r.stdout.splitlines())
-    assert "all 1 checks passed" in r.stdout
+    assert "every check passed (1)" in r.stdout
 
 
 def test_a_kink_does_not_hide_another_failure(write_toml):
@@ -297,7 +297,7 @@ def test_train_says_when_the_loss_runs_off():
         "such as a price, runs off at any lr)")
     lines = r.stdout.splitlines()
     assert lines[:2] == ["gradient descent on apple, apple_num, tax: 200 steps, lr = 0.1",
-                         "note: price is not a loss (it comes from a Mul layer, not SoftmaxWithLoss): "
+                         "note: price is not a loss (the last layer is Mul, not SoftmaxWithLoss): "
                          "it may have no minimum for descent to find"]
     assert [int(k) for k, _ in ROW.findall(r.stdout)] == [*range(0, 201, 2)]
     assert "final loss (price) after 200 steps: -inf" in lines

@@ -249,7 +249,7 @@ async def test_a_long_layer_name_is_cut_in_the_graph_and_titles_in_a_narrow_pick
     sc = from_dict({"title": "long", "values": {"x": 1.0},
                     "layers": [{"name": "a_very_long_layer_name_indeed_really", "type": "Exp", "inputs": ["x"],
                                 "output": "y"}]}, "long.toml")
-    app = BackpropApp(sc)
+    app = BackpropApp(sc, drawn=False)  # the list: the drawing names no layer
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n")
         graph = steps(app).query_one("#graph")

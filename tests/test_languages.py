@@ -176,7 +176,7 @@ async def test_language_key_cycles_and_translates_the_screen():
         descriptions = {a.binding.action: a.binding.description for a in steps(app).active_bindings.values()}
         assert descriptions["next"] == "前进" and descriptions["app.focus_next"] == "下一个窗格"
         await pilot.press("L")
-        assert "順伝播" in text(app, "status") and "乗算レイヤ" in text(app, "graph")
+        assert "順伝播" in text(app, "status") and "乗算レイヤ" in text(app, "step")
         await pilot.press("L")
         assert app.catalog.code == "en" and "forward" in text(app, "status")
 
@@ -218,7 +218,7 @@ async def test_a_fourth_language_is_one_more_file(tmp_path):
         await pilot.pause()
         assert app.catalog.code == "fr"
         assert "rétropropagation  │  étape 3/4" in text(app, "status")
-        assert "couche de multiplication" in text(app, "graph")
+        assert "couche de multiplication" in text(app, "step")
         assert steps(app).query_one("#graph").border_title == "graphe"
         assert "Suivant" in str(app.screen.query_one("Footer").query("FooterKey").first().render())
         assert "∂L/∂tax = ∂L/∂price · ∂price/∂tax = 1 × 200 = 200" in text(app, "step")  # English where untranslated

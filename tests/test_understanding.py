@@ -148,7 +148,7 @@ def _graph_gradients_of(graph: str, name: str) -> list[str]:
 async def test_each_fan_out_arrow_carries_its_own_part():
     """Like the book's figures: x feeds mul_xy and mul_xz; the arrow back from
     each carries what that layer sent (3 and 4), the values table their sum."""
-    app = BackpropApp(load(bundled()["fanout"]))
+    app = BackpropApp(load(bundled()["fanout"]), drawn=False)  # the list (tests/test_drawing.py: the drawing)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n", "n", "n", "n")  # forward, then backward through add
         assert _graph_gradients_of(text(app, "graph"), "x") == ["", ""]

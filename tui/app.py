@@ -30,7 +30,7 @@ class BackpropApp(App):
     CSS_PATH = Path(__file__).parent / "app.tcss"  # also for a subclass elsewhere (tests)
     TITLE = "backprop-tui"
     ENABLE_COMMAND_PALETTE = False
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-wide"), (90, "-full")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (20, "-tall")]
 
     BINDINGS = [
@@ -47,15 +47,16 @@ class BackpropApp(App):
     """The language of every label; the L key cycles through ``languages``."""
 
     def __init__(self, scenario: Scenario | None = None, precision: int = 6, lang: str = "en",
-                 languages: dict[str, Catalog] | None = None):
+                 languages: dict[str, Catalog] | None = None, drawn: bool = True):
         super().__init__()
         self.first = scenario  # the scenario to open first (None: the picker)
         self.precision = precision  # significant digits shown (--precision)
+        self.drawn = drawn  # the graph drawn as in the book, where it fits (else the list)
         self.languages = languages or catalogs()
         self.set_reactive(BackpropApp.catalog, self.languages[lang])
 
     def get_default_screen(self) -> Screen:
-        return StepScreen(self.first) if self.first else WelcomeScreen()
+        return StepScreen(self.first, self.drawn) if self.first else WelcomeScreen()
 
     def on_mount(self) -> None:
         self.watch(self, "catalog", lambda: translate_bindings(self, self.catalog))  # also now

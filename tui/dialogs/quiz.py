@@ -54,7 +54,7 @@ class QuizDialog(Dialog[list[bool]]):
                                            (needs, "dim")), classes="quiz-question")
                 yield SteadyInput(placeholder=tr("a number"), id=f"quiz-{k}")
             yield Static(Text(tr("enter: next box; on the last, check.  escape: skip (counts as wrong)") + "\n"
-                              + tr("right: within 0.1 % of the true value (or 1e-6 of it)"), style="dim"))
+                              + tr("right: within 0.1 % of the true value, or within 1e-6 of it"), style="dim"))
             yield Static(id="quiz-result")
 
     def on_mount(self) -> None:

@@ -40,4 +40,4 @@ class SoftmaxWithLossExplanation(Explanation):
         y, t, n = step.saved["y"], step.saved["t"], step.saved["N"]
         return [Arrays(tr("y − t, then divided by N = {n}", n=n),
                        (("y", y), (one_hot_label(step), t), ("y − t", y - t), (f"(y − t) / {n}", (y - t) / n))),
-                line((tr("then times dout: dx = (y − t) / N · dout"), DIM))]
+                line((tr("then times dout: d{x} = (y − t) / N · dout", x=step.layer.inputs[0]), DIM))]

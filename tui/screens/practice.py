@@ -48,8 +48,9 @@ class PracticeKeys:
         """Gradient descent on the [train] params (5.7.4): the engine trains, the screen shows."""
         last = self.engine.scenario.layers[-1]
         if not self.trained.losses and last.type != "SoftmaxWithLoss":  # before the first step, as --train says
-            self.notify(self.tr("note: {name} is not a loss (it comes from a {type} layer, not SoftmaxWithLoss): "
-                                "it may have no minimum for descent to find", name=last.output, type=last.type),
+            self.notify(self.tr("note: {name} is not a loss (the last layer is {type}, not SoftmaxWithLoss): "
+                                "it may have no minimum for descent to find", name=last.output,
+                                type=self.tr.layer(last.type)),
                         severity="warning", timeout=15)
         self.training = True  # until it is done, keys that change the scenario wait
         self._train(self.engine.scenario, steps, self.lr)

@@ -12,7 +12,7 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Grid
 from textual.reactive import reactive
 from textual.widgets import Footer
 
@@ -21,6 +21,7 @@ from backprop_engine import BACKWARD, Engine, Scenario
 from ..explain import step_title
 from ..explain.numbers import FULL, first_rounded
 from ..textual_compat import translate_bindings
+from ..views.drawing import draw, height as drawing_height, layout, width as drawing_width
 from ..views.graph import current_line, graph_view
 from ..views.paragraphs import paragraphs
 from ..views.tables import step_view, values_table
@@ -66,15 +67,18 @@ class StepScreen(UnderstandingKeys, PracticeKeys, MainScreen):
     """The learning rate of the t key: the scenario's [train] lr, then [ and ]."""
     quiz: reactive[bool] = reactive(False, repaint=False)
     """Quiz mode: each backward step asks for its gradients before it shows them."""
+    drawn: reactive[bool] = reactive(True, repaint=False)
+    """The graph drawn as the book draws it (g: the list instead), where it fits."""
     trained: reactive[Training] = reactive(Training(), repaint=False)
     """The gradient-descent steps taken in the app since the file was read."""
 
-    def __init__(self, scenario: Scenario):
+    def __init__(self, scenario: Scenario, drawn: bool = True):
         super().__init__()
         self.engine = Engine(scenario)
         self.changed = False  # values edited or trained since the file was read
         self.answers: dict[int, list[bool]] = {}  # quiz: step index -> right or wrong per gradient
         self.set_reactive(StepScreen.lr, scenario.lr)
+        self.set_reactive(StepScreen.drawn, drawn)
         self._explained_floats = False
         self._prefetching = False  # a _prefetch is waiting for the next screen refresh
 
@@ -96,10 +100,10 @@ class StepScreen(UnderstandingKeys, PracticeKeys, MainScreen):
         yield ErrorBar(id="error")
         yield NoteBar(id="note")
         yield TrainingBar()
-        with Horizontal(id="main"):
+        with Grid(id="main"):  # graph | step over values; or the drawn graph over step | values
             yield Pane(id="graph")
             yield Pane(id="step")
-        yield Pane(id="values", pinned=2)  # the table's header and its rule
+            yield Pane(id="values", pinned=2)  # the table's header and its rule
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -128,19 +132,61 @@ class StepScreen(UnderstandingKeys, PracticeKeys, MainScreen):
     def watch_full_precision(self) -> None:
         self.refresh_view()
 
+    @property
+    def drawing(self) -> bool:
+        """Whether the graph pane shows the drawing now: asked for, and room
+        for it (70 columns, 20 rows; in less, the list)."""
+        return self.drawn and self.app.size.width >= 70 and self.app.size.height >= 20
+
+    def watch_drawn(self) -> None:
+        self.refresh_view()
+
+    def on_resize(self) -> None:
+        self.refresh_view()  # the drawing or the list, by the room there is
+
+    def _arrange(self) -> None:
+        """The drawing across the top, as tall as it is (where there is room;
+        else it scrolls), step | values beneath it; or the list's layout."""
+        drawing, graph, main = self.drawing, self.query_one("#graph", Pane), self.query_one("#main")
+        self.set_class(drawing, "-drawn")
+        if drawing:
+            lay = layout(self.engine.scenario)
+            graph.content_width = drawing_width(lay)
+            # 13 rows stay for the status, footer, and step | values (at least 9 rows with their borders)
+            main.styles.grid_rows = f"{min(drawing_height(lay) + 2, max(8, self.app.size.height - 13))} 1fr"
+        else:
+            graph.content_width = 0
+            main.styles.clear_rule("grid_rows")
+
     def refresh_view(self) -> None:
         self.query_one("#status").refresh()
+        self._arrange()
         self._prepare_view()
         key = self._view_key()
         for pane in self.query(Pane):
             pane.show(key)
-        # the current layer's block at the top of the graph pane, and the
-        # values it reads and writes in view in the values pane
-        self.query_one("#graph", Pane).scroll_to(y=current_line(self.engine), animate=False)
+        # the current layer in view in the graph pane, and what it writes in the values pane
+        self._follow_in_graph()
         self._follow_in_values()
         if not self._prefetching:
             self._prefetching = True
             self.call_after_refresh(self._prefetch)
+
+    def _follow_in_graph(self) -> None:
+        """The list: the current layer's block at the top. The drawing: the
+        current node in view (where it scrolls to depends on the step alone)."""
+        graph, step = self.query_one("#graph", Pane), self.engine.current
+        if not self.drawing:
+            graph.scroll_to(y=current_line(self.engine), animate=False)
+            return
+        box = next((b for b in layout(self.engine.scenario).boxes if step and b.index == step.layer.index), None)
+        region = graph.scrollable_content_region
+        if box is None:
+            graph.scroll_to(x=0, y=0, animate=False)
+            return
+        x = 0 if box.x + box.w + 12 <= region.width else box.x - 4  # 12: room for the numbers after it
+        y = 0 if box.y + box.h <= region.height else box.y - 1
+        graph.scroll_to(x=max(0, x), y=max(0, y), animate=False)
 
     def _follow_in_values(self) -> None:
         """Keep in view, in the values pane, what the current step writes: the
@@ -160,7 +206,7 @@ class StepScreen(UnderstandingKeys, PracticeKeys, MainScreen):
 
     def _view_key(self) -> tuple:
         """Everything the panes' content depends on: the same key, the same content."""
-        return self.engine, self.engine.position, self.precision, self.tr
+        return self.engine, self.engine.position, self.precision, self.tr, self.drawing
 
     def _views(self) -> dict[str, RenderableType]:
         """What the panes show at the engine's position."""
@@ -173,7 +219,8 @@ class StepScreen(UnderstandingKeys, PracticeKeys, MainScreen):
                                   (tr("Press n, → or space to run the first layer forward."), "bold"))
         else:
             shown = Group(Text(step_title(step, len(e), tr), style="bold"), step_view(step, tr, p, e.scenario.layers))
-        return {"graph": graph_view(e, tr, p), "step": shown, "values": values_table(e, tr, p)}
+        graph = draw(layout(e.scenario), e, tr, p) if self.drawing else graph_view(e, tr, p)
+        return {"graph": graph, "step": shown, "values": values_table(e, tr, p)}
 
     def _prepare_view(self) -> None:
         """Render the panes for the engine's position, unless done before."""
@@ -250,7 +297,13 @@ class StepScreen(UnderstandingKeys, PracticeKeys, MainScreen):
 
     # -- precision ---------------------------------------------------------------
     BINDINGS += [Binding("f", "toggle_precision", "Full",
-                         tooltip="toggle full precision (220 / 220.00000000000003)")]
+                         tooltip="toggle full precision (220 / 220.00000000000003)"),
+                 Binding("g", "toggle_drawing", "Graph", show=False,
+                         tooltip="the graph drawn as in the book, or as a list (the drawing needs 70 columns "
+                                 "and 20 rows)")]
+
+    def action_toggle_drawing(self) -> None:
+        self.drawn = not self.drawn
 
     def action_toggle_precision(self) -> None:
         self.full_precision = not self.full_precision

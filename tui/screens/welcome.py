@@ -25,7 +25,7 @@ class WelcomeScreen(MainScreen):
         yield Footer(compact=True)
 
     def open_scenario(self, scenario: Scenario, keep_position: bool = False) -> None:
-        self.app.push_screen(StepScreen(scenario))
+        self.app.push_screen(StepScreen(scenario, self.app.drawn))
 
     def on_mount(self) -> None:
         self.watch(self.app, "catalog", self._translate)  # also now

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from backprop_engine import Engine, Scenario
+from backprop_engine import Engine, Scenario, run
 
 from ..explain import step_sections, step_title
 from ..explain.numbers import shape_str
 from ..explain.sections import Arrays, Line, Section
+from .drawing import draw, layout
 from .grids import cell_text, elided
 from .paragraphs import paragraphs
 
@@ -80,6 +81,9 @@ def run_markdown(scenario: Scenario, tr, precision: int | None) -> str:
         parts.append(f"*{scenario.reference}*\n")
     if scenario.description:
         parts.append(paragraphs(scenario.description) + "\n")
+    # the graph after the full run, as text to paste into notes
+    drawing = draw(layout(scenario), run(scenario), tr, precision, highlight=False).plain
+    parts += ["```text", *(line.rstrip() for line in drawing.splitlines()), "```", ""]
     while not engine.at_end:
         step = engine.next()
         parts += [f"## {step_title(step, len(engine), tr)}", "",

@@ -10,12 +10,13 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from backprop_engine import Engine, Scenario
+from backprop_engine import Engine, Scenario, run
 from backprop_engine.gradcheck import SAMPLE, check_expect, check_gradients
 from backprop_engine.train import train_quietly
 
 from ..explain import step_title
 from ..explain.numbers import array_str, num
+from .drawing import draw, layout
 from .tables import gradcheck_table, step_view, values_table, verdict
 
 
@@ -28,6 +29,8 @@ def print_steps(scenario: Scenario, tr, precision: int) -> int:
     out.print(Text(scenario.title, style="bold"))
     if scenario.reference:
         out.print(Text(scenario.reference, style="dim"))
+    # the graph after the full run, at its own width (never wrapped, also into a pipe)
+    out.print(draw(layout(scenario), run(scenario), tr, precision, highlight=False), soft_wrap=True)
     engine = Engine(scenario)
     while not engine.at_end:
         step = engine.next()
@@ -46,8 +49,9 @@ def check(scenario: Scenario, tr, precision: int) -> int:
     out.print(gradcheck_table(grads, tr, title, numbers=False))
     for g in grads:
         if g.kink_count:
-            out.print(Text(tr("{name}: {n} at a kink ({entries}): a Relu input is exactly 0 here: "
-                              "no derivative; left out", name=g.name, n=g.kink_count,
+            out.print(Text(tr("{name}: {n} at a kink ({entries}): nudging them moves a Relu input that is "
+                              "exactly 0 across its kink, where it has no derivative; left out", name=g.name,
+                              n=g.kink_count,
                               entries=_entries(g.name, g.shape, g.kink_entries)), "yellow"))
     expects = check_expect(scenario)
     if expects:
@@ -60,7 +64,7 @@ def check(scenario: Scenario, tr, precision: int) -> int:
         out.print(e)
     failed = [g.name for g in grads if not g.ok] + [x.key for x in expects if not x.ok]
     out.print(Text(tr("FAILED: {names}", names=", ".join(failed)), "bold red") if failed else
-              Text(tr("all {n} checks passed", n=len(grads) + len(expects)), "green"))
+              Text(tr("every check passed ({n})", n=len(grads) + len(expects)), "green"))
     return 1 if failed else 0
 
 
@@ -82,8 +86,8 @@ def train(scenario: Scenario, steps: int, tr, precision: int | None) -> int:
                       n=steps, lr=num(scenario.lr, precision)), style="bold"))
     last = scenario.layers[-1]
     if last.type != "SoftmaxWithLoss":
-        out.print(Text(tr("note: {name} is not a loss (it comes from a {type} layer, not SoftmaxWithLoss): "
-                          "it may have no minimum for descent to find", name=last.output, type=last.type),
+        out.print(Text(tr("note: {name} is not a loss (the last layer is {type}, not SoftmaxWithLoss): "
+                          "it may have no minimum for descent to find", name=last.output, type=tr.layer(last.type)),
                        "yellow"))
     t = Table()
     t.add_column(tr("step"), justify="right")

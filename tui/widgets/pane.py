@@ -53,10 +53,11 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
         """``pinned``: the first lines stay on top when the rest scrolls (a table's header)."""
         super().__init__(id=id)
         self.pinned = pinned
+        self.content_width = 0  # content this wide is drawn whole and scrolls sideways (a drawing)
         self._key: Hashable = None
         self._content: RenderableType = Text("")
         self._lines: list[Strip] = []
-        self._form: tuple[int, Style] | None = None  # the width and style _lines were made for
+        self._form: tuple[int, Style, int] | None = None  # what _lines were made for (see _current_form)
         # key -> [content, form, lines]; a prepared entry's lines may be for an old form
         self._kept: OrderedDict[Hashable, list] = OrderedDict()
 
@@ -120,13 +121,14 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
         self._render_lines()
         return next((y for y, line in enumerate(self._lines) if test(line.text)), None)
 
-    def _current_form(self) -> tuple[int, Style] | None:
+    def _current_form(self) -> tuple[int, Style, int] | None:
+        """What rendered lines are made for: the pane's width, its style, and the content's own width."""
         width = self.scrollable_content_region.width
-        return (width, self.rich_style) if width > 0 else None
+        return (width, self.rich_style, self.content_width) if width > 0 else None
 
     def _render(self, content: RenderableType, form: tuple[int, Style]) -> list[Strip]:
         """The content's lines at the form's width, in its style: what the screen shows."""
-        width, style = form
+        width, style = max(form[0], form[2]), form[1]
         console = self.app.console
         options = console.options.update_width(width).update(highlight=False)
         lines = Segment.split_and_crop_lines(console.render(content, options), width, pad=True,
@@ -153,7 +155,7 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
         # size, not on a new content size; without this, content that shrinks
         # to fit would keep an empty scrollbar.)
         # (Only when it changes: it repaints the scrollbar.)
-        size = Size(form[0], len(lines))
+        size = Size(max(form[0], form[2]), len(lines))
         if size != self.virtual_size:
             self.set_reactive(Pane.virtual_size, size)
             update_scrollbars(self, size)
@@ -169,8 +171,10 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
         scroll_x, scroll_y = self.scroll_offset
         if y < self.pinned:
             scroll_y = 0  # the pinned lines do not scroll
-        width, style = self._form or (self.scrollable_content_region.width, self.rich_style)
+        width, style = self._form[:2] if self._form else (self.scrollable_content_region.width, self.rich_style)
         if scroll_y + y >= len(self._lines):
             return Strip.blank(width, style)
         line = self._lines[scroll_y + y]
-        return line if scroll_x == 0 else line.crop_extend(scroll_x, scroll_x + width, style)
+        if scroll_x == 0 and line.cell_length == width:
+            return line
+        return line.crop_extend(scroll_x, scroll_x + width, style)  # scrolled sideways, or wider than the pane

@@ -67,7 +67,8 @@ class TrainingBar(Horizontal):
         rest = Text.assemble(
             steps, f"{scenario.output} {num(training.losses[0], 4)} → ", (num(training.now, 4), "bold"),
             tr(" · next lr {lr}", lr=f"{lr:g}") if lr != training.lrs[-1] else "",
-            (tr("  diverged: lower the lr ([) and reload (r)"), "bold red")
+            (tr("  diverged: lower the lr ([) and reload (r)") if scenario.layers[-1].type == "SoftmaxWithLoss"
+             else tr("  diverged: {name} is no loss, it has no minimum to find", name=scenario.output), "bold red")
             if not all(map(math.isfinite, history)) else "")
         hint = Text(tr("   t: one step, T: 100, [ ]: lr"), style="dim")
         for text in (Text.assemble((names, "bold"), " · ", rest, hint), Text.assemble((names, "bold"), " · ", rest),
