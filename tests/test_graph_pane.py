@@ -70,3 +70,24 @@ def test_print_and_markdown_start_with_the_drawing_never_wrapped():
     drawing = md.split("```text\n")[1].split("```")[0]
     assert "│ × ├──▶ price" in drawing and "650" in drawing and "3.3" in drawing
     assert md.index("```text") < md.index("## Step 1/8")
+
+
+async def test_a_click_on_a_node_goes_to_its_step():
+    """Forward first; once backward has begun, a click goes to that layer's backward step."""
+    from tui.views.drawing import layout
+    sc = load(bundled()["fruit"])
+    app = BackpropApp(sc)
+    async with app.run_test(size=SIZE) as pilot:
+        boxes = {b.name: b for b in layout(sc).boxes}
+        add = boxes["add_apple_orange"]
+        await pilot.click("#graph", offset=(add.x + 1 + 1, add.y + 1 + 1))  # + 1: the pane's border
+        step = steps(app).engine.current
+        assert (step.phase, step.layer.name) == ("forward", "add_apple_orange")
+        await pilot.press("end")
+        mul = boxes["mul_apple"]
+        await pilot.click("#graph", offset=(mul.x + 2, mul.y + 2))
+        step = steps(app).engine.current
+        assert (step.phase, step.layer.name) == ("backward", "mul_apple") and steps(app).engine.at_end
+        await pilot.click("#graph", offset=(add.x + 2, add.y + 2))
+        assert (steps(app).engine.current.phase, steps(app).engine.current.layer.name) == ("backward",
+                                                                                           "add_apple_orange")

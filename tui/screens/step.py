@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from rich.console import Group, RenderableType
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid
@@ -171,6 +172,19 @@ class StepScreen(UnderstandingKeys, PracticeKeys, MainScreen):
         if not self._prefetching:
             self._prefetching = True
             self.call_after_refresh(self._prefetch)
+
+    @on(Pane.Clicked, "#graph")
+    def _node_clicked(self, event: Pane.Clicked) -> None:
+        """A click on a node of the drawing goes to that layer's step: forward,
+        or backward once backward has begun."""
+        if not self.drawing:
+            return
+        sc = self.engine.scenario
+        box = next((b for b in layout(sc).boxes if b.x <= event.x < b.x + b.w and b.y <= event.y < b.y + b.h), None)
+        if box is not None:
+            n = len(sc.layers)
+            target = 2 * n - box.index if self.engine.position > n else box.index + 1
+            self._move(lambda: self.engine.seek(target))
 
     def _follow_in_graph(self) -> None:
         """The list: the current layer's block at the top. The drawing: the

@@ -20,7 +20,9 @@ from rich.console import RenderableType
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
+from textual.message import Message
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -159,6 +161,22 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
         if size != self.virtual_size:
             self.set_reactive(Pane.virtual_size, size)
             update_scrollbars(self, size)
+
+    class Clicked(Message):
+        """A click on the pane's content, at (x, y) in the content (scrolling included)."""
+
+        def __init__(self, pane: "Pane", x: int, y: int):
+            super().__init__()
+            self.pane, self.x, self.y = pane, x, y
+
+        @property
+        def control(self) -> "Pane":  # for @on(Pane.Clicked, "#graph")
+            return self.pane
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is not None:
+            self.post_message(self.Clicked(self, offset.x + self.scroll_offset.x, offset.y + self.scroll_offset.y))
 
     def on_resize(self) -> None:
         self._render_lines()
