@@ -96,6 +96,7 @@ TERM = "xterm-256color"
 SCENARIOS = {"mnist_size": 8, "apple": 4}   # name: steps (checked against the status line)
 START_SCENARIO, START_TEXT = "mnist_size", "MNIST-sized net, random numbers"
 ROUNDS = 5          # walks of each scenario (n x steps, then home)
+DRAWN_GOAL = 1.05   # a step with the drawn graph against the same step with the list
 START_RUNS = 5      # timed starts of each, interleaved
 POLL = 0.001        # s between captures while waiting for a change
 QUIET = 0.200       # s without a change = the screen is stable (the app draws late frames)
@@ -346,12 +347,16 @@ def status(text: str, what: str) -> tuple[int, int]:
 class Walk:
     """One pane of the app on a scenario: n x steps, then home, again and again."""
 
-    def __init__(self, tmux: Tmux, exe: str, scenario: str):
+    def __init__(self, tmux: Tmux, exe: str, scenario: str, first_keys: tuple[str, ...] = ()):
+        """``first_keys``: pressed once before any measurement (g: the graph as the list)."""
         self.tmux, self.scenario = tmux, scenario
         self.name, self.pane, self.pid = tmux.spawn("app", [exe, scenario])
         what = f"backprop-tui {scenario}: first screen"
         wait_for(tmux, self.pane, lambda t: STATUS.search(t), what, time.perf_counter())
         _, self.text = wait_stable(tmux, self.pane, what)
+        for key in first_keys:
+            tmux.send(self.pane, key)
+            _, self.text = wait_stable(tmux, self.pane, f"{what}, then {key}")
         tmux.check_alive(self.pane, what)  # and WIDTHxHEIGHT
         k, self.steps = status(self.text, what)
         if k != 0:
@@ -460,6 +465,8 @@ def main() -> int:
 
         # key latency: the app's walks and the bare app's presses, round by round
         walks = {name: Walk(tmux, str(exe), name) for name in SCENARIOS}
+        # the graph as the list (g), beside the drawing, the app's default at 100x30
+        listed = Walk(tmux, str(exe), "mnist_size", first_keys=("g",))
         floor = BareWalk(tmux, bare, walks["mnist_size"].steps)
         # the capture round trip: the resolution of every figure below
         trips = []
@@ -468,7 +475,7 @@ def main() -> int:
             tmux.capture(floor.pane)
             trips.append(time.perf_counter() - t)
         for r in range(ROUNDS):
-            sides = (walks["mnist_size"], floor) if r % 2 == 0 else (floor, walks["mnist_size"])
+            sides = (walks["mnist_size"], listed, floor) if r % 2 == 0 else (floor, listed, walks["mnist_size"])
             for side in sides:
                 side.round()
             walks["apple"].round()
@@ -493,6 +500,7 @@ def main() -> int:
     print(row("mnist_size  home", mnist.home))
     print(row(f"apple       n ({apple.steps} steps a round)", apple.step))
     print(row("apple       home", apple.home))
+    print(row("mnist_size  n, the list (g)", listed.step))
     print(row(f"bare app    n ({floor.presses} a round)", floor.step))
     print(header(f"key -> settled (the last change before {QUIET * 1e3:.0f} ms still) (ms)"))
     print(row("mnist_size  n", mnist.step_settled))
@@ -513,6 +521,8 @@ def main() -> int:
     for label, ratio, goal in (("step ratio", step_ratio, STEP_GOAL),
                                ("start ratio", start_ratio, START_GOAL)):
         print(f"goal: {label} at most {goal:.2f}: {'met' if ratio <= goal else 'NOT met'}")
+    print(f"drawn/list (mnist_size): {statistics.median(mnist.step) / statistics.median(listed.step):.2f}"
+          f"    (goal: at most {DRAWN_GOAL:.2f})")
     print(f"step ratio app/bare (mnist_size): {step_ratio:.2f}")
     print(f"start ratio app/bare: {start_ratio:.2f}")
     return 0

@@ -213,10 +213,24 @@ class StepScreen(UnderstandingKeys, PracticeKeys, MainScreen):
                  [n for n, g in zip(step.layer.inputs, step.input_grads) if g is not None])
         rows = [values.line_where(lambda text, n=n: text.startswith(n + " ")) for n in names]
         rows = [r for r in rows if r is not None]
+        if step.phase == BACKWARD:  # an array's gradient has rows of its own, under its value's
+            rows = [self._gradient_row(values, r) for r in rows]
         # where depends on the step alone, not on where the pane was: the top
         # when they are in view from there, else the first of them under the header
         fits = all(r < values.scrollable_content_region.height for r in rows)
         values.scroll_to(y=0 if fits or not rows else min(rows) - values.pinned, animate=False)
+
+    def _gradient_row(self, values: Pane, row: int) -> int:
+        """Where to scroll for the gradient of the value named at ``row``: the
+        name, if the value and its gradient fit in the pane, else the gradient's
+        first row (an array's rows come before its gradient's)."""
+        grad = self.tr("grad")
+        first = values.line_where(lambda text: text.split(maxsplit=1)[:1] == [grad], row + 1)
+        following = values.line_where(lambda text: text[:1] not in ("", " "), row + 1)  # the next value's name
+        if first is None or (following is not None and following < first):
+            return row  # a scalar: its gradient is on its own row
+        end = following if following is not None else first + 1
+        return row if end - row <= values.scrollable_content_region.height - values.pinned else first
 
     def _view_key(self) -> tuple:
         """Everything the panes' content depends on: the same key, the same content."""

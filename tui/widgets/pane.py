@@ -118,10 +118,10 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
             if y < len(before) and before[y] != self._lines[y]:
                 self.refresh(Region(0, row, width, 1))
 
-    def line_where(self, test) -> int | None:
-        """The first line of what is on screen whose text passes ``test``, if any."""
+    def line_where(self, test, start: int = 0) -> int | None:
+        """The first line from ``start`` of what is on screen whose text passes ``test``, if any."""
         self._render_lines()
-        return next((y for y, line in enumerate(self._lines) if test(line.text)), None)
+        return next((y for y in range(start, len(self._lines)) if test(self._lines[y].text)), None)
 
     def _current_form(self) -> tuple[int, Style, int] | None:
         """What rendered lines are made for: the pane's width, its style, and the content's own width."""
