@@ -91,3 +91,17 @@ async def test_a_click_on_a_node_goes_to_its_step():
         await pilot.click("#graph", offset=(add.x + 2, add.y + 2))
         assert (steps(app).engine.current.phase, steps(app).engine.current.layer.name) == ("backward",
                                                                                            "add_apple_orange")
+
+
+@pytest.mark.parametrize("size", [(50, 16), (40, 12)])
+async def test_g_draws_the_graph_at_any_size(size):
+    """In a small terminal the list comes first; g draws the graph there too
+    (it scrolls), and the step pane keeps rows of its own."""
+    app = BackpropApp(load(bundled()["fruit"]))
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("n", "g")
+        await pilot.pause()
+        assert steps(app).drawing and "╭───╮" in text(app, "graph")
+        assert steps(app).query_one("#step").scrollable_content_region.height >= 2
+        await pilot.press("g")
+        assert not steps(app).drawing and "▶  mul_apple" in text(app, "graph")

@@ -239,3 +239,33 @@ class TestLanguages:
         description in the language, the L key to switch languages listed."""
         app = BackpropApp(load(bundled()["apple"]), lang=lang)
         assert snap_compare(app, press=["question_mark"], terminal_size=SIZE)
+
+
+class TestDrawnGraph:
+    """The graph drawn as the book draws it, at the states the other classes
+    leave out: the end of forward and mid backward at 100x30, and all five
+    states at 80x24, where a drawing wider or taller than the pane scrolls
+    to the current node."""
+
+    STATES = {
+        "start": lambda n: [],
+        "mid_forward": lambda n: ["n"] * max(1, n // 2),
+        "end_of_forward": lambda n: ["n"] * n,
+        "mid_backward": lambda n: ["n"] * (n + max(1, n // 2)),
+        "end": lambda n: ["end"],
+    }
+
+    @pytest.mark.parametrize("name", SCENARIOS + ["affine_one"])
+    @pytest.mark.parametrize("state", ["end_of_forward", "mid_backward"])
+    def test_100x30(self, snap_compare, name, state):
+        """The drawing across the top: values on the edges of the layers run
+        so far (forward), gradients under them once backward reached them;
+        the current node in reverse video; blanks, not zeros, elsewhere."""
+        assert snap_compare(app_for(name), press=self.STATES[state](layers(name)), terminal_size=SIZE)
+
+    @pytest.mark.parametrize("name", SCENARIOS + ["affine_one"])
+    @pytest.mark.parametrize("state", list(STATES))
+    def test_80x24(self, snap_compare, name, state):
+        """80x24: the same drawing in a smaller pane, scrolled so that the
+        current node is in view; step and values side by side beneath it."""
+        assert snap_compare(app_for(name), press=self.STATES[state](layers(name)), terminal_size=(80, 24))

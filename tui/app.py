@@ -47,11 +47,11 @@ class BackpropApp(App):
     """The language of every label; the L key cycles through ``languages``."""
 
     def __init__(self, scenario: Scenario | None = None, precision: int = 6, lang: str = "en",
-                 languages: dict[str, Catalog] | None = None, drawn: bool = True):
+                 languages: dict[str, Catalog] | None = None, drawn: bool | None = None):
         super().__init__()
         self.first = scenario  # the scenario to open first (None: the picker)
         self.precision = precision  # significant digits shown (--precision)
-        self.drawn = drawn  # the graph drawn as in the book, where it fits (else the list)
+        self.drawn = drawn  # the graph drawn (True) or listed (False); None: drawn where it fits
         self.languages = languages or catalogs()
         self.set_reactive(BackpropApp.catalog, self.languages[lang])
 

@@ -68,12 +68,13 @@ class StepScreen(UnderstandingKeys, PracticeKeys, MainScreen):
     """The learning rate of the t key: the scenario's [train] lr, then [ and ]."""
     quiz: reactive[bool] = reactive(False, repaint=False)
     """Quiz mode: each backward step asks for its gradients before it shows them."""
-    drawn: reactive[bool] = reactive(True, repaint=False)
-    """The graph drawn as the book draws it (g: the list instead), where it fits."""
+    drawn: reactive[bool | None] = reactive(None, repaint=False)
+    """The graph drawn as the book draws it (True) or as the list (False); None:
+    drawn where it fits, the list where it does not. g chooses."""
     trained: reactive[Training] = reactive(Training(), repaint=False)
     """The gradient-descent steps taken in the app since the file was read."""
 
-    def __init__(self, scenario: Scenario, drawn: bool = True):
+    def __init__(self, scenario: Scenario, drawn: bool | None = None):
         super().__init__()
         self.engine = Engine(scenario)
         self.changed = False  # values edited or trained since the file was read
@@ -135,9 +136,11 @@ class StepScreen(UnderstandingKeys, PracticeKeys, MainScreen):
 
     @property
     def drawing(self) -> bool:
-        """Whether the graph pane shows the drawing now: asked for, and room
-        for it (70 columns, 20 rows; in less, the list)."""
-        return self.drawn and self.app.size.width >= 70 and self.app.size.height >= 20
+        """Whether the graph pane shows the drawing now: as g chose, or else
+        where there is room for it (70 columns, 20 rows)."""
+        if self.drawn is not None:
+            return self.drawn
+        return self.app.size.width >= 70 and self.app.size.height >= 20
 
     def watch_drawn(self) -> None:
         self.refresh_view()
@@ -153,8 +156,12 @@ class StepScreen(UnderstandingKeys, PracticeKeys, MainScreen):
         if drawing:
             lay = layout(self.engine.scenario)
             graph.content_width = drawing_width(lay)
-            # 13 rows stay for the status, footer, and step | values (at least 9 rows with their borders)
-            main.styles.grid_rows = f"{min(drawing_height(lay) + 2, max(8, self.app.size.height - 13))} 1fr"
+            # 13 rows stay for the status, footer, and step | values (at least 9 rows with their
+            # borders); in a short terminal (g chose the drawing there) half the screen
+            tall = self.app.size.height
+            rows = min(drawing_height(lay) + 2, tall - 13 if tall >= 24 else tall // 2)
+            stacked = self.app.size.width < 70 and self.app.size.height >= 20  # graph, step, values in a column
+            main.styles.grid_rows = f"{rows} 1fr 1fr" if stacked else f"{rows} 1fr"
         else:
             graph.content_width = 0
             main.styles.clear_rule("grid_rows")
@@ -327,11 +334,11 @@ class StepScreen(UnderstandingKeys, PracticeKeys, MainScreen):
     BINDINGS += [Binding("f", "toggle_precision", "Full",
                          tooltip="toggle full precision (220 / 220.00000000000003)"),
                  Binding("g", "toggle_drawing", "Graph", show=False,
-                         tooltip="the graph drawn as in the book, or as a list (the drawing needs 70 columns "
-                                 "and 20 rows)")]
+                         tooltip="the graph drawn as in the book, or as a list (at first, drawn where there "
+                                 "are 70 columns and 20 rows)")]
 
     def action_toggle_drawing(self) -> None:
-        self.drawn = not self.drawn
+        self.drawn = not self.drawing  # from now on, at any size
 
     def action_toggle_precision(self) -> None:
         self.full_precision = not self.full_precision
