@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from rich.console import Group, RenderableType
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid
@@ -22,8 +21,8 @@ from backprop_engine import BACKWARD, Engine, Scenario
 from ..explain import step_title
 from ..explain.numbers import FULL, first_rounded
 from ..textual_compat import translate_bindings
-from ..views.drawing import draw, height as drawing_height, layout, width as drawing_width
-from ..views.graph import current_line, graph_view
+from ..views.drawing import draw, layout
+from ..views.graph import graph_view
 from ..views.paragraphs import paragraphs
 from ..views.tables import step_view, values_table
 from ..widgets.error_bar import ErrorBar
@@ -32,6 +31,7 @@ from ..widgets.pane import Pane
 from ..widgets.status import StatusLine
 from ..widgets.training import Training, TrainingBar
 from .base import MainScreen
+from .graph_keys import GraphKeys
 from .practice import PracticeKeys
 from .understanding import UnderstandingKeys
 from .status import status_text
@@ -49,7 +49,7 @@ ENDS = Binding.Group("to the start / to the end")
 WAIT_FOR_TRAINING = {"train", "edit", "reload", "scale_lr", "gradcheck", "nudge", "save", "export"}
 
 
-class StepScreen(UnderstandingKeys, PracticeKeys, MainScreen):
+class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, MainScreen):
     HELP_NOTES = ("Left: the graph. Values ride the arrows forward; gradients (magenta) come back beneath "
                   "them. ▶ marks the layer just run forward, ◀ the one just run backward, ✓ a layer done "
                   "forward, ✓✓ done backward. Right: what the current step did. Bottom: every value with "
@@ -134,38 +134,6 @@ class StepScreen(UnderstandingKeys, PracticeKeys, MainScreen):
     def watch_full_precision(self) -> None:
         self.refresh_view()
 
-    @property
-    def drawing(self) -> bool:
-        """Whether the graph pane shows the drawing now: as g chose, or else
-        where there is room for it (70 columns, 20 rows)."""
-        if self.drawn is not None:
-            return self.drawn
-        return self.app.size.width >= 70 and self.app.size.height >= 20
-
-    def watch_drawn(self) -> None:
-        self.refresh_view()
-
-    def on_resize(self) -> None:
-        self.refresh_view()  # the drawing or the list, by the room there is
-
-    def _arrange(self) -> None:
-        """The drawing across the top, as tall as it is (where there is room;
-        else it scrolls), step | values beneath it; or the list's layout."""
-        drawing, graph, main = self.drawing, self.query_one("#graph", Pane), self.query_one("#main")
-        self.set_class(drawing, "-drawn")
-        if drawing:
-            lay = layout(self.engine.scenario)
-            graph.content_width = drawing_width(lay)
-            # 13 rows stay for the status, footer, and step | values (at least 9 rows with their
-            # borders); in a short terminal (g chose the drawing there) half the screen
-            tall = self.app.size.height
-            rows = min(drawing_height(lay) + 2, tall - 13 if tall >= 24 else tall // 2)
-            stacked = self.app.size.width < 70 and self.app.size.height >= 20  # graph, step, values in a column
-            main.styles.grid_rows = f"{rows} 1fr 1fr" if stacked else f"{rows} 1fr"
-        else:
-            graph.content_width = 0
-            main.styles.clear_rule("grid_rows")
-
     def refresh_view(self) -> None:
         self.query_one("#status").refresh()
         self._arrange()
@@ -179,35 +147,6 @@ class StepScreen(UnderstandingKeys, PracticeKeys, MainScreen):
         if not self._prefetching:
             self._prefetching = True
             self.call_after_refresh(self._prefetch)
-
-    @on(Pane.Clicked, "#graph")
-    def _node_clicked(self, event: Pane.Clicked) -> None:
-        """A click on a node of the drawing goes to that layer's step: forward,
-        or backward once backward has begun."""
-        if not self.drawing:
-            return
-        sc = self.engine.scenario
-        box = next((b for b in layout(sc).boxes if b.x <= event.x < b.x + b.w and b.y <= event.y < b.y + b.h), None)
-        if box is not None:
-            n = len(sc.layers)
-            target = 2 * n - box.index if self.engine.position > n else box.index + 1
-            self._move(lambda: self.engine.seek(target))
-
-    def _follow_in_graph(self) -> None:
-        """The list: the current layer's block at the top. The drawing: the
-        current node in view (where it scrolls to depends on the step alone)."""
-        graph, step = self.query_one("#graph", Pane), self.engine.current
-        if not self.drawing:
-            graph.scroll_to(y=current_line(self.engine), animate=False)
-            return
-        box = next((b for b in layout(self.engine.scenario).boxes if step and b.index == step.layer.index), None)
-        region = graph.scrollable_content_region
-        if box is None:
-            graph.scroll_to(x=0, y=0, animate=False)
-            return
-        x = 0 if box.x + box.w + 12 <= region.width else box.x - 4  # 12: room for the numbers after it
-        y = 0 if box.y + box.h <= region.height else box.y - 1
-        graph.scroll_to(x=max(0, x), y=max(0, y), animate=False)
 
     def _follow_in_values(self) -> None:
         """Keep in view, in the values pane, what the current step writes: the
@@ -333,12 +272,7 @@ class StepScreen(UnderstandingKeys, PracticeKeys, MainScreen):
     # -- precision ---------------------------------------------------------------
     BINDINGS += [Binding("f", "toggle_precision", "Full",
                          tooltip="toggle full precision (220 / 220.00000000000003)"),
-                 Binding("g", "toggle_drawing", "Graph", show=False,
-                         tooltip="the graph drawn as in the book, or as a list (at first, drawn where there "
-                                 "are 70 columns and 20 rows)")]
-
-    def action_toggle_drawing(self) -> None:
-        self.drawn = not self.drawing  # from now on, at any size
+                 *GraphKeys.KEYS]
 
     def action_toggle_precision(self) -> None:
         self.full_precision = not self.full_precision

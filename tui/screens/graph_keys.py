@@ -1,0 +1,83 @@
+"""The step screen's graph pane: the graph drawn as the book draws it where
+there is room (g chooses), the list of layers elsewhere; the current node kept
+in view; a click on a node goes to its step. A mixin of ``StepScreen``: its key
+is in ``KEYS``, beside its action."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+from ..views.drawing import height as drawing_height, layout, width as drawing_width
+from ..views.graph import current_line
+from ..widgets.pane import Pane
+
+
+class GraphKeys:
+    """Needs ``engine``, ``drawn``, ``_move`` and ``refresh_view`` of the step screen."""
+
+    KEYS = [Binding("g", "toggle_drawing", "Graph", show=False,
+                    tooltip="the graph drawn as in the book, or as a list (at first, drawn where there "
+                            "are 70 columns and 20 rows)")]
+
+    def action_toggle_drawing(self) -> None:
+        self.drawn = not self.drawing  # from now on, at any size
+
+    @property
+    def drawing(self) -> bool:
+        """Whether the graph pane shows the drawing now: as g chose, or else
+        where there is room for it (70 columns, 20 rows)."""
+        if self.drawn is not None:
+            return self.drawn
+        return self.app.size.width >= 70 and self.app.size.height >= 20
+
+    def watch_drawn(self) -> None:
+        self.refresh_view()
+
+    def on_resize(self) -> None:
+        self.refresh_view()  # the drawing or the list, by the room there is
+
+    def _arrange(self) -> None:
+        """The drawing across the top, as tall as it is (where there is room;
+        else it scrolls), step | values beneath it; or the list's layout."""
+        drawing, graph, main = self.drawing, self.query_one("#graph", Pane), self.query_one("#main")
+        self.set_class(drawing, "-drawn")
+        if drawing:
+            lay = layout(self.engine.scenario)
+            graph.content_width = drawing_width(lay)
+            # 13 rows stay for the status, footer, and step | values (at least 9 rows with their
+            # borders); in a short terminal (g chose the drawing there) half the screen
+            tall = self.app.size.height
+            rows = min(drawing_height(lay) + 2, tall - 13 if tall >= 24 else tall // 2)
+            stacked = self.app.size.width < 70 and self.app.size.height >= 20  # graph, step, values in a column
+            main.styles.grid_rows = f"{rows} 1fr 1fr" if stacked else f"{rows} 1fr"
+        else:
+            graph.content_width = 0
+            main.styles.clear_rule("grid_rows")
+
+    def on_pane_clicked(self, event: Pane.Clicked) -> None:
+        """A click on a node of the drawing goes to that layer's step: forward,
+        or backward once backward has begun."""
+        if event.pane.id != "graph" or not self.drawing:
+            return
+        sc = self.engine.scenario
+        box = next((b for b in layout(sc).boxes if b.x <= event.x < b.x + b.w and b.y <= event.y < b.y + b.h), None)
+        if box is not None:
+            n = len(sc.layers)
+            target = 2 * n - box.index if self.engine.position > n else box.index + 1
+            self._move(lambda: self.engine.seek(target))
+
+    def _follow_in_graph(self) -> None:
+        """The list: the current layer's block at the top. The drawing: the
+        current node in view (where it scrolls to depends on the step alone)."""
+        graph, step = self.query_one("#graph", Pane), self.engine.current
+        if not self.drawing:
+            graph.scroll_to(y=current_line(self.engine), animate=False)
+            return
+        box = next((b for b in layout(self.engine.scenario).boxes if step and b.index == step.layer.index), None)
+        region = graph.scrollable_content_region
+        if box is None:
+            graph.scroll_to(x=0, y=0, animate=False)
+            return
+        x = 0 if box.x + box.w + 12 <= region.width else box.x - 4  # 12: room for the numbers after it
+        y = 0 if box.y + box.h <= region.height else box.y - 1
+        graph.scroll_to(x=max(0, x), y=max(0, y), animate=False)
