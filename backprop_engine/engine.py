@@ -159,6 +159,12 @@ class Engine:
     def to_end(self) -> Step:
         return self.seek(len(self.plan))
 
+    def backward_step(self, index: int) -> Step | None:
+        """The backward step of layer ``index``, once it has run (backward runs
+        the layers in reverse, after all n forward): what it sent to each input."""
+        k = 2 * len(self.scenario.layers) - 1 - index  # its place in the plan
+        return self._steps[k] if k < self.position else None
+
     def steps(self) -> list[Step]:
         """Every step computed so far, in plan order: more than ``position``
         after stepping back, or once a client has looked ahead with ``seek``."""

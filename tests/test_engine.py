@@ -559,3 +559,15 @@ def test_steps_carry_their_own_scenarios_layers():
     for sc in (first, second):
         engine = run(sc)
         assert all(any(step.layer is spec for spec in sc.layers) for step in engine.steps())
+
+
+def test_backward_step_is_a_layers_step_once_backward_has_run_it():
+    engine = Engine(load(bundled()["fruit"]))
+    n = len(engine.scenario.layers)
+    engine.seek(n + 1)  # backward through the last layer only
+    assert engine.backward_step(n - 1) is engine.current and engine.backward_step(n - 2) is None
+    engine.to_end()
+    assert [engine.backward_step(i).layer.index for i in range(n)] == list(range(n))
+    assert all(s.phase == BACKWARD for s in map(engine.backward_step, range(n)))
+    engine.to_start()
+    assert engine.backward_step(0) is None

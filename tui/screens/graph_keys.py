@@ -31,13 +31,16 @@ class GraphKeys:
         return self.app.size.width >= 70 and self.app.size.height >= 20
 
     def watch_drawn(self) -> None:
+        self._arrange()
         self.refresh_view()
 
     def on_resize(self) -> None:
-        self.refresh_view()  # the drawing or the list, by the room there is
+        self._arrange()  # the drawing or the list, by the room there is
+        self.refresh_view()
 
     def _arrange(self) -> None:
-        """The drawing across the top, as tall as it is (where there is room;
+        """(When the scenario, the size or g changes; not at every step.)
+        The drawing across the top, as tall as it is (where there is room;
         else it scrolls), step | values beneath it; or the list's layout."""
         drawing, graph, main = self.drawing, self.query_one("#graph", Pane), self.query_one("#main")
         self.set_class(drawing, "-drawn")

@@ -109,6 +109,7 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, MainScreen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self._arrange()
         self.query_one("#graph", Pane).focus()  # up and down scroll the graph until tab moves on
         self.watch(self.app, "catalog", self._translate)  # also now
 
@@ -136,7 +137,6 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, MainScreen):
 
     def refresh_view(self) -> None:
         self.query_one("#status").refresh()
-        self._arrange()
         self._prepare_view()
         key = self._view_key()
         for pane in self.query(Pane):
@@ -320,6 +320,7 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, MainScreen):
         engine = Engine(scenario)
         target = min(self.engine.position, len(engine)) if keep_position else 0
         self.engine = engine
+        self._arrange()  # another graph may be drawn at another size
         for pane in self.query(Pane):
             pane.forget()  # what was rendered for the old engine
         engine.seek(target)

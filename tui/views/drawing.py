@@ -28,7 +28,7 @@ from backprop_engine import Engine
 
 from ..explain import explanation
 from ..explain.numbers import num, shape_str, short
-from .graph import CURRENT, DONE
+from .graph import layer_style
 from .grids import GRAD_STYLE, VALUE_STYLE
 from .layout import DUMMY, LAYER, LEAF, SINK, Graph, graph, lead
 
@@ -263,33 +263,22 @@ def _fit(value, precision, tr, room: int) -> str:
 
 
 def _states(engine: Engine, highlight: bool) -> dict[int, str]:
-    """Each layer's style: the current step's, done (forward or backward), not yet run."""
-    n, step = len(engine.scenario.layers), engine.current
-    states = {}
-    for i in range(n):
-        if not highlight:
-            states[i] = ""
-        elif step is not None and step.layer.index == i:
-            states[i] = CURRENT
-        else:
-            states[i] = DONE if i < min(engine.position, n) else "dim"
-    return states
+    """Each layer's style, as in the list view (none without ``highlight``)."""
+    return {i: layer_style(engine, i) if highlight else "" for i in range(len(engine.scenario.layers))}
 
 
 def _numbers(lay: Layout, engine: Engine, tr, precision):
     """(slot, text, style) for each slot with a number known at this step."""
-    values, grads, steps = engine.values, engine.grads, engine.steps()
-    n = len(engine.scenario.layers)
-    back = max(engine.position - n, 0)  # layers run backward so far: the last ones
+    values, grads = engine.values, engine.grads
     waiting = engine.current.partial if engine.current is not None else frozenset()
     for s in lay.slots:
         if s.kind == "value":
             v, style = values.get(s.name), VALUE_STYLE
         elif s.kind == "grad":
             v, style = (None if s.name in waiting else grads.get(s.name)), GRAD_STYLE
-        else:
-            done = s.layer >= n - back
-            v, style = (steps[2 * n - 1 - s.layer].input_grads[s.port] if done else None), GRAD_STYLE
+        else:  # a branch: what its layer's backward step sent along it
+            back = engine.backward_step(s.layer)
+            v, style = (back.input_grads[s.port] if back is not None else None), GRAD_STYLE
         if v is not None:
             yield s, _fit(v, precision, tr, s.width), style
 

@@ -26,26 +26,30 @@ def _edge(value, grad, tr, precision) -> Text:
     return Text.assemble((top, VALUE_STYLE if value is not None else "dim"), "\n", (bottom, GRAD_STYLE))
 
 
-def _mark(engine: Engine, index: int, finished_back: bool) -> tuple[str, str]:
-    """A layer's mark and style: the current one, done backward, done forward, or not yet run."""
+def layer_style(engine: Engine, index: int) -> str:
+    """Layer ``index``'s style in a graph: the current step's, done (forward, and so
+    also backward), or not yet run. The list and the drawing share it."""
     step = engine.current
     if step is not None and step.layer.index == index:
-        return ("◀ " if step.phase == BACKWARD else "▶ "), CURRENT
-    if finished_back:
-        return "✓✓", DONE
-    if index < min(engine.position, len(engine.scenario.layers)):
-        return "✓ ", DONE
-    return "  ", "dim"
+        return CURRENT
+    return DONE if index < min(engine.position, len(engine.scenario.layers)) else "dim"
+
+
+def _mark(engine: Engine, index: int) -> str:
+    """A layer's mark: the current one (▶ forward, ◀ backward), done backward, done forward, or none."""
+    step, style = engine.current, layer_style(engine, index)
+    if style == CURRENT:
+        return "◀ " if step.phase == BACKWARD else "▶ "
+    if engine.backward_step(index) is not None:
+        return "✓✓"
+    return "✓ " if style == DONE else "  "
 
 
 def graph_view(engine: Engine, tr, precision: int | None) -> RenderableType:
-    values, grads, steps = engine.values, engine.grads, engine.steps()
-    n = len(engine.scenario.layers)
+    values, grads = engine.values, engine.grads
     blocks: list[RenderableType] = []
-    back_done = max(engine.position - n, 0)  # layers run backward so far: the last ones
     for spec in engine.scenario.layers:
-        finished_back = spec.index >= n - back_done
-        mark, style = _mark(engine, spec.index, finished_back)
+        mark, style = _mark(engine, spec.index), layer_style(engine, spec.index)
         head = Text.assemble((mark, style), " ", (f"{spec.name}", style), (f"  {tr.layer(spec.type)}", "dim"),
                              no_wrap=True, overflow="ellipsis")  # a long name is cut, not wrapped to column 0
         t = Table.grid(padding=(0, 1))
@@ -54,7 +58,8 @@ def graph_view(engine: Engine, tr, precision: int | None) -> RenderableType:
         # Beneath an input's arrow: what this layer's backward step sent back
         # along it. Where a value feeds several layers (fan-out) each arrow
         # carries its own part; the values table has their sum.
-        sent = steps[2 * n - 1 - spec.index].input_grads if finished_back else (None,) * len(spec.inputs)
+        back = engine.backward_step(spec.index)
+        sent = back.input_grads if back is not None else (None,) * len(spec.inputs)
         for name, grad in zip(spec.inputs, sent):
             label = Text("  " + name, style="dim" if name in engine.scenario.constants else "")
             t.add_row(label, _edge(values.get(name), grad, tr, precision))
