@@ -6,12 +6,14 @@ found here, before any array is computed, and reported as one line per
 problem; ``ScenarioError.lines`` holds them.
 
 The package, by concern: ``model`` (what a checked scenario is), ``values``
-(reading one value), ``check`` (one check per TOML section), ``files``
+(reading one value), ``check`` (one check per TOML section), ``data_check``
+(the ``[data]`` table), ``document`` (all checks in order), ``files``
 (reading a file), ``bundle`` (the bundled scenarios), ``writer`` (TOML out).
 """
 
 from .bundle import BUNDLED_DIR, bundled, resolve
-from .check import LAYER_KEYS, NAME, TOP_KEYS, Problems, from_dict
+from .check import LAYER_KEYS, NAME, TOP_KEYS, Problems
+from .document import from_dict
 from .files import load, read_toml, sniff
 from .model import LayerSpec, Scenario, ScenarioError, frozen
 from .values import INIT_KEYS, MAX_ELEMENTS, NotFinite, label_problem, leaf_problem, not_finite, parse_value

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import math
 import re
-from functools import cache
 from typing import NamedTuple
 
 import numpy as np
 
+from ..data import DataSet
 from ..layers import ALIASES, LAYER_TYPES, Layer, ShapeError
-from .model import LayerSpec, Scenario, ScenarioError
+from .model import LayerSpec
 from .values import _too_big, _whole, label_problem, parse_value
 
-TOP_KEYS = ("title", "description", "reference", "seed", "values", "constants",
+TOP_KEYS = ("title", "description", "reference", "seed", "values", "constants", "data",
             "layers", "backward", "train", "expect")
 LAYER_KEYS = ("name", "type", "inputs", "output")
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -286,10 +286,12 @@ def check_lr(train: dict, problems: Problems) -> float:
     return float(lr) if isinstance(lr, (int, float)) else 0.1
 
 
-def check_params(train: dict, leaves: Leaves, problems: Problems) -> tuple[str, ...] | None:
-    """The [values] names that training updates, or None: all of them."""
+def check_params(train: dict, leaves: Leaves, data: DataSet | None, problems: Problems) -> tuple[str, ...] | None:
+    """The [values] names that training updates, or None: all of them (but
+    never the inputs a data set fills)."""
     if "params" not in train:
-        return None
+        return None if data is None else tuple(n for n in leaves.values
+                                               if n not in leaves.constants and n != data.spec.x)
     names = train["params"]
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         problems.add(f"train.params must be a list of names from [values], got {names!r}")
@@ -301,6 +303,9 @@ def check_params(train: dict, leaves: Leaves, problems: Problems) -> tuple[str, 
     for k, name in enumerate(names):
         if name in names[:k]:
             problems.add(f"train.params: duplicate name {name!r}")
+        elif data and name == data.spec.x:
+            problems.add(f"train.params: {name!r} holds the inputs of [data]: it gets a gradient, "
+                         f"but inputs are never trained")
         elif name in leaves.constants:
             problems.add(f"train.params: {name!r} is in [constants]: only [values] get a gradient to train")
         elif name not in values and name not in leaves.unknown:
@@ -333,28 +338,3 @@ def check_expect(table, graph: Graph, constants: frozenset[str], problems: Probl
         if value.shape != graph.shapes[name]:
             problems.add(f"{where}: shape {value.shape} but {name!r} has shape {graph.shapes[name]}")
     return expect
-
-
-# -- the whole document ---------------------------------------------------------
-
-def from_dict(doc: dict, path) -> Scenario:
-    """Check a parsed scenario document; raises ``ScenarioError`` listing every problem."""
-    problems = Problems()
-    head = check_top(doc, problems)
-    # made when first drawn from: importing numpy.random takes ~15 ms, and most
-    # scenarios draw nothing
-    rng = cache(lambda: np.random.default_rng(head.seed))
-    leaves = check_leaves(doc, problems, rng)
-    graph = check_layers(doc.get("layers"), leaves, problems)
-    # both sections' unknown keys come before the problems with their values
-    backward = check_keys(doc, "backward", ("dout",), problems)
-    train = check_keys(doc, "train", ("lr", "params"), problems)
-    dout = check_dout(backward, graph, problems, rng)
-    lr = check_lr(train, problems)
-    trained = check_params(train, leaves, problems)
-    expect = check_expect(doc.get("expect", {}), graph, leaves.constants, problems)
-    if problems:
-        raise ScenarioError(path, problems.lines)
-    return Scenario(str(path), head.title.strip(), leaves.values, leaves.constants, graph.layers,
-                    graph.shapes, dout, lr, expect, head.description.strip(), head.reference.strip(),
-                    trained)

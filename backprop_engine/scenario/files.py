@@ -7,7 +7,8 @@ import re
 import tomllib
 from pathlib import Path
 
-from .check import TOP_KEYS, from_dict
+from .check import TOP_KEYS
+from .document import from_dict
 from .model import Scenario, ScenarioError
 
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..layers import LAYER_TYPES, Layer
+
+if TYPE_CHECKING:
+    from ..data import DataSet
 
 
 def frozen(a) -> np.ndarray:
@@ -59,6 +63,8 @@ class Scenario:
     description: str = ""
     reference: str = ""
     trained: tuple[str, ...] | None = None  # [train] params; None: all of [values]
+    data: DataSet | None = None       # [data]: fills x and t batch by batch
+    iteration: int = 0                  # [data]: training iterations done; x and t hold the next one's batch
 
     def __post_init__(self):
         for name, value in self.leaves.items():  # scenario data is read-only from here on
@@ -77,6 +83,13 @@ class Scenario:
     def output(self) -> str:
         return self.layers[-1].output
 
-    def with_leaves(self, **leaves: np.ndarray) -> "Scenario":
+    def at_iteration(self, iteration: int, **leaves: np.ndarray) -> Scenario:
+        """With ``[data]``: the scenario after ``iteration`` training iterations,
+        x and t holding the batch of the next one; ``leaves`` replace others."""
+        x, t = self.data.batch(iteration)
+        return replace(self, iteration=iteration, leaves={**self.leaves, **leaves,
+                                                          self.data.spec.x: x, self.data.spec.t: t})
+
+    def with_leaves(self, **leaves: np.ndarray) -> Scenario:
         """The same scenario with some leaves replaced (same shapes)."""
         return replace(self, leaves={**self.leaves, **leaves})

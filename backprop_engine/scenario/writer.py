@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+
+from ..data import BUNDLED_SETS, DataSpec
 
 from .model import Scenario
 from .values import not_finite
@@ -24,6 +28,23 @@ def _toml_str(s: str) -> str:
     return json.dumps(s, ensure_ascii=False)  # a JSON string is a TOML basic string
 
 
+def _data_lines(sc: Scenario) -> list[str]:
+    """The ``[data]`` table as read, its defaults left out; a file source as an
+    absolute path, so that the saved scenario finds it from any folder."""
+    spec, data = sc.data.spec, sc.data
+    source = spec.source if spec.source in BUNDLED_SETS else str(Path(data.path).resolve())
+    lines = [f"source = {_toml_str(source)}"]
+    defaults = DataSpec(spec.source)
+    for key in ("x", "t", "batch", "test", "one_hot"):
+        v = getattr(spec, key)
+        if v != getattr(defaults, key):
+            lines.append(f"{key} = {_toml_str(v) if isinstance(v, str) else str(v).lower() if isinstance(v, bool) else v!r}")
+    renamed = [(k, v) for k, v in spec.arrays if k != v]
+    if renamed:
+        lines.append(f"arrays = {{ {', '.join(f'{k} = {_toml_str(v)}' for k, v in renamed)} }}")
+    return lines
+
+
 def to_toml(sc: Scenario, expect: dict[str, np.ndarray] | None = None) -> str:
     """The scenario as a TOML file that loads back to the same numbers. Init
     tables are written out as the arrays they drew. ``expect``: the golden
@@ -37,14 +58,19 @@ def to_toml(sc: Scenario, expect: dict[str, np.ndarray] | None = None) -> str:
     out = [f"title = {_toml_str(sc.title)}"]
     out += [f"{k} = {_toml_str(v)}" for k, v in (("description", sc.description),
                                                   ("reference", sc.reference)) if v]
-    for section, names in (("values", sc.params), ("constants", [n for n in sc.leaves if n in sc.constants])):
+    filled = (sc.data.spec.x, sc.data.spec.t) if sc.data else ()  # [data] fills them: never written
+    if sc.data:
+        out += [f"seed = {sc.data.seed}"] if sc.data.seed else []  # it draws the split and the batches
+        out += ["", "[data]", *_data_lines(sc)]
+    for section, names in (("values", [n for n in sc.params if n not in filled]),
+                           ("constants", [n for n in sc.leaves if n in sc.constants and n not in filled])):
         if names:
             out += ["", f"[{section}]"] + [f"{n} = {toml_value(sc.leaves[n])}" for n in names]
     for spec in sc.layers:
         out += ["", "[[layers]]", f"name = {_toml_str(spec.name)}", f"type = {_toml_str(spec.type)}",
                 f"inputs = [{', '.join(map(_toml_str, spec.inputs))}]", f"output = {_toml_str(spec.output)}"]
     out += ["", "[backward]", f"dout = {toml_value(sc.dout)}", "", "[train]", f"lr = {sc.lr!r}"]
-    if set(sc.trained) != set(sc.params):  # the default, all of [values], is not written
+    if set(sc.trained) != set(sc.params) - set(filled):  # the default, all of [values], is not written
         out += [f"params = [{', '.join(map(_toml_str, sc.trained))}]"]
     if expect:
         out += ["", "[expect]"] + [f"{_toml_str(k)} = {toml_value(v)}" for k, v in expect.items()]
