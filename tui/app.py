@@ -90,7 +90,8 @@ class BackpropApp(App):
 
     def action_help(self) -> None:
         from .dialogs.help import HelpDialog
-        self.push_screen(HelpDialog([*type(self.main).BINDINGS, *self.BINDINGS], self.main.HELP_NOTES))
+        keys = [b for b in type(self.main).BINDINGS if self.main.offers(b.action.split("(")[0])]
+        self.push_screen(HelpDialog([*keys, *self.BINDINGS], self.main.HELP_NOTES))
 
     def action_quit(self) -> None:
         self.main.leave(self.catalog("Quit and lose them?"), self.exit)

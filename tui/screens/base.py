@@ -21,6 +21,11 @@ class MainScreen(Screen):
     busy = False
     """Work is running that a new scenario would disown (training): open waits."""
 
+    def offers(self, action: str) -> bool:
+        """Whether this screen's key for ``action`` applies to what it shows
+        (the help lists only those)."""
+        return True
+
     def leave(self, question: str, then: Callable[[], None]) -> None:
         """Call ``then``, which drops what this screen shows; a screen with
         unsaved work asks ``question`` first."""

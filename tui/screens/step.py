@@ -33,6 +33,7 @@ from ..widgets.training import Training, TrainingBar
 from .base import MainScreen
 from .graph_keys import GraphKeys
 from .practice import PracticeKeys
+from .sample_keys import SampleKeys
 from .understanding import UnderstandingKeys
 from .status import status_text
 
@@ -49,7 +50,7 @@ ENDS = Binding.Group("to the start / to the end")
 WAIT_FOR_TRAINING = {"train", "edit", "reload", "scale_lr", "gradcheck", "nudge", "save", "export"}
 
 
-class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, MainScreen):
+class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScreen):
     HELP_NOTES = ("Left: the graph. Values ride the arrows forward; gradients (magenta) come back beneath "
                   "them. ▶ marks the layer just run forward, ◀ the one just run backward, ✓ a layer done "
                   "forward, ✓✓ done backward. Right: what the current step did. Bottom: every value with "
@@ -73,6 +74,8 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, MainScreen):
     drawn where it fits, the list where it does not. g chooses."""
     trained: reactive[Training] = reactive(Training(), repaint=False)
     """The gradient-descent steps taken in the app since the file was read."""
+    sample: reactive[int] = reactive(0, repaint=False)
+    """With [data]: the sample of the batch the step pane shows (, and .)."""
 
     def __init__(self, scenario: Scenario, drawn: bool | None = None):
         super().__init__()
@@ -180,7 +183,7 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, MainScreen):
 
     def _view_key(self) -> tuple:
         """Everything the panes' content depends on: the same key, the same content."""
-        return self.engine, self.engine.position, self.precision, self.tr, self.drawing
+        return self.engine, self.engine.position, self.precision, self.tr, self.drawing, self.sample
 
     def _views(self) -> dict[str, RenderableType]:
         """What the panes show at the engine's position."""
@@ -193,6 +196,9 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, MainScreen):
                                   (tr("Press n, → or space to run the first layer forward."), "bold"))
         else:
             shown = Group(Text(step_title(step, len(e), tr), style="bold"), step_view(step, tr, p, e.scenario.layers))
+        sample = self._sample_block()
+        if sample is not None:
+            shown = Group(sample, Text(), shown)
         graph = draw(layout(e.scenario), e, tr, p) if self.drawing else graph_view(e, tr, p)
         return {"graph": graph, "step": shown, "values": values_table(e, tr, p)}
 
@@ -228,7 +234,12 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, MainScreen):
             return None  # wait for the training to finish (a check would show the old numbers)
         if action == "nudge" and not self.engine.scenario.params:
             return None  # no [values] to nudge
+        if not self.offers(action):
+            return False
         return True
+
+    def offers(self, action: str) -> bool:
+        return action != "sample" or self.engine.scenario.data is not None
 
     # -- moving -------------------------------------------------------------------
     BINDINGS = [
@@ -295,7 +306,7 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, MainScreen):
         return self.tr(FLOAT_NOTE, name=name, full=full, short=short, digits=digits)
 
     # the keys of the mixins, in the footer's order
-    BINDINGS += [*UnderstandingKeys.KEYS, *PracticeKeys.KEYS]
+    BINDINGS += [*UnderstandingKeys.KEYS, *PracticeKeys.KEYS, *SampleKeys.KEYS]
 
     # -- what the App asks of a main screen ---------------------------------------------
     def leave(self, question: str, then) -> None:

@@ -1,0 +1,34 @@
+"""The step screen's keys for a data batch: move between its samples (, and .).
+A mixin of ``StepScreen``: its keys are listed in ``KEYS``, each beside its action."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+
+from ..views.sample import sample_view, shows_sample
+
+SAMPLES = Binding.Group("previous / next sample of the batch (data scenarios: its image, label, y and y − t)")
+
+
+class SampleKeys:
+    """Needs ``engine``, ``sample``, ``tr``, ``precision`` and ``refresh_view`` of the step screen."""
+
+    KEYS = [
+        Binding("comma", "sample(-1)", "Sample −", show=False, key_display=",", group=SAMPLES),
+        Binding("full_stop", "sample(1)", "Sample +", show=False, key_display=".", group=SAMPLES),
+    ]
+
+    def action_sample(self, delta: int) -> None:
+        rows = len(self.engine.scenario.leaves[self.engine.scenario.data.spec.x])
+        self.sample = (self.sample + delta) % rows
+        if not shows_sample(self.engine.scenario, self.engine.current):
+            self.notify(self.tr("sample {k} of {n}: its image shows at the steps that read x, its y at the loss layer",
+                                k=self.sample + 1, n=rows), timeout=4)
+        self.refresh_view()
+
+    def _sample_block(self):
+        """The sample's view for the step pane, or None where this step does not show it."""
+        e = self.engine
+        if not shows_sample(e.scenario, e.current):
+            return None
+        return sample_view(e.scenario, e.current, self.sample, self.tr, self.precision)
