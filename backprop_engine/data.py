@@ -96,6 +96,15 @@ def _check_array(role: str, name: str, shape: tuple, dtype: np.dtype) -> None:
         raise DataError(f"{where}: inputs need a row per sample, shape (N, ...), got {shape}")
 
 
+def _finite(x: np.ndarray, name: str) -> np.ndarray:
+    """Inputs refused if a float is nan or infinite, as any value of a scenario is."""
+    if x.dtype.kind == "f" and not np.isfinite(x).all():
+        at = np.unravel_index(np.flatnonzero(~np.isfinite(x))[0], x.shape)
+        raise DataError(f"array {name!r}: not finite ({float(x[at])!r} at [{', '.join(map(str, at))}]): "
+                        f"every number must be finite")
+    return x
+
+
 def _labels(t: np.ndarray, name: str) -> np.ndarray:
     """Labels as int64, refused unless whole numbers >= 0."""
     if t.dtype.kind == "f":
@@ -150,9 +159,9 @@ class DataSet:
             raise DataError(f"batch {spec.batch} of {self.features:,} features is "
                             f"{spec.batch * self.features:,} elements, more than the limit of {MAX_BATCH:,}")
         with np.load(path, allow_pickle=False) as npz:
-            x, self.t = npz[names["x"]], _labels(npz[names["t"]], names["t"])
+            x, self.t = _finite(npz[names["x"]], names["x"]), _labels(npz[names["t"]], names["t"])
             test = None if "x_test" not in shapes else (
-                npz[names["x_test"]], _labels(npz[names["t_test"]], names["t_test"]))
+                _finite(npz[names["x_test"]], names["x_test"]), _labels(npz[names["t_test"]], names["t_test"]))
         self.scale = 1.0
         if x.dtype.kind in "ui":
             self.scale = float(DIGITS_MAX if path == BUNDLED_SETS["digits"] else np.iinfo(x.dtype).max)

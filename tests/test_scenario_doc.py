@@ -1,6 +1,7 @@
 """docs/scenario-format.md: every TOML example is a complete scenario that
-loads, and whose [expect] numbers and gradients pass the check; the page
-names every key, init and layer type the loader knows."""
+loads, and whose [expect] numbers and gradients pass the check (the [data]
+examples read the bundled digits, or a tiny mnist.npz the test writes); the
+page names every key, init and layer type the loader knows."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import re
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from backprop_engine import LAYER_TYPES
+from backprop_engine.data import ARRAY_KEYS, DATA_KEYS
 from backprop_engine.gradcheck import check_expect, check_gradients
 from backprop_engine.layers import ALIASES
 from backprop_engine.scenario import INIT_KEYS, LAYER_KEYS, TOP_KEYS, from_dict
@@ -25,9 +28,18 @@ def test_the_page_has_examples():
     assert TEXT.count("```toml") == len(BLOCKS)  # none missed by the pattern
 
 
+def tiny_mnist(folder: Path) -> None:
+    """A mnist.npz in the common layout, small: 100 training and 10 test images of 28×28 uint8."""
+    rng = np.random.default_rng(0)
+    np.savez(folder / "mnist.npz", x_train=rng.integers(0, 256, (100, 28, 28), dtype=np.uint8),
+             y_train=np.arange(100, dtype=np.uint8) % 10, x_test=rng.integers(0, 256, (10, 28, 28), dtype=np.uint8),
+             y_test=np.arange(10, dtype=np.uint8))
+
+
 @pytest.mark.parametrize("block", BLOCKS, ids=[re.search(r'title = "(.*)"', b)[1] for b in BLOCKS])
-def test_every_example_loads_and_checks(block):
-    sc = from_dict(tomllib.loads(block), "doc")
+def test_every_example_loads_and_checks(block, tmp_path):
+    tiny_mnist(tmp_path)  # beside the example, for the one that reads mnist.npz
+    sc = from_dict(tomllib.loads(block), tmp_path / "example.toml")
     assert all(x.ok for x in check_expect(sc)), [(x.key, x.actual) for x in check_expect(sc) if not x.ok]
     assert all(g.ok for g in check_gradients(sc))
 
@@ -38,7 +50,21 @@ def test_every_key_init_and_layer_type_is_documented():
     for word in (*LAYER_KEYS, *INIT_KEYS, *(k for keys in INIT_KEYS.values() for k in keys),
                  *LAYER_TYPES, *ALIASES, "dout", "lr", "params", "shape", "seed"):
         assert f"`{word}`" in TEXT or f'`"{word}"`' in TEXT, word
-    assert "`[data]`" in TEXT and "not implemented yet" in TEXT
+    for key in (*DATA_KEYS, *ARRAY_KEYS):
+        assert f"`{key}`" in TEXT, key
+
+
+def test_the_data_examples_fill_x_and_t_from_their_data_set(tmp_path):
+    """The digits example holds a batch of 100 digits; the MNIST one reads mnist.npz's own test set."""
+    tiny_mnist(tmp_path)
+    data = [from_dict(tomllib.loads(b), tmp_path / "example.toml") for b in BLOCKS if "[data]" in b]
+    assert [sc.data.spec.source for sc in data] == ["digits", "mnist.npz"]
+    digits, mnist = data
+    assert digits.leaves["x"].shape == (100, 64) and digits.trained == ("W1", "b1", "W2", "b2")
+    assert (len(digits.data.train_rows), len(digits.data.test_rows)) == (1438, 359)
+    assert mnist.leaves["x"].shape == (100, 784) and mnist.leaves["x"].max() <= 1
+    assert (len(mnist.data.train_rows), len(mnist.data.test_rows)) == (100, 10)
+    assert mnist.trained == ("W1", "b1", "W2", "b2")  # params left out: all of [values], never x
 
 
 def test_the_readme_points_here():

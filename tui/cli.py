@@ -59,7 +59,9 @@ def parser() -> argparse.ArgumentParser:
                       help="print the whole step-by-step run as Markdown, no app")
     mode.add_argument("--train", type=_steps, metavar="N",
                       help="run N gradient-descent steps on the [train] params (default all of [values]) "
-                           "and print the loss before training and after each step")
+                           "and print the loss before training and after each step; with [data], N "
+                           "iterations of mini-batch SGD over the data set, with the train and test "
+                           "accuracy at each epoch's end")
     mode.add_argument("--list", action="store_true", help="list the bundled scenarios")
     p.add_argument("--precision", type=_precision, default=6, metavar="N|full",
                    help="significant digits shown (default 6), or full: the shortest repr that "

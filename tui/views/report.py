@@ -79,7 +79,11 @@ def _entries(name: str, shape: tuple, flat, most: int = 5) -> str:
 def train(scenario: Scenario, steps: int, tr, precision: int | None) -> int:
     """--train: a title naming the trained params, a notice when the final
     output is no loss, a row per step (loss after it; step 0 is before
-    training; beyond 100 steps every k-th and the last), the final loss."""
+    training; beyond 100 steps every k-th and the last), the final loss.
+    A scenario with [data] trains by mini-batch SGD instead (train_report)."""
+    if scenario.data is not None:
+        from .train_report import train_data
+        return train_data(scenario, steps, tr, precision)
     losses = train_quietly(scenario, steps)[0]  # before training, then after each step
     out = _console()
     out.print(Text(tr("gradient descent on {params}: {n} steps, lr = {lr}", params=", ".join(scenario.trained),
