@@ -15,12 +15,14 @@ it, and a smaller h passes.)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from .engine import forward_output, loss, run
 from .scenario import Scenario
+from .train import gradients
 
 H = 1e-5            # central-difference step
 RTOL, ATOL = 1e-4, 1e-7   # backprop vs numeric: |a - n| <= ATOL + RTOL * |n|
@@ -196,3 +198,162 @@ def nudge(scenario: Scenario, name: str, index: int, eps: float) -> Nudge:
     grad = engine.grads.get(name)
     return Nudge(name, index, eps, 0.0 if grad is None else float(np.asarray(grad).flat[index]),
                  loss_at(scenario, scenario.leaves), loss_at(scenario, {**scenario.leaves, name: x}))
+
+
+# -- the book's form (5.7.3): every entry of every trained param, on a few samples --
+
+BOOK_H = 1e-4        # the book's numerical_gradient
+BOOK_SAMPLES = 3     # the book checks x_batch = x_train[:3]
+BOOK_LIMIT = 1e-7    # a mean |backprop - numerical| above this fails
+
+
+@dataclass(frozen=True)
+class BookParam:
+    """One trained param: both gradients, whole."""
+    name: str
+    backprop: np.ndarray
+    numeric: np.ndarray
+
+    @property
+    def shape(self) -> tuple:
+        return self.numeric.shape
+
+    @property
+    def size(self) -> int:
+        return self.numeric.size
+
+    @property
+    def mean_diff(self) -> float:
+        """The book's figure: the mean of |backprop - numerical| over every entry."""
+        return float(np.mean(np.abs(self.backprop - self.numeric))) if self.size else 0.0
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.mean_diff <= BOOK_LIMIT)  # nan fails
+
+
+@dataclass(frozen=True)
+class BookCheck:
+    """The book's gradient check: a row per trained param and the time each side took."""
+    params: tuple[BookParam, ...]
+    samples: int
+    h: float
+    numeric_seconds: float   # every entry's two forward passes (the time spent waiting between entries left out)
+    backprop_seconds: float  # one forward and backward pass (the median of 5)
+    exact: bool = False      # the numerical side: the cross-entropy without log(y + 1e-7)'s 1e-7 (book_loss)
+
+    @property
+    def entries(self) -> int:
+        return sum(p.size for p in self.params)
+
+    @property
+    def ratio(self) -> float:
+        return self.numeric_seconds / self.backprop_seconds if self.backprop_seconds > 0 else float("inf")
+
+    @property
+    def failed(self) -> list[str]:
+        return [p.name for p in self.params if not p.ok]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def book_rows(scenario: Scenario, samples: int = BOOK_SAMPLES) -> dict[str, np.ndarray]:
+    """The leaves with ``[data]``'s x and t cut to their first ``samples`` rows
+    (the book's x_train[:3], t_train[:3]); the params writable copies."""
+    leaves = dict(scenario.leaves)
+    for name in (scenario.data.spec.x, scenario.data.spec.t):
+        leaves[name] = leaves[name][:samples]
+    for name in scenario.trained:
+        leaves[name] = np.array(leaves[name], dtype=np.float64)
+    return leaves
+
+
+def _rows_of_dout(scenario: Scenario, samples: int) -> Scenario:
+    """A dout with a row per batch row (a final output that is no scalar) cut as x is."""
+    dout, rows = scenario.dout, len(scenario.leaves[scenario.data.spec.x])
+    return replace(scenario, dout=dout[:samples]) if dout.ndim and dout.shape[0] == rows else scenario
+
+
+def book_loss(scenario: Scenario, exact: bool = True):
+    """The loss as a function of the leaves, for the numerical side. ``exact``,
+    and the net ending in SoftmaxWithLoss: the cross-entropy without the 1e-7
+    that the layer's log(y + 1e-7) adds, computed as log-softmax, which is the
+    function backprop's (y - t)/N is the derivative of. With the 1e-7 the two
+    differ by about 1e-7 / y_t per row: a true difference of two functions,
+    not an error of either. Otherwise: the scenario's loss as its layers compute it."""
+    last = scenario.layers[-1]
+    if not exact or last.type != "SoftmaxWithLoss":
+        return lambda leaves: loss_at(scenario, leaves)
+    body, (score, label) = scenario.layers[:-1], last.inputs
+
+    def cross_entropy(leaves) -> float:
+        values = dict(leaves)
+        for spec in body:
+            values[spec.output] = spec.op.forward(*[values[n] for n in spec.inputs])[0]
+        x, t = values[score], values[label]
+        x2d = x.reshape(-1, x.shape[-1])
+        shifted = x2d - x2d.max(axis=1, keepdims=True)
+        logy = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        picked = (np.sum(logy * t.reshape(logy.shape)) if t.shape == x.shape else
+                  np.sum(logy[np.arange(len(logy)), t.reshape(-1).astype(np.intp)]))
+        return float(-picked / len(logy) * scenario.dout)
+    return cross_entropy
+
+
+def book_check_steps(scenario: Scenario, samples: int = BOOK_SAMPLES, h: float = BOOK_H, exact: bool = True):
+    """The book's gradient check (5.7.3) on the first ``samples`` rows of the
+    current batch, as a generator: it yields (entries done, total) before the
+    first entry and after each one, so a caller can show progress and stop
+    between entries (close it); its return value (StopIteration.value) is the
+    ``BookCheck``. The numerical side is the book's numerical_gradient: each
+    entry nudged by ±h in place, (f(x + h) - f(x - h)) / 2h, then restored."""
+    scenario = _rows_of_dout(scenario, samples)
+    leaves, f = book_rows(scenario, samples), book_loss(scenario, exact)
+    total, done, spent, numeric = sum(leaves[n].size for n in scenario.trained), 0, 0.0, {}
+    yield done, total
+    for name in scenario.trained:
+        p = leaves[name]
+        grad, flat = np.zeros(p.shape), p.reshape(-1)  # a view: nudging flat nudges p
+        for k in range(p.size):
+            start = time.perf_counter()
+            kept = flat[k]
+            flat[k] = kept + h
+            up = f(leaves)
+            flat[k] = kept - h
+            down = f(leaves)
+            flat[k] = kept
+            grad.flat[k] = (up - down) / (2 * h)
+            spent += time.perf_counter() - start
+            done += 1
+            yield done, total
+        numeric[name] = grad
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        grads = gradients(scenario, leaves)
+        times.append(time.perf_counter() - start)
+    params = tuple(BookParam(n, np.asarray(grads.get(n, np.zeros(leaves[n].shape))), numeric[n])
+                   for n in scenario.trained)
+    return BookCheck(params, len(leaves[scenario.data.spec.x]), h, spent, float(np.median(times)),
+                     exact and scenario.layers[-1].type == "SoftmaxWithLoss")
+
+
+def book_check(scenario: Scenario, samples: int = BOOK_SAMPLES, h: float = BOOK_H, exact: bool = True,
+               progress=None, cancelled=None) -> BookCheck | None:
+    """``book_check_steps`` run to its end: ``progress(done, total)`` after each
+    entry, stopped (None) as soon as ``cancelled()`` is true. inf and nan are
+    results here (they fail the check), not warnings."""
+    steps = book_check_steps(scenario, samples, h, exact)
+    with np.errstate(all="ignore"):
+        while True:
+            try:
+                done, total = next(steps)
+            except StopIteration as end:
+                return end.value
+            if progress is not None:
+                progress(done, total)
+            if cancelled is not None and cancelled():
+                steps.close()
+                return None

@@ -53,6 +53,8 @@ def check(scenario: Scenario, tr, precision: int) -> int:
                               "exactly 0 across its kink, where it has no derivative; left out", name=g.name,
                               n=g.kink_count,
                               entries=_entries(g.name, g.shape, g.kink_entries)), "yellow"))
+    from .book_check import print_book_check  # with [data]: the book's form (5.7.3), every entry
+    book = print_book_check(out, scenario, tr).params if scenario.data is not None else ()
     expects = check_expect(scenario)
     if expects:
         e = Table(title=Text("[expect]"), title_justify="left")
@@ -62,9 +64,10 @@ def check(scenario: Scenario, tr, precision: int) -> int:
             actual = Text(array_str(x.actual, precision) if x.actual is not None else tr("no gradient"))
             e.add_row(x.key, Text(array_str(x.expected, precision)), actual, verdict(x.ok, tr))
         out.print(e)
-    failed = [g.name for g in grads if not g.ok] + [x.key for x in expects if not x.ok]
+    failed = ([g.name for g in grads if not g.ok] + [f"{p.name} (5.7.3)" for p in book if not p.ok]
+              + [x.key for x in expects if not x.ok])
     out.print(Text(tr("FAILED: {names}", names=", ".join(failed)), "bold red") if failed else
-              Text(tr("every check passed ({n})", n=len(grads) + len(expects)), "green"))
+              Text(tr("every check passed ({n})", n=len(grads) + len(book) + len(expects)), "green"))
     return 1 if failed else 0
 
 

@@ -1,0 +1,221 @@
+"""The book's gradient check (5.7.3) on a scenario with [data]: the numerical
+gradient of every entry of every trained param on the first samples of the
+batch against backprop, the mean difference per param, the time each side
+took; in --check (exit 1 above 1e-7) and in the c dialog (a worker with a
+progress bar that closing the dialog cancels)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from backprop_engine import LAYER_TYPES, bundled, load
+from backprop_engine.gradcheck import BOOK_LIMIT, BookCheck, BookParam, book_check, book_check_steps
+from tests.conftest import SIZE, rendered
+from tests.test_languages import recording
+from tui.app import BackpropApp
+from tui.dialogs.gradcheck import GradCheckDialog
+from tui.i18n import ENGLISH
+from tui.views.book_check import book_check_view, duration, rounded, timing_line
+
+DIGITS = bundled()["digits"]
+
+
+@pytest.fixture(scope="module")
+def digits() -> BookCheck:
+    return book_check(load(DIGITS))  # the book's 3 samples: about 0.3 s
+
+
+def row(text: str, name: str) -> list[str]:
+    return next(line.split() for line in text.splitlines() if line.split()[:1] == [name])
+
+
+# -- the engine ---------------------------------------------------------------------------
+
+def test_every_param_of_digits_agrees_with_the_numerical_gradient_below_1e_8(digits):
+    """Every entry of W1, b1, W2, b2 (3,760) on the first 3 samples: each mean |difference| < 1e-8."""
+    assert [p.name for p in digits.params] == ["W1", "b1", "W2", "b2"]
+    assert [p.shape for p in digits.params] == [(64, 50), (50,), (50, 10), (10,)]
+    assert digits.entries == 3760 and digits.samples == 3 and digits.h == 1e-4 and digits.exact
+    for p in digits.params:
+        assert p.mean_diff < 1e-8, (p.name, p.mean_diff)
+        assert np.any(p.numeric != 0)  # a real gradient, not two arrays of zeros
+    assert digits.ok and digits.failed == []
+    assert digits.ratio > 50  # 7,520 forward passes against one forward and backward pass
+
+
+def test_the_gradients_are_those_of_the_first_samples_only(digits):
+    """Backprop in the check equals backprop on the batch's first 3 rows alone (x and t cut)."""
+    from backprop_engine.train import gradients
+    sc = load(DIGITS)
+    x, t = sc.data.spec.x, sc.data.spec.t
+    alone = gradients(sc, {**sc.leaves, x: sc.leaves[x][:3], t: sc.leaves[t][:3]})
+    for p in digits.params:
+        np.testing.assert_array_equal(p.backprop, alone[p.name])
+
+
+def test_with_the_losss_1e_7_the_numerical_side_differentiates_another_function():
+    """exact=False: the numerical gradient of log(y + 1e-7) as the layer computes it differs from
+    backprop's (y − t)/N by far more than rounding (b2 above 1e-8); exact: the same function, below."""
+    sc = load(DIGITS)
+    guarded, exact = book_check(sc, samples=1, exact=False), book_check(sc, samples=1)
+    assert not guarded.exact and guarded.params[3].mean_diff > 1e-8
+    assert exact.params[3].mean_diff < 1e-9
+
+
+def test_a_backward_0_1_percent_off_fails_every_param(monkeypatch):
+    """Affine's backward scaled by 1.001: every mean difference is over the 1e-7 limit."""
+    affine = LAYER_TYPES["Affine"]
+    right = affine.backward
+    monkeypatch.setattr(affine, "backward", lambda dout, saved: tuple(g * 1.001 for g in right(dout, saved)))
+    result = book_check(load(DIGITS), samples=1)
+    assert result.failed == ["W1", "b1", "W2", "b2"]
+    assert min(p.mean_diff for p in result.params) > BOOK_LIMIT
+
+
+def test_progress_reports_every_entry_up_to_the_total():
+    reports = []
+    result = book_check(load(DIGITS), samples=1, progress=lambda done, total: reports.append((done, total)))
+    assert result is not None
+    assert reports == [(k, 3760) for k in range(3761)]  # 0 before the first entry, then one per entry
+
+
+def test_cancelling_stops_between_entries():
+    reports = []
+    start = time.perf_counter()
+    result = book_check(load(DIGITS), progress=lambda done, total: reports.append(done),
+                        cancelled=lambda: len(reports) > 100)
+    assert result is None and reports[-1] == 100  # stopped after entry 100 of 3,760
+    assert time.perf_counter() - start < 0.2  # not the whole run (about 0.3 s)
+    steps = book_check_steps(load(DIGITS))
+    assert [next(steps) for _ in range(3)] == [(0, 3760), (1, 3760), (2, 3760)]
+    steps.close()  # a generator stopped between entries leaves nothing behind
+
+
+# -- the view and --check --------------------------------------------------------------------
+
+def test_the_timing_line_reads_as_the_issue_writes_it():
+    p = BookParam("W", np.zeros(3760), np.zeros(3760))
+    result = BookCheck((p,), 3, 1e-4, numeric_seconds=1.3, backprop_seconds=0.0002)
+    assert timing_line(result, ENGLISH) == "numerical: 1.3 s for 3,760 parameters; backprop: 0.2 ms; 6,500× faster"
+    assert [duration(s) for s in (0.2434, 0.0042, 0.000065)] == ["243 ms", "4.2 ms", "0.065 ms"]
+    assert [rounded(r) for r in (3718.5, 5.04, 123456.0)] == ["3,700", "5.0", "120,000"]
+
+
+def test_the_view_has_a_row_per_param_and_says_the_limit(digits):
+    shown = rendered(book_check_view(digits, ENGLISH))
+    for p in digits.params:
+        assert row(shown, p.name)[-3:] == [f"{p.size:,}", f"{p.mean_diff:.1e}", "ok"]
+    assert timing_line(digits, ENGLISH) in shown
+    assert "a mean difference above 1e-07 fails" in shown
+
+
+def test_a_narrow_view_keeps_every_params_name_and_mean_difference(digits):
+    """Under 70 columns (the dialog in a small terminal): a line per param, nothing cut."""
+    shown = rendered(book_check_view(digits, ENGLISH, stacked=True), width=44)
+    for p in digits.params:
+        assert row(shown, p.name) == [p.name, *str(p.shape).split(), f"{p.mean_diff:.1e}", "ok"]
+    assert "…" not in shown
+
+
+@pytest.mark.parametrize("code", ["zh", "ja"])
+def test_every_text_of_the_view_is_in_the_catalog(digits, code):
+    catalog = recording(code)
+    rendered(book_check_view(digits, catalog))
+    rendered(book_check_view(digits, catalog, stacked=True))
+    assert catalog.missing == set()
+
+
+def test_check_on_digits_prints_the_section_and_exits_0():
+    r = subprocess.run([sys.executable, "-m", "tui.cli", "digits", "--check"], capture_output=True, text=True,
+                       encoding="utf-8", timeout=60, check=False, env={**os.environ, "COLUMNS": "120", "NO_COLOR": "1"})
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "The book's gradient check (5.7.3)" in r.stdout
+    for name, entries in (("W1", "3,200"), ("b1", "50"), ("W2", "500"), ("b2", "10")):
+        cells = row(r.stdout.split("The book's gradient check")[1], name)
+        assert cells[-3] == entries and float(cells[-2]) < 1e-8 and cells[-1] == "ok"
+    assert "for 3,760 parameters; backprop:" in r.stdout and "× faster" in r.stdout
+    assert "a mean difference above 1e-07 fails" in r.stdout and "every check passed (9)" in r.stdout
+
+
+def test_check_with_a_wrong_backward_fails_with_exit_1(monkeypatch, capsys):
+    """Affine's backward 0.1 % off: --check exits 1 and names the params the book's check failed."""
+    from tui.cli import main
+    affine = LAYER_TYPES["Affine"]
+    right = affine.backward
+    monkeypatch.setattr(affine, "backward", lambda dout, saved: tuple(g * 1.001 for g in right(dout, saved)))
+    assert main(["digits", "--check"]) == 1
+    out = capsys.readouterr().out
+    assert "W1 (5.7.3), b1 (5.7.3), W2 (5.7.3), b2 (5.7.3)" in out.replace("\n", " ")
+    assert row(out.split("The book's gradient check")[1], "b2")[-1] == "FAIL"
+
+
+# -- the c dialog ------------------------------------------------------------------------------
+
+async def test_the_c_dialog_runs_the_books_check_in_a_worker_and_shows_it():
+    app = BackpropApp(load(DIGITS))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        dialog = app.screen
+        assert isinstance(dialog, GradCheckDialog)
+        await dialog.book_worker.wait()
+        await pilot.pause()
+        result = dialog.book
+        assert result is not None and dialog.book_done == result.entries == 3760
+        shown = rendered(dialog.query_one("#book").content)
+        for p in result.params:
+            assert row(shown, p.name)[-3:] == [f"{p.size:,}", f"{p.mean_diff:.1e}", "ok"]
+        assert timing_line(result, ENGLISH) in shown
+        assert not dialog.query_one("#book-bar").display  # the bar gives way to the result
+
+
+async def test_the_dialog_stays_responsive_and_closing_it_cancels_the_run(monkeypatch):
+    """A stand-in run that reports half of its entries, then waits to be cancelled: the bar shows
+    50 %, + still changes h, and escape cancels the worker before it returns."""
+    seen = threading.Event()
+
+    def halfway(scenario, progress, cancelled):
+        progress(0, 100)
+        time.sleep(GradCheckDialog.REPORT_EVERY)  # the dialog passes on a report at most this often
+        progress(50, 100)
+        for _ in range(500):  # at most 5 s
+            if cancelled():
+                seen.set()
+                return
+            time.sleep(0.01)
+
+    monkeypatch.setattr("tui.dialogs.gradcheck.book_check", halfway)
+    app = BackpropApp(load(DIGITS))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        dialog = app.screen
+        await pilot.pause(0.1)
+        assert dialog.book_done == 50 and dialog.query_one("#book-bar").percentage == 0.5
+        await pilot.press("plus")
+        assert dialog.h == pytest.approx(1e-4)  # the dialog answers keys while the worker runs
+        await pilot.press("escape")
+        assert not isinstance(app.screen, GradCheckDialog)
+        for _ in range(100):
+            if seen.is_set():
+                break
+            await pilot.pause(0.05)
+        assert seen.is_set() and dialog.book is None
+
+
+async def test_a_run_that_raises_is_one_line_in_the_dialog_not_a_crash(monkeypatch):
+    def broken(scenario, progress, cancelled):
+        raise ValueError("boom")
+
+    monkeypatch.setattr("tui.dialogs.gradcheck.book_check", broken)
+    app = BackpropApp(load(DIGITS))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, GradCheckDialog) and app.is_running
+        assert rendered(app.screen.query_one("#book").content).strip() == "the book's check stopped: boom"

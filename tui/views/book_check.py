@@ -1,0 +1,89 @@
+"""The book's gradient check (5.7.3) as Rich: a row per trained param with
+the mean |backprop − numerical| over every entry (the book prints
+``W1:2.1e-13`` and so on), then what each side took and their ratio. Used by
+--check after its table and by the c dialog once its worker is done."""
+
+from __future__ import annotations
+
+import math
+
+from rich import box
+from rich.console import Console, Group
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+from rich.text import Text
+
+from backprop_engine import Scenario
+from backprop_engine.gradcheck import BOOK_LIMIT, BookCheck, book_check
+
+from .tables import verdict
+
+
+def duration(seconds: float) -> str:
+    """A time as people say it: "1.3 s", "240 ms", "4.2 ms", "0.065 ms"."""
+    if seconds >= 1:
+        return f"{seconds:.1f} s"
+    ms = seconds * 1000
+    return f"{ms:.0f} ms" if ms >= 10 else f"{ms:.1f} ms" if ms >= 1 else f"{ms:.2g} ms"
+
+
+def rounded(ratio: float) -> str:
+    """A ratio to two significant digits, with thousands separators: "3,700"."""
+    if not math.isfinite(ratio):
+        return "∞"
+    if ratio < 10:
+        return f"{ratio:.1f}"
+    return f"{round(ratio, 1 - math.floor(math.log10(ratio))):,.0f}"
+
+
+def book_title(tr, samples: int) -> Text:
+    return Text(tr("The book's gradient check (5.7.3): the numerical gradient of every entry against "
+                   "backprop, on the first {n} samples of the batch", n=samples), style="bold")
+
+
+def timing_line(result: BookCheck, tr) -> str:
+    """"numerical: 1.3 s for 3,760 parameters; backprop: 0.2 ms; 6,000× faster"."""
+    return tr("numerical: {numeric} for {n} parameters; backprop: {backprop}; {ratio}× faster",
+              numeric=duration(result.numeric_seconds), n=f"{result.entries:,}",
+              backprop=duration(result.backprop_seconds), ratio=rounded(result.ratio))
+
+
+def _table(result: BookCheck, tr, stacked: bool):
+    """A row per param; ``stacked`` (a narrow screen): name, shape, mean difference
+    and result only, under a line that says what the number is."""
+    if stacked:
+        t = Table.grid(padding=(0, 1))
+        for p in result.params:
+            t.add_row(Text(p.name, style="bold"), Text(str(p.shape), style="dim"), f"{p.mean_diff:.1e}",
+                      verdict(p.ok, tr))
+        return Group(Text(tr("mean |backprop − numerical|")), t)
+    t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for col in ("param", "shape", "entries", "mean |backprop − numerical|", "result"):
+        t.add_column(tr(col), no_wrap=True, justify="left" if col in ("param", "shape") else "right")
+    for p in result.params:
+        t.add_row(p.name, str(p.shape), f"{p.size:,}", f"{p.mean_diff:.1e}", verdict(p.ok, tr))
+    return t
+
+
+def book_check_view(result: BookCheck, tr, stacked: bool = False) -> Group:
+    """The title, the table (param, shape, entries, mean difference, result),
+    the timing line and what the verdict means."""
+    t = _table(result, tr, stacked)
+    notes = [tr("h = {h}; a mean difference above {limit} fails.", h=f"{result.h:g}", limit=f"{BOOK_LIMIT:g}")]
+    if result.exact:
+        notes.append(tr("backprop's (y − t)/N is the derivative of the cross-entropy without the 1e-7 in "
+                        "log(y + 1e-7); the numerical side differentiates that same function."))
+    return Group(book_title(tr, result.samples), t, Text(timing_line(result, tr), style="bold"),
+                 Text("\n".join(notes), style="dim"))
+
+
+def print_book_check(out: Console, scenario: Scenario, tr) -> BookCheck:
+    """--check on a scenario with [data]: the book's check, a progress bar on
+    a terminal's stderr while the numerical side runs, then its section."""
+    err = Console(stderr=True)
+    with Progress(TextColumn(tr("numerical gradient")), BarColumn(), MofNCompleteColumn(), console=err,
+                  transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("", total=None)
+        result = book_check(scenario, progress=lambda done, total: bar.update(task, completed=done, total=total))
+    out.print(book_check_view(result, tr))
+    return result
