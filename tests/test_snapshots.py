@@ -269,3 +269,70 @@ class TestDrawnGraph:
         """80x24: the same drawing in a smaller pane, scrolled so that the
         current node is in view; step and values side by side beneath it."""
         assert snap_compare(app_for(name), press=self.STATES[state](layers(name)), terminal_size=(80, 24))
+
+
+class TestTrainingView:
+    """The training view over digits (mini-batch SGD, 5.7.4), at full speed:
+    the epochs are not spread over half a second each as for the learner."""
+
+    @pytest.fixture(autouse=True)
+    def _full_speed(self, monkeypatch):
+        monkeypatch.setattr("tui.screens.practice.EPOCH_SECONDS", 0.0)
+
+    @staticmethod
+    def epochs(n: int):
+        """Press T ``n`` times, each time until the training stops."""
+        async def run(pilot):
+            for _ in range(n):
+                await pilot.press("T")
+                await pilot.pause()
+                while pilot.app.main.training:
+                    await pilot.app.workers.wait_for_complete()
+                    await pilot.pause()
+            await pilot.pause(0.1)  # the view's next look at the run
+        return run
+
+    def test_three_epochs_100x30(self, snap_compare):
+        """digits, T three times: "Training · iteration 42 · epoch 3: 14/14 · L 1.355
+        · train 75.7% · test 74.1% · lr 0.1"; the epoch 3 bar full; the loss per
+        iteration falling from 2.35 to 1.35 (iterations 1 to 42); the accuracy per
+        epoch rising from 8.7% at epoch 0 to 75.7% at epoch 3, train and test
+        nearly on one line; the footer t Iteration, T Epoch, space Pause, esc Back."""
+        assert snap_compare(app_for("digits"), run_before=self.epochs(3), terminal_size=SIZE)
+
+    def test_paused_80x24(self, snap_compare, monkeypatch):
+        """digits, T, then T again and space at its fifth iteration: iteration 19,
+        epoch 2 at 5/14 (36%) with "paused: space resumes" beside the bar; the
+        accuracy of epochs 0 and 1."""
+        import threading
+
+        from backprop_engine.train import MiniBatchSGD
+        reached, release, step = threading.Event(), threading.Event(), MiniBatchSGD.step
+
+        def waiting_step(sgd):
+            loss = step(sgd)
+            if sgd.iteration == 19:
+                reached.set()
+                release.wait(10)
+            return loss
+
+        monkeypatch.setattr(MiniBatchSGD, "step", waiting_step)
+
+        async def pause_mid_epoch(pilot):
+            await self.epochs(1)(pilot)
+            await pilot.press("T")
+            while not reached.is_set():
+                await pilot.pause(0.01)
+            await pilot.press("space")
+            release.set()
+            await pilot.app.workers.wait_for_complete()
+            await self.epochs(0)(pilot)
+
+        assert snap_compare(app_for("digits"), run_before=pause_mid_epoch, terminal_size=(80, 24))
+
+    def test_two_epochs_50x16(self, snap_compare):
+        """50x16: the status keeps iteration 28, L 1.675 and test 60.2% (epoch and
+        lr give way); the epoch 2 bar full; the loss plot in 4 rows (2.35 to 1.67,
+        iterations 1 to 28) and the accuracy plot in 3 (8.7% to 61.7%, epochs 0
+        to 2); the four keys in the footer."""
+        assert snap_compare(app_for("digits"), run_before=self.epochs(2), terminal_size=(50, 16))

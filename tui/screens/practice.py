@@ -1,20 +1,27 @@
-"""The step screen's keys for practice: edit a value (e), train (t, T, [ ]),
-save (s), export (x) and reload (r). A mixin of ``StepScreen``: its keys are
-listed in ``KEYS``, each beside its action."""
+"""The step screen's keys for practice: edit a value (e), train (t, T, [ ],
+and v, the training view, with [data]), save (s), export (x) and reload (r).
+A mixin of ``StepScreen``: its keys are listed in ``KEYS``, each beside its action."""
 
 from __future__ import annotations
 
+import math
+import time
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 from textual import work
 from textual.binding import Binding
 
 from backprop_engine import Scenario
 from backprop_engine.scenario import to_toml
 
-from ..widgets.training import TrainingBar
+from ..widgets.training import MiniBatchRun, TrainingBar
 
+# An epoch of a small data set (digits: 14 iterations, 4 ms) is spread over
+# this many seconds at least, so that the learner sees the loss fall and can
+# pause it; a large one (MNIST: 600 iterations) runs at full speed.
+EPOCH_SECONDS = 0.5
 # Keys that share a line of the help.
 TRAIN = Binding.Group("train: one / 100 steps of gradient descent on the [train] params; the loss is plotted")
 LR = Binding.Group("halve / double the learning rate")
@@ -24,12 +31,18 @@ class PracticeKeys:
     """Needs ``engine``, ``changed``, ``lr``, ``trained``, ``training``,
     ``precision``, ``tr`` and ``_use`` of the step screen."""
 
+    batches: MiniBatchRun | None = None
+    """With [data]: the mini-batch iterations run in the app since the file was read."""
+
     KEYS = [
         Binding("e", "edit", "Edit", tooltip="edit a value (a number or an array literal of the same shape)"),
         Binding("t", "train(1)", "Train", group=TRAIN),
         Binding("T", "train(100)", "Train ×100", show=False, group=TRAIN),
         Binding("left_square_bracket", "scale_lr(0.5)", "lr ÷ 2", show=False, key_display="[", group=LR),
         Binding("right_square_bracket", "scale_lr(2)", "lr × 2", show=False, key_display="]", group=LR),
+        Binding("v", "training_view", "Training", show=False,
+                tooltip="the training view (scenarios with [data]; there t runs one mini-batch iteration, "
+                        "T one epoch): the loss and the accuracy plotted, the epoch's progress, pause"),
     ]
 
     def action_edit(self) -> None:
@@ -47,11 +60,17 @@ class PracticeKeys:
     def action_train(self, steps: int) -> None:
         """Gradient descent on the [train] params (5.7.4): the engine trains, the screen shows."""
         last = self.engine.scenario.layers[-1]
-        if not self.trained.losses and last.type != "SoftmaxWithLoss":  # before the first step, as --train says
+        first = not self.trained.losses and not self.batches  # before the first step, as --train says
+        if first and last.type != "SoftmaxWithLoss":
             self.notify(self.tr("note: {name} is not a loss (the last layer is {type}, not SoftmaxWithLoss): "
                                 "it may have no minimum for descent to find", name=last.output,
                                 type=self.tr.layer(last.type)),
                         severity="warning", timeout=15)
+        if self.engine.scenario.data is not None:  # mini-batch SGD: t one iteration, T one epoch
+            if steps != 1:
+                self.action_training_view()
+            self.run_batches(1 if steps == 1 else self.engine.scenario.data.per_epoch)
+            return
         self.training = True  # until it is done, keys that change the scenario wait
         self._train(self.engine.scenario, steps, self.lr)
 
@@ -73,6 +92,79 @@ class PracticeKeys:
         self._use(scenario, keep_position=True)
         self.trained = self.trained.then(losses, lr)
 
+    # -- mini-batch SGD over [data] (5.7.4) -------------------------------------------
+    def action_training_view(self) -> None:
+        """Offered with [data] only (``StepScreen.offers``)."""
+        from .training import TrainingScreen
+        self.app.push_screen(TrainingScreen(self))
+
+    def run_batches(self, iterations: int) -> None:
+        """``iterations`` more: queued behind those under way, else from here
+        (what a pause left undone is dropped)."""
+        if self.batches is None:
+            sc = self.engine.scenario
+            self.batches = MiniBatchRun(sc.data.per_epoch, sc.iteration)
+        run = self.batches
+        if run.running:
+            run.target += iterations
+            return
+        run.target = run.iteration + iterations
+        self._start_batches()
+
+    def toggle_pause(self) -> None:
+        """Pause after the iteration under way, or resume a paused run."""
+        run = self.batches
+        if run is None:
+            return
+        if run.running:
+            if run.pause.is_set():
+                run.pause.clear()  # a resume before the pause took hold
+            else:
+                run.pause.set()
+        elif run.paused:
+            self._start_batches()
+
+    def _start_batches(self) -> None:
+        run = self.batches
+        run.pause.clear()
+        run.running = self.training = True
+        self._batches(self.engine.scenario, run, self.lr)
+        self._show_training()
+
+    @work(thread=True, exclusive=True)
+    def _batches(self, scenario: Scenario, run: MiniBatchRun, lr: float) -> None:
+        # a thread, as _train; inf and nan are results the screens show
+        from backprop_engine.train import MiniBatchSGD
+        sgd = MiniBatchSGD(scenario, lr)
+        pace = EPOCH_SECONDS / run.per_epoch
+        with np.errstate(all="ignore"):
+            if not run.accuracy:  # where the run starts: epoch 0
+                run.accuracy.append((sgd.iteration, *sgd.accuracy().values()))
+            while sgd.iteration < run.target and not run.pause.is_set():
+                began = time.monotonic()
+                run.losses.append(sgd.step())
+                if sgd.epoch_end:
+                    run.accuracy.append((sgd.iteration, *sgd.accuracy().values()))
+                if not math.isfinite(run.losses[-1]):
+                    run.target = sgd.iteration  # diverged: no use going on
+                time.sleep(max(0.0, pace - (time.monotonic() - began)))
+        self.app.call_from_thread(self._batches_done, scenario, run, sgd.scenario)
+
+    def _batches_done(self, source: Scenario, run: MiniBatchRun, scenario: Scenario) -> None:
+        """The step screen shows the scenario after the iterations: the params
+        trained, x and t the batch of the next one."""
+        run.running = False
+        if self.batches is not run or self.engine.scenario is not source:
+            self.training = False
+            return  # the scenario changed meanwhile: this training no longer applies
+        self.changed = True
+        self._use(scenario, keep_position=True)
+        if run.iteration < run.target and not run.pause.is_set():
+            self._start_batches()  # t or T pressed as the last iteration ended
+            return
+        self.training = False
+        self._show_training()
+
     def action_scale_lr(self, factor: float) -> None:
         self.lr *= factor
 
@@ -83,7 +175,7 @@ class PracticeKeys:
         self._show_training()
 
     def _show_training(self) -> None:
-        self.query_one(TrainingBar).show(self.trained, self.lr, self.engine.scenario, self.tr)
+        self.query_one(TrainingBar).show(self.trained, self.lr, self.engine.scenario, self.tr, self.batches)
 
     KEYS += [
         Binding("s", "save", "Save", show=False, tooltip="save the scenario as edited or trained to a new file"),

@@ -239,7 +239,7 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScr
         return True
 
     def offers(self, action: str) -> bool:
-        return action != "sample" or self.engine.scenario.data is not None
+        return action not in ("sample", "training_view") or self.engine.scenario.data is not None
 
     # -- moving -------------------------------------------------------------------
     BINDINGS = [
@@ -322,7 +322,9 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScr
         self.show_error("")
         self.changed = False
         self.answers = {}  # a quiz starts over with another file
+        self.batches = None  # the mini-batch iterations, with [data]
         self.trained = Training()
+        self._show_training()
         self.lr = scenario.lr
         self._use(scenario, keep_position)
 
