@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .engine import forward_output, loss, run, sum_to
+from .engine import FLOAT64, forward_output, loss, run, sum_to
 from .scenario import Scenario
 
 
@@ -42,33 +42,91 @@ def train_quietly(scenario: Scenario, steps: int, lr: float | None = None) -> tu
 
 # -- mini-batch SGD over [data] (5.7.4) ---------------------------------------
 
+class Net:
+    """A scenario's layers as the book's ``TwoLayerNet`` holds them (5.7.2):
+    forward and backward called directly, with no step records. What stays the
+    same from one batch to the next is looked up once: each layer's op and
+    which of its inputs get a gradient (by position; constants get none)."""
+
+    def __init__(self, scenario: Scenario):
+        self.layers = [(spec.op, spec.inputs, spec.output,
+                        tuple((k, n) for k, n in enumerate(spec.inputs) if n not in scenario.constants))
+                       for spec in scenario.layers]
+        self.output, self.dout = scenario.output, scenario.dout
+
+    def forward(self, values: dict[str, np.ndarray], layers: int | None = None) -> list[dict]:
+        """The layers (the first ``layers`` of them) forward in file order, each
+        output put into ``values``; what each keeps for its backward (the
+        book's ``self.x``, ``self.mask`` ...)."""
+        saved = []
+        for op, inputs, output, _ in self.layers[:layers]:
+            values[output], kept = op.forward(*[values[n] for n in inputs])
+            saved.append(kept)
+        return saved
+
+    def loss(self, values: dict[str, np.ndarray]) -> float:
+        """The number backward differentiates (``engine.loss``): the output
+        times dout, summed (the output itself for a scalar loss)."""
+        product = values[self.output] * self.dout
+        return float(product if product.ndim == 0 else product.sum())
+
+    def gradients(self, leaves: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Forward, then each layer backward in reverse, as the book's
+        ``TwoLayerNet.gradient``: the gradient of every value reached."""
+        values = dict(leaves)
+        saved = self.forward(values)
+        dout, shape = self.dout, values[self.output].shape
+        grads = {self.output: dout if dout.shape == shape else np.broadcast_to(dout, shape)}
+        for (op, _, output, wanted), kept in zip(reversed(self.layers), reversed(saved)):
+            dout = grads.get(output)
+            if dout is None:
+                continue  # the layer does not lead to the output
+            local = op.backward(dout, kept)  # one gradient per input
+            for k, name in wanted:
+                g = local[k]
+                if g is None:
+                    continue
+                if type(g) is not np.ndarray or g.dtype is not FLOAT64:
+                    g = np.asarray(g, dtype=FLOAT64)
+                g = sum_to(g, values[name].shape)  # undo broadcasting
+                grads[name] = grads[name] + g if name in grads else g  # fan-out: the parts add up
+        return grads
+
+
 def gradients(scenario: Scenario, leaves: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Backprop without records: the layers called directly, each forward then
-    each backward, as the book's ``TwoLayerNet.gradient`` does. The gradient of
-    every value the backward pass reaches (constants have none)."""
-    values, saved = dict(leaves), []
-    for spec in scenario.layers:
-        out, kept = spec.op.forward(*[values[n] for n in spec.inputs])
-        values[spec.output] = out
-        saved.append(kept)
-    grads = {scenario.output: np.broadcast_to(scenario.dout, np.shape(values[scenario.output]))}
-    constants = scenario.constants
-    for spec, kept in zip(reversed(scenario.layers), reversed(saved)):
-        dout = grads.get(spec.output)
-        if dout is None:
-            continue
-        for name, g in zip(spec.inputs, spec.op.backward(dout, kept)):
-            if g is not None and name not in constants:
-                g = sum_to(np.asarray(g, dtype=np.float64), np.shape(values[name]))
-                grads[name] = grads[name] + g if name in grads else g
-    return grads
+    """Backprop without records (``Net.gradients``): the gradient of every
+    value the backward pass reaches from ``leaves`` (constants have none)."""
+    return Net(scenario).gradients(leaves)
+
+
+def label_classes(scenario: Scenario) -> int | None:
+    """The number of classes C when ``[data]``'s labels go only into
+    SoftmaxWithLoss layers, as their t; else None. Such a layer makes one-hot
+    rows (N, C) of the labels at every call, twice an iteration; the trainer
+    makes them once a batch and hands them over instead (the same numbers), as
+    the book's training loop loads MNIST with ``one_hot_label=True`` (5.7.4)."""
+    t = scenario.data.spec.t
+    users = [spec for spec in scenario.layers if t in spec.inputs]
+    if scenario.data.spec.one_hot or any(s.type != "SoftmaxWithLoss" or s.inputs[0] == t for s in users):
+        return None
+    classes = {scenario.shapes[s.inputs[0]][-1] for s in users}
+    return classes.pop() if len(classes) == 1 else None
+
+
+def one_hot(labels: np.ndarray, classes: int) -> np.ndarray:
+    """Labels (N,) as one-hot rows (N, C), made as SoftmaxWithLoss makes them."""
+    return np.eye(classes)[labels.astype(np.intp)]
 
 
 class MiniBatchSGD:
     """Mini-batch SGD over a scenario's ``[data]``, as the book's training loop
     (5.7.4): each iteration takes the next batch, computes the gradients, moves
     each trained param by -lr·grad and records the loss on that batch after
-    the update. It keeps no step history; ``scenario`` gives the result."""
+    the update. It keeps no step history; ``scenario`` gives the result.
+
+    ``leaves`` are the arrays it works on: an update makes new arrays (none
+    is ever written to, so those handed out stay as they were), and t may hold
+    the labels as one-hot rows (``label_classes``)."""
 
     def __init__(self, scenario: Scenario, lr: float | None = None):
         if scenario.data is None:
@@ -76,9 +134,12 @@ class MiniBatchSGD:
         self.start, self.lr = scenario, scenario.lr if lr is None else lr
         if not self.lr > 0:
             raise ValueError(f"the learning rate must be > 0, got {self.lr!r}")
-        self.leaves = dict(scenario.leaves)
-        self.iteration = scenario.iteration
+        self.iteration, self.trained, self.net = scenario.iteration, scenario.trained, Net(scenario)
         self._x, self._t = scenario.data.spec.x, scenario.data.spec.t
+        self._classes = label_classes(scenario)
+        self.leaves = dict(scenario.leaves)
+        if self._classes:
+            self.leaves[self._t] = one_hot(self.leaves[self._t], self._classes)
 
     @property
     def epoch_end(self) -> bool:
@@ -87,18 +148,23 @@ class MiniBatchSGD:
 
     def step(self) -> float:
         """One iteration: the loss on its batch after the update."""
-        leaves, lr = self.leaves, self.lr
-        grads = gradients(self.start, leaves)
-        for name in self.start.trained:
+        leaves, lr, net = self.leaves, self.lr, self.net
+        grads = net.gradients(leaves)
+        for name in self.trained:
             leaves[name] = leaves[name] - lr * grads[name]
-        now = loss(self.start, forward_output(self.start, leaves))
+        values = dict(leaves)
+        net.forward(values)
+        now = net.loss(values)
         self.iteration += 1
-        leaves[self._x], leaves[self._t] = self.start.data.batch(self.iteration)
+        x, t = self.start.data.batch(self.iteration)
+        leaves[self._x], leaves[self._t] = x, one_hot(t, self._classes) if self._classes else t
         return now
 
     def loss(self) -> float:
         """The loss on the current batch (the next iteration's), before it trains."""
-        return loss(self.start, forward_output(self.start, self.leaves))
+        values = dict(self.leaves)
+        self.net.forward(values)
+        return self.net.loss(values)
 
     def accuracy(self) -> dict[str, float | None]:
         """The share of training and of test rows that the net classifies right."""
@@ -107,7 +173,7 @@ class MiniBatchSGD:
     @property
     def scenario(self) -> Scenario:
         """The scenario trained so far: the params updated, x and t the next batch."""
-        return self.start.at_iteration(self.iteration, **{n: self.leaves[n] for n in self.start.trained})
+        return self.start.at_iteration(self.iteration, **{n: self.leaves[n] for n in self.trained})
 
 
 def accuracy(scenario: Scenario, leaves) -> dict[str, float | None]:
@@ -118,15 +184,13 @@ def accuracy(scenario: Scenario, leaves) -> dict[str, float | None]:
     data, last = scenario.data, scenario.layers[-1]
     if last.type != "SoftmaxWithLoss" or last.inputs[1] != data.spec.t:
         return {"train": None, "test": None}
-    out = {"train": None, "test": None}
-    values = dict(leaves)
+    out, net, values = {"train": None, "test": None}, Net(scenario), dict(leaves)
     for name, (x, labels, rows) in data.sets().items():
         right = 0
         for k in range(0, len(rows), data.spec.batch):
             chunk = rows[k:k + data.spec.batch]
             values[data.spec.x] = data.inputs(x, chunk)
-            for spec in scenario.layers[:-1]:
-                values[spec.output] = spec.op.forward(*[values[n] for n in spec.inputs])[0]
+            net.forward(values, layers=-1)  # up to the scores: the loss needs no labels
             scores = values[last.inputs[0]]
             right += int(np.count_nonzero(scores.argmax(axis=-1) == labels[chunk]))
         out[name] = right / len(rows)

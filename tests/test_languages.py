@@ -91,7 +91,7 @@ async def _every_screen(app: BackpropApp, name: str) -> None:
 
 
 @pytest.mark.parametrize("code", ["zh", "ja"])
-@pytest.mark.parametrize("name", ["apple", "fanout", "sigmoid", "affine_softmax"])
+@pytest.mark.parametrize("name", ["apple", "fanout", "sigmoid", "affine_softmax", "digits"])
 async def test_every_text_asked_at_run_time_is_in_the_catalog(code, name):
     """Not only the literals: what the app, --print and the Markdown export
     ask of the catalog while showing every step and every dialog."""
