@@ -33,7 +33,12 @@ ARRAY_KEYS = ("x", "t", "x_test", "t_test")
 
 
 class DataError(ValueError):
-    """A ``[data]`` table or file that cannot be used: one line."""
+    """A ``[data]`` table or file that cannot be used: one line; ``key``, the
+    key of ``[data]`` it is about."""
+
+    def __init__(self, message: str, key: str = "source"):
+        super().__init__(message)
+        self.key = key
 
 
 @dataclass(frozen=True)
@@ -110,9 +115,9 @@ def _labels(t: np.ndarray, name: str) -> np.ndarray:
     if t.dtype.kind == "f":
         bad = t[(t != np.round(t)) | ~np.isfinite(t)]
         if bad.size:
-            raise DataError(f"array {name!r}: label {bad[0]!r} is not a whole number")
+            raise DataError(f"array {name!r}: label {bad[0].item()!r} is not a whole number")
     if t.size and t.min() < 0:
-        raise DataError(f"array {name!r}: label {t.min()!r} is out of range: labels are whole numbers >= 0")
+        raise DataError(f"array {name!r}: label {t.min().item()!r} is out of range: labels are whole numbers >= 0")
     return t.astype(np.int64)
 
 
@@ -121,10 +126,14 @@ def _declared(spec: DataSpec, path: Path) -> dict[str, tuple]:
     file has them, x_test and t_test), every refusal found from the headers."""
     names, headers = spec.names, _headers(path)
     have = {role: names[role] for role in ARRAY_KEYS if names[role] in headers}
+    for role in ("x_test", "t_test"):  # optional, unless the scenario names them
+        if names[role] != role and role not in have:
+            raise DataError(f"{str(path)!r} has no array {names[role]!r} ({role}); it has "
+                            f"{', '.join(map(repr, headers)) or 'none'}", "arrays")
     for role in ("x", "t"):
         if role not in have:
             raise DataError(f"{str(path)!r} has no array {names[role]!r} ({role}); it has "
-                            f"{', '.join(map(repr, headers)) or 'none'}")
+                            f"{', '.join(map(repr, headers)) or 'none'}", "arrays" if names[role] != role else "source")
     if ("x_test" in have) != ("t_test" in have):
         has, missing = ("x_test", "t_test") if "x_test" in have else ("t_test", "x_test")
         raise DataError(f"{str(path)!r} has no array {names[missing]!r} ({missing}), "
@@ -142,6 +151,33 @@ def _declared(spec: DataSpec, path: Path) -> dict[str, tuple]:
     return shapes
 
 
+def _read(path: Path, names: dict[str, str], has_test: bool) -> tuple:
+    """x, the labels and (x_test, labels) or None, read from the file; a file
+    whose headers were fine but whose data is cut or corrupt is one line."""
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            x, t = _finite(npz[names["x"]], names["x"]), _labels(npz[names["t"]], names["t"])
+            test = None if not has_test else (
+                _finite(npz[names["x_test"]], names["x_test"]), _labels(npz[names["t_test"]], names["t_test"]))
+    except DataError:
+        raise
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError) as e:
+        raise DataError(f"{str(path)!r}: cannot read its arrays: {e}") from None
+    return x, t, test
+
+
+def _flat(x: np.ndarray, rows: int, features: int, path: Path) -> tuple[np.ndarray, float]:
+    """Inputs as (rows, features) in the file's dtype, and what a batch of
+    them is divided by: integers by their dtype's maximum (the bundled digits,
+    counts 0-16, by 16), floats by 1."""
+    if x.dtype.kind == "b":
+        x = x.view(np.uint8)
+    scale = 1.0
+    if x.dtype.kind in "ui":
+        scale = float(DIGITS_MAX if path == BUNDLED_SETS["digits"] else np.iinfo(x.dtype).max)
+    return x.reshape(rows, features), scale
+
+
 class DataSet:
     """The arrays of a data set, split into training and test rows, and the
     batch each training iteration draws."""
@@ -154,30 +190,28 @@ class DataSet:
         n_test = 0 if "x_test" in shapes else round(rows * spec.test)
         if rows - n_test < spec.batch:
             raise DataError(f"batch {spec.batch} is more than the {rows - n_test:,} training rows"
-                            + (f" ({rows:,} rows, {n_test:,} held out for test)" if n_test else ""))
+                            + (f" ({rows:,} rows, {n_test:,} held out for test)" if n_test else ""), "batch")
         if spec.batch * self.features > MAX_BATCH:
             raise DataError(f"batch {spec.batch} of {self.features:,} features is "
-                            f"{spec.batch * self.features:,} elements, more than the limit of {MAX_BATCH:,}")
-        with np.load(path, allow_pickle=False) as npz:
-            x, self.t = _finite(npz[names["x"]], names["x"]), _labels(npz[names["t"]], names["t"])
-            test = None if "x_test" not in shapes else (
-                _finite(npz[names["x_test"]], names["x_test"]), _labels(npz[names["t_test"]], names["t_test"]))
-        self.scale = 1.0
-        if x.dtype.kind in "ui":
-            self.scale = float(DIGITS_MAX if path == BUNDLED_SETS["digits"] else np.iinfo(x.dtype).max)
-        elif x.dtype.kind == "b":
-            x = x.view(np.uint8)
-        self.x = x.reshape(rows, self.features)
+                            f"{spec.batch * self.features:,} elements, more than the limit of {MAX_BATCH:,}", "batch")
+        x, self.t, test = _read(path, names, "x_test" in shapes)
+        self.x, self.scale = _flat(x, rows, self.features, path)
         if test is None:
             order = np.random.default_rng(seed).permutation(rows)
             self.test_rows, self.train_rows = np.sort(order[:n_test]), np.sort(order[n_test:])
-            self.x_test, self.t_test = self.x, self.t
+            (self.x_test, self.test_scale), self.t_test = (self.x, self.scale), self.t
         else:
             self.train_rows, self.test_rows = np.arange(rows), np.arange(len(test[1]))
-            self.x_test, self.t_test = test[0].reshape(len(test[1]), self.features), test[1]
+            (self.x_test, self.test_scale), self.t_test = _flat(test[0], len(test[1]), self.features, path), test[1]
         labels = [self.t[self.train_rows], self.t_test[self.test_rows]]
         self.classes = int(max(int(a.max()) for a in labels if a.size)) + 1
+        if spec.one_hot and spec.batch * self.classes > MAX_BATCH:  # refused before allocating
+            raise DataError(f"label {self.classes - 1:,} needs one-hot rows of {self.classes:,} entries: a batch "
+                            f"of them is more than the limit of {MAX_BATCH:,} elements", "one_hot")
+        for a in (self.x, self.t, self.x_test, self.t_test, self.train_rows, self.test_rows):
+            a.setflags(write=False)  # handed out (sets, rows): nobody writes into them
         self._epoch: tuple[int, np.ndarray | None] = (-1, None)
+
 
     # -- sizes -------------------------------------------------------------
     @property
@@ -194,7 +228,9 @@ class DataSet:
         """The training rows in epoch ``epoch``'s order (the last epoch asked is kept)."""
         if self._epoch[0] != epoch:
             order = np.random.default_rng([self.seed, epoch]).permutation(len(self.train_rows))
-            self._epoch = (epoch, self.train_rows[order])
+            rows = self.train_rows[order]
+            rows.setflags(write=False)  # rows() hands out views of it
+            self._epoch = (epoch, rows)
         return self._epoch[1]
 
     def rows(self, iteration: int) -> np.ndarray:
@@ -204,9 +240,10 @@ class DataSet:
 
     def inputs(self, x: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Rows of ``x`` (the training or the test array) as float64, scaled."""
-        out = x[rows].astype(np.float64)
-        if self.scale != 1.0:
-            out /= self.scale  # a new array of our own: dividing in place copies nothing more
+        scale = self.scale if x is self.x else self.test_scale
+        out = x[rows].astype(np.float64, copy=False)  # x[rows] is a new array of our own
+        if scale != 1.0:
+            out /= scale  # in place into that new array: no second copy
         return out
 
     def targets(self, t: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -224,15 +261,9 @@ class DataSet:
         return self.inputs(self.x, rows), self.targets(self.t, rows)
 
     def sets(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """For accuracy: "train" and "test", each (raw inputs, row indices); no
-        test set when ``test = 0``."""
+        """For accuracy: "train" and "test", each (raw inputs, labels, row
+        indices); no test set when ``test = 0``."""
         out = {"train": (self.x, self.t, self.train_rows)}
         if len(self.test_rows):
             out["test"] = (self.x_test, self.t_test, self.test_rows)
         return out
-
-    def describe(self) -> str:
-        name = self.spec.source
-        return (f"{name}: {len(self.train_rows):,} training rows, {len(self.test_rows):,} test rows, "
-                f"{self.features} features, {self.classes} classes; batch {self.spec.batch}, "
-                f"{self.per_epoch} iterations per epoch")

@@ -50,6 +50,7 @@ class Step(NamedTuple):
                                                      # (None for a constant)
     grads_before: Mapping[str, np.ndarray] | None = None  # backward: the gradients before this step
     partial: frozenset[str] = frozenset()  # gradients still waiting for a fan-out contribution
+    check: object = None  # --layers: the learner's layer beside the built-in (learner.beside.StepCheck)
 
     def is_part(self, name: str) -> bool:
         """Whether what this backward step sends to ``name`` is only a part of
@@ -179,7 +180,8 @@ class Engine:
         # (a MappingProxyType's .copy() is its dict's own copy: far quicker than dict(proxy))
         if phase == FORWARD:
             inputs = tuple([values[n] for n in spec.inputs])
-            out, saved = spec.op.forward(*inputs)
+            out, saved = self.scenario.op(spec).forward(*inputs)
+            check = saved.pop("check", None)  # the layer's own new dict
             for v in saved.values():  # the layer's own new dict: freeze what it keeps
                 if isinstance(v, np.ndarray):
                     v.setflags(write=False)
@@ -188,7 +190,7 @@ class Engine:
             values[spec.output] = out
             # forward leaves the gradients as they were: the same read-only mapping
             return Step(i, phase, spec, inputs, out, MappingProxyType(saved),
-                        MappingProxyType(values), grads)
+                        MappingProxyType(values), grads, check=check)
         fwd = self._steps[spec.index]  # the same layer's forward step
         before, grads = grads, grads.copy()
         if i == len(self.plan) // 2:  # first backward step: feed dout into the final output
@@ -197,8 +199,10 @@ class Engine:
                                   else frozen(np.broadcast_to(dout, fwd.output.shape)))
         dout = grads.get(spec.output)
         sent: list[np.ndarray | None] = [None] * len(spec.inputs)
+        check = None
         if dout is not None:
-            local = spec.op.backward(dout, fwd.saved)
+            local = self.scenario.op(spec).backward(dout, fwd.saved)
+            check = getattr(local, "check", None)
             constants = self.scenario.constants
             for k, (name, g) in enumerate(zip(spec.inputs, local)):
                 if g is None or name in constants:
@@ -211,7 +215,7 @@ class Engine:
                 grads[name] = frozen(grads[name] + g) if name in grads else g
         return Step(i, phase, spec, fwd.inputs, fwd.output, fwd.saved, values,
                     MappingProxyType(grads), dout, tuple(sent), before,
-                    self._used_later[i].intersection(grads))
+                    self._used_later[i].intersection(grads), check)
 
 
 def run(scenario: Scenario) -> Engine:
@@ -232,5 +236,5 @@ def forward_output(scenario: Scenario, leaves: Mapping[str, np.ndarray]) -> np.n
     Used by the numerical gradient."""
     values = dict(leaves)
     for spec in scenario.layers:
-        values[spec.output] = spec.op.forward(*(values[n] for n in spec.inputs))[0]
+        values[spec.output] = scenario.op(spec).forward(*(values[n] for n in spec.inputs))[0]
     return values[scenario.layers[-1].output]

@@ -49,7 +49,7 @@ class Net:
     which of its inputs get a gradient (by position; constants get none)."""
 
     def __init__(self, scenario: Scenario):
-        self.layers = [(spec.op, spec.inputs, spec.output,
+        self.layers = [(scenario.op(spec), spec.inputs, spec.output,
                         tuple((k, n) for k, n in enumerate(spec.inputs) if n not in scenario.constants))
                        for spec in scenario.layers]
         self.output, self.dout = scenario.output, scenario.dout
@@ -180,18 +180,21 @@ def accuracy(scenario: Scenario, leaves) -> dict[str, float | None]:
     """For a net ending in SoftmaxWithLoss on ``[data]``'s labels: the share
     of rows whose highest score (the loss layer's input) is the label, over
     the training rows and over the test rows (None without a test set, or
-    when the net ends otherwise). Rows go through in chunks of a batch."""
+    when the net ends otherwise). Rows go through in batches of the
+    scenario's size, a last short one filled up with rows counted once, so
+    that every value keeps the shape the net was checked with."""
     data, last = scenario.data, scenario.layers[-1]
     if last.type != "SoftmaxWithLoss" or last.inputs[1] != data.spec.t:
         return {"train": None, "test": None}
-    out, net, values = {"train": None, "test": None}, Net(scenario), dict(leaves)
+    out, net, values, batch = {"train": None, "test": None}, Net(scenario), dict(leaves), data.spec.batch
     for name, (x, labels, rows) in data.sets().items():
         right = 0
-        for k in range(0, len(rows), data.spec.batch):
-            chunk = rows[k:k + data.spec.batch]
-            values[data.spec.x] = data.inputs(x, chunk)
+        for k in range(0, len(rows), batch):
+            chunk = rows[k:k + batch]
+            filled = chunk if len(chunk) == batch else np.resize(chunk, batch)  # rows repeated to a batch
+            values[data.spec.x] = data.inputs(x, filled)
             net.forward(values, layers=-1)  # up to the scores: the loss needs no labels
-            scores = values[last.inputs[0]]
+            scores = values[last.inputs[0]][:len(chunk)]
             right += int(np.count_nonzero(scores.argmax(axis=-1) == labels[chunk]))
         out[name] = right / len(rows)
     return out

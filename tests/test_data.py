@@ -72,6 +72,10 @@ def files(tmp_path) -> Path:
     np.savez(tmp_path / "test_labels.npz", x=x, t=t, x_test=x[:5], t_test=[0, 1, 2, 5, 0])
     np.savez(tmp_path / "pickled.npz", x=np.array([[1, 2, 3, 4]] * 50, dtype=object), t=t)
     (tmp_path / "text.npz").write_text("x,t\n1,2\n")
+    np.savez(tmp_path / "negative.npz", x=x, t=np.where(np.arange(50) == 7, -1, t))
+    np.savez(tmp_path / "fraction.npz", x=x, t=np.where(np.arange(50) == 7, 2.5, t))
+    np.savez(tmp_path / "huge_label.npz", x=x, t=np.where(np.arange(50) == 7, 10**12, t))
+    header_only(tmp_path / "cut.npz", {"x": ((20, 4), "<f8"), "t": ((20,), "<i8")})
     np.savez(tmp_path / "nan.npz", x=np.where(np.arange(200).reshape(50, 4) == 13, np.nan, x), t=t)
     header_only(tmp_path / "big_batch.npz", {"x": ((200, 100_001), "<f8"), "t": ((200,), "<i8")})
     header_only(tmp_path / "big_array.npz", {"x": ((10_001, 10_000), "|u1"), "t": ((10_001,), "<i8")})
@@ -82,7 +86,17 @@ LAYER2 = "layer 2 'softmaxwithloss1' (SoftmaxWithLoss)"
 REFUSALS = {  # case: (the scenario, the one line after "error: <path>: "; {dir} is the files' folder)
     "missing file": (net("missing.npz"), "data.source: no such data file '{dir}/missing.npz'"),
     "missing array": (net("ok.npz", data='arrays = { x = "inputs" }'),
-                      "data.source: '{dir}/ok.npz' has no array 'inputs' (x); it has 'x', 't'"),
+                      "data.arrays: '{dir}/ok.npz' has no array 'inputs' (x); it has 'x', 't'"),
+    "named test array missing": (net("ok.npz", data='arrays = { x_test = "x_tst", t_test = "t_tst" }'),
+                                 "data.arrays: '{dir}/ok.npz' has no array 'x_tst' (x_test); it has 'x', 't'"),
+    "negative label": (net("negative.npz"), ("data.source: array 't': label -1 is out of range: labels are whole "
+                                             "numbers >= 0")),
+    "fractional label": (net("fraction.npz"), "data.source: array 't': label 2.5 is not a whole number"),
+    "cut data": (net("cut.npz"), ("data.source: '{dir}/cut.npz': cannot read its arrays: EOF: reading array "
+                                  "data, expected 640 bytes got 0")),
+    "one-hot rows too wide": (net("huge_label.npz", data="one_hot = true"), (
+        "data.one_hot: label 1,000,000,000,000 needs one-hot rows of 1,000,000,000,001 entries: a batch of them "
+        "is more than the limit of 10,000,000 elements")),
     "lengths differ": (net("lengths.npz"), ("data.source: arrays 'x' and 't': inputs and labels of "
                                             "different lengths (50 and 49 rows)")),
     "labels out of range": (net("labels.npz"), (f"{LAYER2}: label 5 in 't' is out of range: labels are "
@@ -106,9 +120,9 @@ REFUSALS = {  # case: (the scenario, the one line after "error: <path>: "; {dir}
     "params name x": (net("ok.npz", tail='[train]\nparams = ["W", "x"]'),
                       ("train.params: 'x' holds the inputs of [data]: it gets a gradient, but inputs are "
                        "never trained")),
-    "batch over the training rows": (net("ok.npz", batch=41), ("data.source: batch 41 is more than the 40 "
+    "batch over the training rows": (net("ok.npz", batch=41), ("data.batch: batch 41 is more than the 40 "
                                      "training rows (50 rows, 10 held out for test)")),
-    "batch over 10,000,000": (net("big_batch.npz", batch=100), ("data.source: batch 100 of 100,001 features "
+    "batch over 10,000,000": (net("big_batch.npz", batch=100), ("data.batch: batch 100 of 100,001 features "
                               "is 10,000,100 elements, more than the limit of 10,000,000")),
     "array over 100,000,000": (net("big_array.npz"), ("data.source: array 'x' (x): shape (10001, 10000) has "
                                "100,010,000 elements, more than the limit of 100,000,000 for a data array")),
@@ -124,6 +138,22 @@ def test_each_data_refusal_is_one_error_line_and_exit_2(files, case):
     r = cli(path, "--train", "3")
     assert (r.returncode, r.stdout) == (2, ""), r.stdout
     assert r.stderr == f"error: {path}: {message.format(dir=files)}\n"
+
+
+def test_the_data_sets_arrays_are_read_only(files):
+    """The arrays a data set hands out (sets, rows) cannot be written into, so
+    no caller can corrupt later batches."""
+    data = load(files / _write(files, net("ok.npz"))).data
+    arrays = [data.rows(0), data.x, data.t, data.train_rows, data.test_rows]
+    arrays += [a for _x, labels, rows in data.sets().values() for a in (labels, rows)]
+    for a in arrays:
+        with pytest.raises(ValueError, match="read-only"):
+            a[0] = a[1]
+
+
+def _write(folder: Path, text: str) -> str:
+    (folder / "net.toml").write_text(text, encoding="utf-8")
+    return "net.toml"
 
 
 def test_the_same_files_without_their_fault_load(files):
@@ -291,3 +321,40 @@ def test_the_progress_bar_shows_only_on_a_terminal_after_its_delay_and_is_erased
     drawn = run_with_bar(20, terminal=True, after=0)
     assert "mini-batch SGD" in drawn and "20/20" in drawn
     assert drawn.endswith("\x1b[2K")  # transient: the bar's line is cleared at the end
+
+
+def test_accuracy_keeps_the_batch_shape_for_values_of_the_batchs_size(tmp_path):
+    """A constant with a row per sample (batch, 3) still fits when accuracy
+    runs the last, short chunk of rows: it is filled up to a batch, and each
+    row is counted once (18 rows in batches of 4: the last chunk has 2)."""
+    rng = np.random.default_rng(1)
+    np.savez(tmp_path / "d.npz", x=rng.random((18, 4)), t=rng.integers(0, 3, 18))
+    text = net("d.npz", batch=4, data="test = 0", values='[constants]\nm = { init = "uniform", shape = [4, 3] }')
+    text = text.replace('inputs = ["a", "t"]', 'inputs = ["am", "t"]').replace(
+        '[[layers]]\ntype = "SoftmaxWithLoss"',
+        '[[layers]]\ntype = "Mul"\ninputs = ["a", "m"]\noutput = "am"\n\n[[layers]]\ntype = "SoftmaxWithLoss"')
+    (tmp_path / "net.toml").write_text(text, encoding="utf-8")
+    sc = load(tmp_path / "net.toml")
+    from backprop_engine.train import accuracy
+    got = accuracy(sc, sc.leaves)["train"]
+    x = sc.data.inputs(sc.data.x, sc.data.train_rows)
+    m = np.resize(sc.leaves["m"], (20, 3))[:18]  # row k of the data meets row k % 4 of m
+    scores = (x @ sc.leaves["W"] + sc.leaves["b"]) * m
+    assert got == np.count_nonzero(scores.argmax(axis=1) == sc.data.t[sc.data.train_rows]) / 18
+    assert cli(tmp_path / "net.toml", "--train", "5").returncode == 0
+
+
+def test_a_saved_scenario_names_its_data_file_relative_to_where_it_is_written(tmp_path):
+    """Saving into another folder writes the .npz path relative to that folder
+    (never x or t), and the saved file loads the same data from there."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "saved").mkdir()
+    np.savez(tmp_path / "data" / "d.npz", x=np.random.default_rng(0).random((20, 4)), t=np.arange(20) % 3)
+    (tmp_path / "data" / "net.toml").write_text(net("d.npz", batch=5), encoding="utf-8")
+    sc = load(tmp_path / "data" / "net.toml")
+    from backprop_engine.scenario import to_toml
+    text = to_toml(sc, folder=tmp_path / "saved")
+    assert 'source = "../data/d.npz"' in text and "\nx = " not in text and "\nt = " not in text
+    (tmp_path / "saved" / "copy.toml").write_text(text, encoding="utf-8")
+    again = load(tmp_path / "saved" / "copy.toml")
+    np.testing.assert_array_equal(again.leaves["x"], sc.leaves["x"])

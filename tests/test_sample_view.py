@@ -50,10 +50,12 @@ def test_a_known_digit_is_drawn_from_its_pixels():
 
 
 def test_bars_rise_with_y_and_mark_the_label():
-    """One character per class, as high as y; the label's class is bold green."""
-    drawn = bars(np.array([0.0, 0.5, 1.0]), mark=2)
-    assert drawn.plain == "_▄█"
+    """One character per class, as high as y (y near 0: the lowest bar); the
+    label's class is bold green, the net's answer underlined."""
+    drawn = bars(np.array([0.0, 0.5, 1.0]), mark=2, answer=1)
+    assert drawn.plain == "▁▅█"
     assert "green" in str(drawn.get_style_at_offset(CONSOLE, 2))
+    assert drawn.get_style_at_offset(CONSOLE, 1).underline and not drawn.get_style_at_offset(CONSOLE, 2).underline
 
 
 def _digits_engine(position: int) -> Engine:
@@ -73,8 +75,8 @@ def test_the_sample_shows_its_label_and_at_the_loss_layer_y_and_y_minus_t():
     assert "appears at the loss layer's forward step" in start
     e.seek(4)
     y = e.current.saved["y"][2]
-    shown = rendered(sample_view(e.scenario, e.current, 2, ENGLISH, 6), width=120)
-    assert f"the net's answer: {int(np.argmax(y))} (y = {float(y.max()):.3g})" in shown
+    shown = rendered(sample_view(e.scenario, e.current, 2, ENGLISH, 6, loss=e.current), width=120)
+    assert f"answer {int(np.argmax(y))} (y = {float(y.max()):.3g})" in shown
     assert f"y[{label}] − 1 = {y[label] - 1:.6g}" in shown
     assert "class  0123456789" in shown
 
@@ -108,6 +110,19 @@ async def test_comma_and_full_stop_move_between_the_samples_of_the_batch():
         before = text(app, "step")
         await pilot.press("full_stop")
         assert text(app, "step") == before and steps(app).sample == 0
+
+
+async def test_y_stays_in_view_after_the_loss_layer_has_run():
+    """At the last step (affine1 backward, which reads x) the sample still
+    shows y and y − t from the loss layer's run, not the note that y comes later."""
+    app = BackpropApp(load(bundled()["digits"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("end")
+        shown = text(app, "step")
+        assert "answer " in shown and "y − t = y, except at the label" in shown
+        assert "appears at the loss layer's forward step" not in shown
+        await pilot.press("home")
+        assert "appears at the loss layer's forward step" in text(app, "step")
 
 
 @pytest.mark.parametrize("press", [[], ["n"] * 4])

@@ -212,7 +212,7 @@ async def test_a_scenario_without_data_keeps_its_training_line_and_has_no_view()
         await pilot.press("v")
         assert app.screen is steps(app) and steps(app).check_action("training_view", ()) is False
         await pilot.press("question_mark")
-        assert isinstance(app.screen, HelpDialog) and "the training view" not in rendered(
+        assert isinstance(app.screen, HelpDialog) and "v  the training view" not in rendered(
             app.screen.query_one("Static").content)
         await pilot.press("escape")
         await pilot.press("t")

@@ -34,7 +34,7 @@ def _data_set(spec: DataSpec, path, seed: int, problems: Problems) -> DataSet | 
     try:
         return DataSet(spec, file or Path(path).parent / spec.source, seed)
     except DataError as e:
-        problems.add(f"data.source: {e}")
+        problems.add(f"data.{e.key}: {e}")
         return None
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Mapping
 
 import numpy as np
 
@@ -65,6 +65,7 @@ class Scenario:
     trained: tuple[str, ...] | None = None  # [train] params; None: all of [values]
     data: DataSet | None = None       # [data]: fills x and t batch by batch
     iteration: int = 0                  # [data]: training iterations done; x and t hold the next one's batch
+    ops: Mapping[str, Layer] = field(default_factory=dict)  # --layers: the learner's layers, by type
 
     def __post_init__(self):
         for name, value in self.leaves.items():  # scenario data is read-only from here on
@@ -78,6 +79,10 @@ class Scenario:
         """The ``[values]`` names: the leaves that receive gradients. Training
         updates only those in ``trained`` (``[train] params``)."""
         return [n for n in self.leaves if n not in self.constants]
+
+    def op(self, spec: LayerSpec) -> Layer:
+        """The layer that computes ``spec``: the learner's (``--layers``) or the built-in one."""
+        return self.ops.get(spec.type) or spec.op
 
     @property
     def output(self) -> str:

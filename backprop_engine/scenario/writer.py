@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -28,11 +29,15 @@ def _toml_str(s: str) -> str:
     return json.dumps(s, ensure_ascii=False)  # a JSON string is a TOML basic string
 
 
-def _data_lines(sc: Scenario) -> list[str]:
-    """The ``[data]`` table as read, its defaults left out; a file source as an
-    absolute path, so that the saved scenario finds it from any folder."""
+def _data_lines(sc: Scenario, folder: Path | None) -> list[str]:
+    """The ``[data]`` table as read, its defaults left out; a file source as a
+    path relative to ``folder``, where the scenario is written (without one,
+    an absolute path), so that the saved scenario finds its data."""
     spec, data = sc.data.spec, sc.data
-    source = spec.source if spec.source in BUNDLED_SETS else str(Path(data.path).resolve())
+    source = spec.source
+    if source not in BUNDLED_SETS:
+        file = Path(data.path).resolve()
+        source = str(file) if folder is None else os.path.relpath(file, Path(folder).resolve())
     lines = [f"source = {_toml_str(source)}"]
     defaults = DataSpec(spec.source)
     for key in ("x", "t", "batch", "test", "one_hot"):
@@ -45,10 +50,11 @@ def _data_lines(sc: Scenario) -> list[str]:
     return lines
 
 
-def to_toml(sc: Scenario, expect: dict[str, np.ndarray] | None = None) -> str:
+def to_toml(sc: Scenario, expect: dict[str, np.ndarray] | None = None, folder: Path | None = None) -> str:
     """The scenario as a TOML file that loads back to the same numbers. Init
     tables are written out as the arrays they drew. ``expect``: the golden
-    numbers to keep (default: the scenario's own). Raises ``ValueError``,
+    numbers to keep (default: the scenario's own); ``folder``: where the file
+    goes (a data file's path is written relative to it). Raises ``ValueError``,
     naming the value, when a leaf or dout is not finite."""
     for name, a in (*sc.leaves.items(), ("[backward] dout", sc.dout)):
         which = not_finite(a)
@@ -61,7 +67,7 @@ def to_toml(sc: Scenario, expect: dict[str, np.ndarray] | None = None) -> str:
     filled = (sc.data.spec.x, sc.data.spec.t) if sc.data else ()  # [data] fills them: never written
     if sc.data:
         out += [f"seed = {sc.data.seed}"] if sc.data.seed else []  # it draws the split and the batches
-        out += ["", "[data]", *_data_lines(sc)]
+        out += ["", "[data]", *_data_lines(sc, folder)]
     for section, names in (("values", [n for n in sc.params if n not in filled]),
                            ("constants", [n for n in sc.leaves if n in sc.constants and n not in filled])):
         if names:

@@ -19,12 +19,12 @@ from .confirm import ConfirmDialog
 
 
 class SaveDialog(Dialog[Path | None]):
-    """Writes ``text()`` to the file named; dismissed with the path written, or None."""
+    """Writes ``text(path)`` to the file named; dismissed with the path written, or None."""
 
     DEFAULT_CSS = "#save-box { width: 80; }"
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
 
-    def __init__(self, default: str, text: Callable[[], str], what: str | None = None):
+    def __init__(self, default: str, text: Callable[[Path], str], what: str | None = None):
         super().__init__()
         self.default, self.text, self.what = default, text, what
 
@@ -64,7 +64,7 @@ class SaveDialog(Dialog[Path | None]):
 
     def _write(self, path: Path) -> None:
         try:
-            path.write_text(self.text(), encoding="utf-8")
+            path.write_text(self.text(path), encoding="utf-8")
         except OSError as e:
             self._say(self.tr("not saved: {path}: {reason}", path=path, reason=e.strerror))
             return

@@ -23,7 +23,8 @@ from ..widgets.training import MiniBatchRun, TrainingBar
 # pause it; a large one (MNIST: 600 iterations) runs at full speed.
 EPOCH_SECONDS = 0.5
 # Keys that share a line of the help.
-TRAIN = Binding.Group("train: one / 100 steps of gradient descent on the [train] params; the loss is plotted")
+TRAIN = Binding.Group("train: one / 100 steps of gradient descent on the [train] params; the loss is plotted "
+                      "(with [data]: one mini-batch iteration / to the end of the epoch, in the training view)")
 LR = Binding.Group("halve / double the learning rate")
 
 
@@ -69,7 +70,7 @@ class PracticeKeys:
         if self.engine.scenario.data is not None:  # mini-batch SGD: t one iteration, T one epoch
             if steps != 1:
                 self.action_training_view()
-            self.run_batches(1 if steps == 1 else self.engine.scenario.data.per_epoch)
+            self.run_batches(1 if steps == 1 else None)  # T: to the end of the epoch
             return
         self.training = True  # until it is done, keys that change the scenario wait
         self._train(self.engine.scenario, steps, self.lr)
@@ -98,18 +99,17 @@ class PracticeKeys:
         from .training import TrainingScreen
         self.app.push_screen(TrainingScreen(self))
 
-    def run_batches(self, iterations: int) -> None:
-        """``iterations`` more: queued behind those under way, else from here
-        (what a pause left undone is dropped)."""
+    def run_batches(self, iterations: int | None) -> None:
+        """``iterations`` more (None: to the end of the epoch): queued behind
+        those under way, else from here (what a pause left undone is dropped)."""
         if self.batches is None:
             sc = self.engine.scenario
             self.batches = MiniBatchRun(sc.data.per_epoch, sc.iteration)
         run = self.batches
-        if run.running:
-            run.target += iterations
-            return
-        run.target = run.iteration + iterations
-        self._start_batches()
+        base = run.target if run.running else run.iteration
+        run.target = base + iterations if iterations else (base // run.per_epoch + 1) * run.per_epoch
+        if not run.running:
+            self._start_batches()
 
     def toggle_pause(self) -> None:
         """Pause after the iteration under way, or resume a paused run."""
@@ -191,7 +191,7 @@ class PracticeKeys:
         checks = check_expect(sc)
         dropped = [c.key for c in checks if not c.ok]  # golden numbers the edits have made wrong
         try:
-            text = to_toml(sc, {c.key: c.expected for c in checks if c.ok})
+            to_toml(sc)  # refused before the dialog opens
         except ValueError as e:  # training diverged: inf or nan is no scenario
             self.notify(tr("not saved: {reason}", reason=e), severity="error", timeout=15)
             return
@@ -205,13 +205,16 @@ class PracticeKeys:
                 # it, and nothing is left unsaved
                 self.changed = False
                 self._use(replace(sc, path=str(path)), keep_position=True)
-        self.app.push_screen(SaveDialog(f"{Path(sc.path).stem}-edited.toml", lambda: text), saved)
+        kept = {c.key: c.expected for c in checks if c.ok}
+        self.app.push_screen(SaveDialog(f"{Path(sc.path).stem}-edited.toml",
+                                        lambda path: to_toml(sc, kept, path.parent)), saved)
 
     def action_export(self) -> None:
         from ..dialogs.save import SaveDialog
         from ..views.markdown import run_markdown
         sc, precision, tr = self.engine.scenario, self.precision, self.tr
-        self.app.push_screen(SaveDialog(f"{Path(sc.path).stem}-steps.md", lambda: run_markdown(sc, tr, precision),
+        self.app.push_screen(SaveDialog(f"{Path(sc.path).stem}-steps.md",
+                                        lambda _path: run_markdown(sc, tr, precision),
                                         tr("the step-by-step run (Markdown)")),
                              lambda path: path and self.notify(tr("saved to {path}", path=path.resolve())))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
-from ..views.sample import sample_view, shows_sample
+from ..views.sample import at_loss, sample_view, shows_sample
 
 SAMPLES = Binding.Group("previous / next sample of the batch (data scenarios: its image, label, y and y − t)")
 
@@ -27,8 +27,10 @@ class SampleKeys:
         self.refresh_view()
 
     def _sample_block(self):
-        """The sample's view for the step pane, or None where this step does not show it."""
+        """The sample's view for the step pane, or None where this step does not
+        show it; y from the loss layer's step once that has run."""
         e = self.engine
         if not shows_sample(e.scenario, e.current):
             return None
-        return sample_view(e.scenario, e.current, self.sample, self.tr, self.precision)
+        loss = next((s for s in reversed(e.steps()[:e.position]) if at_loss(s, e.scenario)), None)
+        return sample_view(e.scenario, e.current, self.sample, self.tr, self.precision, loss)

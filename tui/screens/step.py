@@ -51,10 +51,10 @@ WAIT_FOR_TRAINING = {"train", "edit", "reload", "scale_lr", "gradcheck", "nudge"
 
 
 class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScreen):
-    HELP_NOTES = ("Left: the graph. Values ride the arrows forward; gradients (magenta) come back beneath "
+    HELP_NOTES = ("The graph pane: values ride the arrows forward; gradients (magenta) come back beneath "
                   "them. ▶ marks the layer just run forward, ◀ the one just run backward, ✓ a layer done "
-                  "forward, ✓✓ done backward. Right: what the current step did. Bottom: every value with "
-                  "its gradient.")
+                  "forward, ✓✓ done backward. The step pane: what the current step did. The values pane: "
+                  "every value with its gradient.")
 
     # repaint=False: the watchers update just what changed.
     position: reactive[int] = reactive(0, repaint=False)
@@ -322,6 +322,7 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScr
         self.show_error("")
         self.changed = False
         self.answers = {}  # a quiz starts over with another file
+        self.sample = 0  # another batch: from its first sample
         self.batches = None  # the mini-batch iterations, with [data]
         self.trained = Training()
         self._show_training()

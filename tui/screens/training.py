@@ -40,7 +40,7 @@ class TrainingScreen(Screen):
     """
     BINDINGS = [
         Binding("t", "run(1)", "Iteration", tooltip="one mini-batch iteration (queued if one runs)"),
-        Binding("T", "run_epoch", "Epoch", tooltip="one epoch of iterations (queued if one runs)"),
+        Binding("T", "run_epoch", "Epoch", tooltip="the iterations to the end of the epoch (queued if one runs)"),
         Binding("space,p", "pause", "Pause", key_display="space",
                 tooltip="pause after the iteration under way; again to resume"),
         Binding("escape", "back", "Back", tooltip="back to the step screen, which walks the current batch"),
@@ -142,12 +142,12 @@ class TrainingScreen(Screen):
         return Text("\n").join([title, plot])
 
     # -- keys -------------------------------------------------------------------------
-    def action_run(self, iterations: int) -> None:
+    def action_run(self, iterations: int | None) -> None:
         self.steps.run_batches(iterations)
         self._tick()
 
     def action_run_epoch(self) -> None:
-        self.action_run(self.steps.engine.scenario.data.per_epoch)
+        self.action_run(None)  # to the end of the epoch
 
     def action_pause(self) -> None:
         self.steps.toggle_pause()

@@ -64,12 +64,14 @@ def _pixels(x_row: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return (a - low) / (high - low) if high > low else np.zeros(shape)
 
 
-def bars(y: np.ndarray, mark: int | None) -> Text:
-    """One character per class, as high as y (0 to 1); the label's class bold green."""
+def bars(y: np.ndarray, mark: int | None, answer: int | None = None) -> Text:
+    """One character per class, as high as y (0 to 1; the lowest bar is y
+    near 0); the label's class bold green, the net's answer underlined."""
     out = Text()
     for k, v in enumerate(y):
-        level = round(min(max(float(v), 0.0), 1.0) * (len(BARS) - 1)) if math.isfinite(v) else 0
-        out.append(BARS[level] if level else "_", "bold green" if k == mark else "")
+        level = round(min(max(float(v), 0.0), 1.0) * (len(BARS) - 2)) + 1 if math.isfinite(v) else 1
+        style = ("bold green" if k == mark else "") + (" underline" if k == answer else "")
+        out.append(BARS[level], style.strip())
     return out
 
 
@@ -90,17 +92,19 @@ def shows_sample(scenario, step: Step | None) -> bool:
     if step is None:
         return True
     spec = scenario.data.spec
-    return spec.x in step.layer.inputs or _at_loss(step, scenario)
+    return spec.x in step.layer.inputs or at_loss(step, scenario)
 
 
-def _at_loss(step: Step | None, scenario) -> bool:
+def at_loss(step: Step | None, scenario) -> bool:
     return (step is not None and step.layer.type == "SoftmaxWithLoss"
             and step.layer.inputs[1] == scenario.data.spec.t)
 
 
-def sample_view(scenario, step: Step | None, index: int, tr, precision: int | None) -> RenderableType | None:
-    """Sample ``index`` of the batch: image, label, and at the loss layer y
-    and y − t. None when x is not drawn as an image (no [data])."""
+def sample_view(scenario, step: Step | None, index: int, tr, precision: int | None,
+                loss: Step | None = None) -> RenderableType | None:
+    """Sample ``index`` of the batch: image, label, and y and y − t from
+    ``loss``, the loss layer's step (forward or backward) once it has run.
+    None without [data]."""
     if scenario.data is None:
         return None
     data = scenario.data
@@ -113,7 +117,7 @@ def sample_view(scenario, step: Step | None, index: int, tr, precision: int | No
         (tr("batch {b} of epoch {e}", b=scenario.iteration % data.per_epoch + 1,
             e=data.epoch(scenario.iteration) + 1), "dim"),
         (tr("   , . other samples"), "dim"))
-    lines = _loss_lines(step, scenario, index, label, tr, precision)
+    lines = _loss_lines(loss, scenario, index, label, tr, precision)
     shape = image_shape(scenario)
     if shape is None:
         return Group(head, *lines)
@@ -125,19 +129,27 @@ def sample_view(scenario, step: Step | None, index: int, tr, precision: int | No
     return Group(head, grid)
 
 
+def _label_cell(text: str, style: str) -> Text:
+    """A row's label, padded to 7 cells (a CJK character takes two)."""
+    label = Text(text, style=style)
+    label.align("left", max(7, label.cell_len + 1))
+    return label
+
+
 def _loss_lines(step: Step | None, scenario, index: int, label: int | None, tr,
                 precision: int | None) -> list[Text]:
     """At the loss layer: y as bars over the classes, the net's answer, and
     y − t (forward: what backward will send; backward: what it sent)."""
-    if not _at_loss(step, scenario):
+    if not at_loss(step, scenario):
         return []
     y = np.asarray(step.saved["y"]).reshape(-1, step.saved["y"].shape[-1])[index]
     answer = int(np.argmax(y))
     digits = "".join(str(k % 10) for k in range(len(y)))
     verdict = (tr("right") if answer == label else tr("wrong")) if label is not None else ""
-    lines = [Text.assemble(("y      ", "bold"), bars(y, label)),
-             Text.assemble(("class  ", "dim"), (digits, "dim")),
-             Text(tr("the net's answer: {k} (y = {y}) · {verdict}", k=answer, y=num(y[answer], 3),
+    lines = [Text.assemble(_label_cell("y", "bold"), bars(y, label, answer)),
+             Text.assemble(_label_cell(tr("class"), "dim"), (digits, "dim")),
+             Text(tr("green: label, underlined: answer"), style="dim"),
+             Text(tr("answer {k} (y = {y}): {verdict}", k=answer, y=num(y[answer], 3),
                      verdict=verdict))]
     if label is not None:
         lines.append(Text(tr("y − t = y, except at the label: y[{k}] − 1 = {v}", k=label,
