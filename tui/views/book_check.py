@@ -1,6 +1,7 @@
 """The book's gradient check (5.7.3) as Rich: a row per trained param with
 the mean |backprop − numerical| over every entry (the book prints
-``W1:2.1e-13`` and so on), then what each side took and their ratio. Used by
+``W1:2.1e-13`` and so on) but those whose ±h nudge crosses a Relu kink
+(counted, and said why), then what each side took and their ratio. Used by
 --check after its table and by the c dialog once its worker is done."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from backprop_engine import Scenario
-from backprop_engine.gradcheck import BOOK_LIMIT, BookCheck, book_check
+from backprop_engine.gradcheck import BOOK_LIMIT, BookCheck, BookParam, book_check
 
 from .tables import verdict
 
@@ -48,33 +49,51 @@ def timing_line(result: BookCheck, tr) -> str:
               backprop=duration(result.backprop_seconds), ratio=rounded(result.ratio))
 
 
+def _mean(p: BookParam) -> str:
+    return f"{p.mean_diff:.1e}" if p.judged else "—"
+
+
+def _result(p: BookParam, tr) -> Text:
+    return verdict(p.ok, tr) if p.judged else Text(tr("no verdict"), "yellow")
+
+
 def _table(result: BookCheck, tr, stacked: bool):
     """A row per param; ``stacked`` (a narrow screen): name, shape, mean difference
     and result only, under a line that says what the number is."""
     if stacked:
         t = Table.grid(padding=(0, 1))
         for p in result.params:
-            t.add_row(Text(p.name, style="bold"), Text(str(p.shape), style="dim"), f"{p.mean_diff:.1e}",
-                      verdict(p.ok, tr))
+            t.add_row(Text(p.name, style="bold"), Text(str(p.shape), style="dim"), _mean(p), _result(p, tr))
         return Group(Text(tr("mean |backprop − numerical|")), t)
     t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for col in ("param", "shape", "entries", "mean |backprop − numerical|", "result"):
+    for col in ("param", "shape", "entries", "left out", "mean |backprop − numerical|", "result"):
         t.add_column(tr(col), no_wrap=True, justify="left" if col in ("param", "shape") else "right")
     for p in result.params:
-        t.add_row(p.name, str(p.shape), f"{p.size:,}", f"{p.mean_diff:.1e}", verdict(p.ok, tr))
+        t.add_row(p.name, str(p.shape), f"{p.size:,}", f"{p.kink_count:,}", _mean(p), _result(p, tr))
     return t
 
 
+def kink_lines(result: BookCheck, tr) -> list[str]:
+    """A line per param with entries left out: how many, and why; or that it has no verdict."""
+    why = tr("their ±h nudge crosses a Relu kink, where the numerical gradient is not the derivative")
+    return [tr("{name}: {n} of {size} entries left out: {why}", name=p.name, n=f"{p.kink_count:,}",
+               size=f"{p.size:,}", why=why) if p.judged else
+            tr("{name}: no verdict: all {size} entries left out: {why}", name=p.name, size=f"{p.size:,}", why=why)
+            for p in result.params if p.kink_count]
+
+
 def book_check_view(result: BookCheck, tr, stacked: bool = False) -> Group:
-    """The title, the table (param, shape, entries, mean difference, result),
-    the timing line and what the verdict means."""
+    """The title, the table (param, shape, entries, left out, mean difference,
+    result), the entries left out at a Relu kink, the timing line and what the
+    verdict means."""
     t = _table(result, tr, stacked)
     notes = [tr("h = {h}; a mean difference above {limit} fails.", h=f"{result.h:g}", limit=f"{BOOK_LIMIT:g}")]
     if result.exact:
         notes.append(tr("backprop's (y − t)/N is the derivative of the cross-entropy without the 1e-7 in "
                         "log(y + 1e-7); the numerical side differentiates that same function."))
-    return Group(book_title(tr, result.samples), t, Text(timing_line(result, tr), style="bold"),
-                 Text("\n".join(notes), style="dim"))
+    kinks = kink_lines(result, tr)
+    return Group(book_title(tr, result.samples), t, *([Text("\n".join(kinks), style="yellow")] if kinks else []),
+                 Text(timing_line(result, tr), style="bold"), Text("\n".join(notes), style="dim"))
 
 
 def print_book_check(out: Console, scenario: Scenario, tr) -> BookCheck:
