@@ -35,6 +35,8 @@ def trace(engine: Engine) -> dict:
             s["mask"] = plain(step.mask)
         if step.phase == "forward" and step.layer.type == "SoftmaxWithLoss":
             s["y"] = plain(step.saved["y"])  # the softmax output (contract section 3)
+        if step.check is not None:  # --layers: the learner's layer beside the built-in one
+            s["yours"] = step.check.verdict
         steps.append(s)
     return {
         "title": engine.scenario.title,

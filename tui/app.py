@@ -47,8 +47,11 @@ class BackpropApp(App):
     """The language of every label; the L key cycles through ``languages``."""
 
     def __init__(self, scenario: Scenario | None = None, precision: int = 6, lang: str = "en",
-                 languages: dict[str, Catalog] | None = None, drawn: bool | None = None):
+                 languages: dict[str, Catalog] | None = None, drawn: bool | None = None, learner=None):
+        """``learner``: --layers, the learner's classes (backprop_engine.learner.Learner),
+        used in every scenario opened; ``scenario`` comes with them already."""
         super().__init__()
+        self.learner = learner
         self.first = scenario  # the scenario to open first (None: the picker)
         self.precision = precision  # significant digits shown (--precision)
         self.drawn = drawn  # the graph drawn (True) or listed (False); None: drawn where it fits
@@ -106,13 +109,27 @@ class BackpropApp(App):
             return
         main = self.main
         try:
-            scenario = load(path)
+            scenario = self._with_learner(load(path))
         except ScenarioError as e:
             main.show_error("\n".join(e.lines))
             return
         shown = path.stem if path.parent == BUNDLED_DIR else path  # not a long site-packages path
         main.leave(self.catalog("Load {path} and lose them?", path=shown),
                    lambda: main.open_scenario(scenario, keep_position))
+
+    def _with_learner(self, scenario: Scenario) -> Scenario:
+        """With --layers: the file imported again (r shows a fixed file), its
+        classes in place of the built-in layers; a file that no longer
+        imports is a load error."""
+        if self.learner is None:
+            return scenario
+        from backprop_engine.learner import LearnerError
+        from backprop_engine.learner.beside import own_layers
+        try:
+            self.learner.restart()
+        except LearnerError as e:
+            raise ScenarioError(self.learner.path, [str(e)]) from None
+        return own_layers(scenario, self.learner)
 
     def action_next_language(self) -> None:
         codes = list(self.languages)

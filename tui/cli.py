@@ -66,6 +66,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--precision", type=_precision, default=6, metavar="N|full",
                    help="significant digits shown (default 6), or full: the shortest repr that "
                         "round-trips (220.00000000000003); --json is always full precision")
+    p.add_argument("--layers", metavar="FILE.py",
+                   help="use your own layer classes from FILE.py (the book's MulLayer, AddLayer, Relu, Sigmoid, "
+                        "Affine, SoftmaxWithLoss) in place of the built-in ones, each step checked beside the "
+                        "built-in layer; with --check, a verdict per layer (exit 1 when one differs). This RUNS "
+                        "FILE.py's code, as `python FILE.py` would (in a separate process)")
     p.add_argument("--lang", default="en", metavar="CODE",
                    help="language of labels and explanations: en (default), zh or ja")
     p.add_argument("--version", action="version", version=f"backprop-tui {backprop_engine.__version__}")
@@ -91,12 +96,36 @@ def main(argv: list[str] | None = None) -> int:
     if args.scenario is None:
         if args.print or args.json or args.check or args.train or args.markdown:
             parser().error("this mode needs a SCENARIO")
+        if args.layers:
+            parser().error("--layers needs a SCENARIO")
         return _app(None, args, languages)
     try:
         scenario = load(resolve(args.scenario))
     except ScenarioError as e:
         print("\n".join(e.lines), file=sys.stderr)
         return USAGE_ERROR
+    if args.layers:
+        return _with_layers(scenario, args, tr, languages)
+    return _mode(scenario, args, tr, languages)
+
+
+def _with_layers(scenario, args, tr, languages) -> int:
+    """--layers FILE.py: the learner's classes in a child process, beside the built-in layers."""
+    from backprop_engine.learner import Learner, LearnerError
+    from backprop_engine.learner.beside import own_layers
+    try:
+        learner = Learner(args.layers)
+    except LearnerError as e:
+        sys.stderr.write(f"error: {args.layers}: {e}\n")
+        return USAGE_ERROR
+    try:
+        return _mode(own_layers(scenario, learner), args, tr, languages, learner)
+    finally:
+        learner.close()
+
+
+def _mode(scenario, args, tr, languages, learner=None) -> int:
+    """Run the mode asked for on a loaded scenario."""
     if args.json:
         from backprop_engine.trace import to_json
         print(to_json(Engine(scenario)))
@@ -107,20 +136,23 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from .views import report
     if args.check:
+        if learner is not None:
+            from .views.layers_report import check_layers
+            return check_layers(scenario, learner, tr, args.precision)
         return report.check(scenario, tr, args.precision)
     if args.train:
         return report.train(scenario, args.train, tr, args.precision)
     if args.print:
         return report.print_steps(scenario, tr, args.precision)
-    return _app(scenario, args, languages)
+    return _app(scenario, args, languages, learner)
 
 
-def _app(scenario, args, languages) -> int:
+def _app(scenario, args, languages, learner=None) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         sys.stderr.write("error: the app needs a terminal; without one, try --print or --markdown\n")
         return USAGE_ERROR
     from .app import BackpropApp
-    app = BackpropApp(scenario, precision=args.precision, lang=args.lang, languages=languages)
+    app = BackpropApp(scenario, precision=args.precision, lang=args.lang, languages=languages, learner=learner)
     app.run()
     return app.return_code or 0  # non-zero if the app stopped on an error
 

@@ -17,6 +17,7 @@ from .affine import AffineExplanation
 from .base import Explanation
 from .exp import ExpExplanation
 from .fanout import fan_in_lines
+from .learner import learner_sections
 from .mul import MulExplanation
 from .reciprocal import ReciprocalExplanation
 from .relu import ReluExplanation
@@ -43,7 +44,13 @@ def step_title(step: Step, total: int, tr) -> str:
 def step_sections(step: Step, tr, precision: int | None, layers: tuple[LayerSpec, ...] = ()) -> list[Section]:
     """What one step did: inputs and output forward; backward, the local
     derivatives, the chain rule with numbers, fan-out sums and the gradients.
-    ``layers``: the whole graph, for a step explained by its neighbours."""
+    ``layers``: the whole graph, for a step explained by its neighbours.
+    With ``--layers``, first what the learner's layer did beside the built-in one."""
+    parts = _sections(step, tr, precision, layers)
+    return parts if step.check is None else [*learner_sections(step.check, tr, precision), *parts]
+
+
+def _sections(step: Step, tr, precision: int | None, layers: tuple[LayerSpec, ...]) -> list[Section]:
     spec, ex = step.layer, explanation(step.layer.type)
     if step.phase != BACKWARD:
         return [Arrays(tr("inputs"), tuple(zip(spec.inputs, step.inputs)), VALUE),

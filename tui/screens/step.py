@@ -19,11 +19,13 @@ from textual.widgets import Footer
 from backprop_engine import BACKWARD, Engine, Scenario
 
 from ..explain import step_title
+from ..explain.learner import summary_sections
 from ..explain.numbers import FULL, first_rounded
 from ..textual_compat import translate_bindings
 from ..views.drawing import draw, layout
 from ..views.graph import graph_view
 from ..views.paragraphs import paragraphs
+from ..views.grids import rich_sections
 from ..views.tables import step_view, values_table
 from ..widgets.error_bar import ErrorBar
 from ..widgets.note_bar import NoteBar
@@ -199,6 +201,8 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScr
         sample = self._sample_block()
         if sample is not None:
             shown = Group(sample, Text(), shown)
+        if e.at_end and e.scenario.ops:  # --layers: each layer's verdict
+            shown = Group(shown, Text(), rich_sections(summary_sections(e.scenario, e.steps(), tr), tr, p))
         graph = draw(layout(e.scenario), e, tr, p) if self.drawing else graph_view(e, tr, p)
         return {"graph": graph, "step": shown, "values": values_table(e, tr, p)}
 

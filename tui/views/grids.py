@@ -18,9 +18,10 @@ from rich.table import Table
 from rich.text import Text
 
 from ..explain.numbers import EDGE, array_str, num, shape_str
-from ..explain.sections import BOLD, DIM, GRAD, PLAIN, VALUE, Arrays, Line, Section
+from ..explain.sections import BAD, BOLD, DIM, GOOD, GRAD, PLAIN, VALUE, Arrays, Line, Section
 
-STYLES = {PLAIN: "", GRAD: "bold magenta", VALUE: "cyan", DIM: "dim", BOLD: "bold"}
+STYLES = {PLAIN: "", GRAD: "bold magenta", VALUE: "cyan", DIM: "dim", BOLD: "bold", GOOD: "bold green",
+          BAD: "bold red"}
 GRAD_STYLE = STYLES[GRAD]           # every gradient, everywhere
 VALUE_STYLE = STYLES[VALUE]         # forward values
 MASKED = "bold black on yellow"     # Relu entries whose gradient dies

@@ -13,6 +13,7 @@ import numpy as np
 from backprop_engine import Engine, Scenario, run
 
 from ..explain import step_sections, step_title
+from ..explain.learner import summary_sections
 from ..explain.numbers import shape_str
 from ..explain.sections import Arrays, Line, Section
 from .drawing import draw, layout
@@ -94,4 +95,7 @@ def run_markdown(scenario: Scenario, tr, precision: int | None) -> str:
         v, g = engine.values[name], engine.grads.get(name)
         parts.append(f"| {name} | {shape_str(np.shape(v), tr)} | {_inline(v, tr, precision)} | "
                      f"{'' if g is None else _inline(g, tr, precision)} |")
+    summary = summary_sections(scenario, engine.steps(), tr)  # --layers: a verdict per layer
+    if summary:
+        parts += ["", f"## {tr('your layers')}", "", md_sections(summary, tr, precision)]
     return "\n".join(parts) + "\n"

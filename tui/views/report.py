@@ -15,6 +15,8 @@ from backprop_engine.gradcheck import SAMPLE, check_expect, check_gradients
 from backprop_engine.train import train_quietly
 
 from ..explain import step_title
+from ..explain.learner import summary_sections
+from .grids import rich_sections
 from ..explain.numbers import array_str, num
 from .drawing import draw, layout
 from .tables import gradcheck_table, step_view, values_table, verdict
@@ -38,6 +40,10 @@ def print_steps(scenario: Scenario, tr, precision: int) -> int:
         out.print(step_view(step, tr, precision, scenario.layers))
     out.print(Rule(tr("all values and gradients"), align="left"))
     out.print(values_table(engine, tr, precision))
+    summary = summary_sections(scenario, engine.steps(), tr)  # --layers: a verdict per layer
+    if summary:
+        out.print(Rule(tr("your layers"), align="left"))
+        out.print(rich_sections(summary, tr, precision))
     return 0
 
 

@@ -1,0 +1,287 @@
+"""--layers FILE.py (issue 14): the learner's own classes beside the built-in
+layers, through the command line and the app: every bug of
+examples/buggy_layers.py named on its layer and entry, the book's classes
+agreeing everywhere, and the learner's code failing safely."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from backprop_engine import Engine, bundled, load
+from backprop_engine.learner import Learner
+from backprop_engine.learner.beside import own_layers
+from tests.conftest import SIZE, steps, text
+from tests.test_cli import cli
+from tui.app import BackpropApp
+
+ROOT = Path(__file__).resolve().parent.parent
+BOOK, BUGGY = ROOT / "examples" / "book_layers.py", ROOT / "examples" / "buggy_layers.py"
+
+
+@pytest.fixture(scope="module")
+def buggy():
+    with Learner(BUGGY) as learner:
+        yield learner
+
+
+@pytest.mark.parametrize("name", list(bundled()))
+def test_the_books_layers_agree_on_every_bundled_scenario(name):
+    """--check --layers examples/book_layers.py: every layer agrees, exit 0."""
+    r = cli(name, "--check", "--layers", BOOK)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "every layer agrees" in r.stdout and "differs" not in r.stdout
+
+
+BUGS = {  # scenario: (layer, the table's verdict, a line the layer's table shows)
+    "affine_softmax": [
+        ("loss", "differs", "dx[0, 0]: yours -0.774978, expected -0.258326; likely cause: yours = 3 × expected: "
+                            "divide by the batch size N = 3"),
+        ("affine2", "differs", "db[0]: yours -0.774978, expected 0.042561; likely cause: db = dout[0], one row of "
+                               "dout: sum over the batch, db = np.sum(dout, axis=0)"),
+        ("relu1", "writes in place", "wrote into dout, an array it was handed"),
+    ],
+    "fruit": [
+        ("mul_tax", "differs", "dx: yours 650, expected 1.1; likely cause: dx = dout × x: ∂(x·y)/∂x is y, so "
+                               "dx = dout × y (the inputs swapped)"),
+        ("add_apple_orange", "differs", "dy: yours 0, expected 650; likely cause: dy is 0: an add node passes "
+                                        "dout on unchanged to both inputs, dy = dout"),
+    ],
+    "sigmoid": [
+        ("join", "differs", "dy: yours 0, expected 1; likely cause: dy is 0: an add node passes dout on"),
+        ("sigmoid", "differs", "with dout = 1 (the run's dout here is 0, which hides any mistake): dx: yours "
+                               "0.731059, expected 0.196612; likely cause: dx = dout × y: the factor (1 − y) is "
+                               "missing"),
+    ],
+}
+
+
+@pytest.mark.parametrize("name", BUGS)
+def test_check_names_each_bug_of_the_buggy_layers_on_its_layer_and_entry(name):
+    """--check --layers examples/buggy_layers.py: a table per layer whose title
+    gives the verdict, the first differing entry and the likely cause; exit 1."""
+    r = cli(name, "--check", "--layers", BUGGY)
+    assert r.returncode == 1, r.stdout + r.stderr
+    flat = " ".join(line.strip("│ ") for line in r.stdout.splitlines())
+    flat = " ".join(flat.split())
+    for layer, verdict, shown in BUGS[name]:
+        assert f"{layer} · your " in r.stdout and f": {verdict}" in r.stdout, layer
+        assert " ".join(shown.split()) in flat, (layer, flat)
+    assert "FAILED:" in r.stdout
+
+
+def test_the_sigmoid_without_its_factor_is_named_where_dout_reaches_it(buggy):
+    """On a graph where dout reaches the fused sigmoid (the built-in layers
+    around it), the missing (1 − y) is named: yours = dout × y."""
+    sc = load(bundled()["sigmoid"])
+    learner_only_sigmoid = own_layers(sc, buggy)
+    ops = {"Sigmoid": learner_only_sigmoid.ops["Sigmoid"]}
+    from dataclasses import replace
+    engine = Engine(replace(sc, ops=ops))
+    engine.to_end()
+    check = next(s.check for s in engine.steps() if s.check and s.phase == "backward")
+    assert check.verdict == "differs"
+    assert check.differences[0].cause == "dx = dout × y: the factor (1 − y) is missing, dx = dout × (1 − y) × y"
+
+
+def test_the_in_place_relu_leaves_the_engines_records_intact(buggy):
+    """The book's dout[mask] = 0 is reported as a write into dout; the
+    engine's dout and every gradient stay as with the built-in layer."""
+    sc = load(bundled()["relu"])
+    mine, reference = Engine(own_layers(sc, buggy)), Engine(sc)
+    mine.to_end()
+    reference.to_end()
+    back = mine.steps()[-1]
+    assert back.check.changed == ("dout",) and back.check.verdict == "writes in place"
+    for a, b in zip(mine.steps(), reference.steps()):
+        np.testing.assert_array_equal(a.dout if a.dout is not None else 0, b.dout if b.dout is not None else 0)
+        for name in b.grads:
+            np.testing.assert_array_equal(a.grads[name], b.grads[name])
+            assert not a.grads[name].flags.writeable
+
+
+def test_json_and_markdown_carry_the_verdicts():
+    """--json gives each step of a learner's class a "yours" verdict; --markdown ends with the summary."""
+    r = cli("fruit", "--json", "--layers", BUGGY)
+    assert [s.get("yours") for s in json.loads(r.stdout)["steps"]] == [
+        "agrees", "agrees", "agrees", "agrees", "differs", "differs", "differs", "differs"]
+    md = cli("fruit", "--markdown", "--layers", BUGGY).stdout
+    assert "## your layers" in md and "- add_apple_orange (AddLayer): differs · backward: dy: yours 0" in md
+
+
+def test_train_with_the_books_layers_matches_the_built_in_training():
+    """--train on digits with examples/book_layers.py trains on the learner's
+    code, to the same losses as the built-in layers."""
+    mine = cli("digits", "--train", "3", "--layers", BOOK, "--precision", "full")
+    builtin = cli("digits", "--train", "3", "--precision", "full")
+    assert mine.returncode == builtin.returncode == 0
+    rows = lambda out: [l for l in out.splitlines() if l.startswith("│") and l.split("│")[1].strip().isdigit()]
+    assert rows(mine.stdout) == rows(builtin.stdout) and len(rows(mine.stdout)) == 4
+
+
+# -- their code fails safely ----------------------------------------------------
+
+def write(tmp_path, body: str, name: str = "mine.py") -> Path:
+    path = tmp_path / name
+    path.write_text("import numpy as np\n" + textwrap.dedent(body), encoding="utf-8")
+    return path
+
+
+def test_a_file_that_does_not_import_is_one_error_line(tmp_path):
+    """A syntax error or a file without the book's classes: error: FILE.py: ..., exit 2."""
+    bad = write(tmp_path, "class Relu:\n    def forward(self, x)\n        return x\n")
+    r = cli("relu", "--print", "--layers", bad)
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.startswith(f"error: {bad}: does not import: SyntaxError") and r.stderr.count("\n") == 1
+    none = write(tmp_path, "x = 1\n", "empty.py")
+    r = cli("relu", "--print", "--layers", none)
+    assert r.returncode == 2 and r.stderr.startswith(f"error: {none}: no layer class of the book's names")
+
+
+async def test_an_exception_shows_their_frames_and_the_app_runs_on(tmp_path):
+    """A Relu.backward that raises: the step pane shows the error and the
+    line of their file; the run goes on with the built-in numbers; the app
+    keeps running to the end."""
+    path = write(tmp_path, """
+        class Relu:
+            def forward(self, x):
+                self.mask = x <= 0
+                return np.where(self.mask, 0.0, x)
+            def backward(self, dout):
+                return dout / 0 + undefined_name
+        """)
+    with Learner(path) as learner:
+        app = BackpropApp(own_layers(load(bundled()["relu"]), learner))
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("n", "n")
+            shown = " ".join(text(app, "step").split())
+            assert "✗ your Relu.backward failed: NameError: name 'undefined_name' is not defined" in shown
+            assert "mine.py, line 8, in backward: return dout / 0 + undefined_name" in shown
+            assert "goes on with the built-in layer's numbers" in shown
+            assert steps(app).engine.at_end
+
+
+async def test_a_layer_that_hangs_is_stopped_and_the_next_call_works(tmp_path):
+    """A forward that never returns is stopped after the timeout and said; the
+    learner's process is started again, so stepping on works."""
+    path = write(tmp_path, """
+        from pathlib import Path
+        HUNG = Path(__file__).with_suffix(".hung")  # the first call hangs; the process after it does not
+        class Relu:
+            def forward(self, x):
+                if not HUNG.exists():
+                    HUNG.touch()
+                    while True:
+                        pass
+                self.mask = x <= 0
+                return np.where(self.mask, 0.0, x)
+            def backward(self, dout):
+                return np.where(self.mask, 0.0, dout)
+        """)
+    with Learner(path, timeout=0.5) as learner:
+        app = BackpropApp(own_layers(load(bundled()["relu"]), learner))
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("n")
+            assert "did not return within 0.5 s: stopped" in " ".join(text(app, "step").split())
+            await pilot.press("n")
+            assert "✓ your Relu.backward agrees" in text(app, "step")
+
+
+async def test_a_wrong_return_is_one_clear_line(tmp_path):
+    """A backward that returns a tuple where the book's Relu returns dx is one line."""
+    path = write(tmp_path, """
+        class Relu:
+            def forward(self, x):
+                self.mask = x <= 0
+                return np.where(self.mask, 0.0, x)
+            def backward(self, dout):
+                return dout, dout
+        """)
+    with Learner(path) as learner:
+        engine = Engine(own_layers(load(bundled()["relu"]), learner))
+        engine.to_end()
+        error = engine.steps()[-1].check.error
+        assert error.startswith("Relu.backward returned") and "\n" not in error
+
+
+async def test_r_imports_the_fixed_file_again(tmp_path):
+    """The app shows the mistake; the learner fixes the file and presses r:
+    the same step now agrees, without leaving the app."""
+    path = write(tmp_path, """
+        class AddLayer:
+            def forward(self, x, y):
+                return x + y
+            def backward(self, dout):
+                return dout, dout * 0
+        """)
+    learner = Learner(path)
+    try:
+        app = BackpropApp(own_layers(load(bundled()["fruit"]), learner), learner=learner)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("n", "n", "n", "n", "n", "n")
+            assert "✗ your AddLayer.backward differs: dy: yours 0, expected" in " ".join(text(app, "step").split())
+            path.write_text(path.read_text().replace("dout * 0", "dout"), encoding="utf-8")
+            await pilot.press("r")
+            await pilot.pause()
+            assert steps(app).engine.position == 6
+            assert "✓ your AddLayer.backward agrees" in text(app, "step")
+    finally:
+        learner.close()
+
+
+async def test_the_end_step_lists_each_layers_verdict():
+    """At the end the step pane lists each layer of the learner's classes with its verdict."""
+    with Learner(BUGGY) as learner:
+        app = BackpropApp(own_layers(load(bundled()["affine_softmax"]), learner), learner=learner)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("end")
+            shown = " ".join(text(app, "step").split())
+            assert "Your layers beside the built-in ones:" in shown
+            for layer, verdict in (("affine1", "differs"), ("relu1", "writes in place"), ("loss", "differs")):
+                assert f"{layer} (" in shown and verdict in shown
+
+
+async def _at_the_loss_backward(pilot) -> None:
+    await pilot.press(*["n"] * 5)
+
+
+async def _at_the_end_scrolled_down(pilot) -> None:
+    await pilot.press("end")
+    steps(pilot.app).query_one("#step").scroll_end(animate=False)
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("walk", [_at_the_loss_backward, _at_the_end_scrolled_down])
+def test_mismatch_and_summary_snapshots(snap_compare, walk):
+    """affine_softmax with examples/buggy_layers.py. At step 5 (the loss
+    backward): a red "✗ your SoftmaxWithLoss.backward differs: dx[0, 0]:
+    yours -0.774978, expected -0.258326", the likely cause (yours = 3 ×
+    expected: divide by the batch size N = 3), then yours with the differing
+    entries marked beside the expected. At the end: the summary of each
+    layer's verdict (affine1, affine2, loss differ; relu1 writes in place),
+    the step pane scrolled to its end."""
+    learner = Learner(BUGGY)
+    try:
+        app = BackpropApp(own_layers(load(bundled()["affine_softmax"]), learner), learner=learner)
+        assert snap_compare(app, terminal_size=SIZE, run_before=walk)
+    finally:
+        learner.close()
+
+
+async def test_a_zero_dout_does_not_hide_a_mistake():
+    """On sigmoid.toml the buggy AddLayer sends 0 to the fused Sigmoid; the
+    step says so and tries dout = 1, which shows the missing (1 − y)."""
+    with Learner(BUGGY) as learner:
+        app = BackpropApp(own_layers(load(bundled()["sigmoid"]), learner), learner=learner)
+        async with app.run_test(size=SIZE) as pilot:
+            engine = steps(app).engine
+            await pilot.press(*["n"] * (len(engine) // 2 + 2))  # join, then the fused sigmoid, backward
+            assert engine.current.layer.name == "sigmoid"
+            shown = " ".join(text(app, "step").split())
+            assert "The dout that reached this layer is 0 (from a layer after it)" in shown
+            assert "✗ your Sigmoid.backward differs: dx: yours 0.731059, expected 0.196612" in shown
+            assert "the factor (1 − y) is missing" in shown

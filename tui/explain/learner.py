@@ -1,0 +1,88 @@
+"""--layers: what a step says of the learner's layer beside the built-in one.
+
+It agrees (one green line); or it differs: the first differing entry, the
+likely cause, and both arrays side by side with the differing entries
+marked; or it wrote into an array it was handed, and why that matters; or
+their code failed: the error and where in their file.
+"""
+
+from __future__ import annotations
+
+from .sections import BAD, BOLD, DIM, GOOD, Arrays, Beside, Section, line
+
+WHY = {  # why a write into a handed array matters, by what was written into
+    "dout": ("dout is the upstream gradient: where a value is used by several layers, the other branches "
+             "still need it, and a kept history would change under you. Make a new array instead "
+             "(dx = dout.copy(); dx[self.mask] = 0). The engine kept its own copy, so its numbers are intact."),
+}
+WHY_INPUT = ("{name} is this layer's input: the layer before it, and the backward pass, still read it. "
+             "Make a new array instead. The engine kept its own copy, so its numbers are intact.")
+
+
+def learner_sections(check, tr, precision: int | None) -> list[Section]:
+    """The sections of a step's ``StepCheck`` (backprop_engine.learner.beside)."""
+    what = tr("your {cls}.{method}", cls=check.cls, method=check.phase)
+    if check.ok:
+        return [line(("✓ " + tr("{what} agrees with the built-in layer (rtol 1e-9, atol 1e-12)", what=what), GOOD))]
+    out: list[Section] = []
+    if check.probed:
+        out.append(line((tr("The dout that reached this layer is 0 (from a layer after it), and 0 × anything is "
+                            "right, so the step also tried dout = 1:"), DIM)))
+    if check.error:
+        out.append(line(("✗ " + tr("{what} failed: {error}", what=what, error=check.error), BAD)))
+        out += [line((f"{file}, line {number}, in {function}: {code}", DIM), indent=1)
+                for file, number, function, code in check.frames]
+        out.append(line((tr("The run goes on with the built-in layer's numbers for this step."), DIM)))
+    for d in check.differences:
+        out.append(line(("✗ " + tr("{what} differs: {first}", what=what, first=d.line()), BAD)))
+        if d.cause:
+            out.append(line(tr("likely cause: {cause}", cause=d.cause), indent=1))
+        if d.differs is not None:
+            n = int(d.differs.sum())
+            out.append(Beside((Arrays(tr("yours ({n} entries differ, marked)", n=n), ((d.name, d.yours),),
+                                      highlight=d.differs),
+                               Arrays(tr("expected (the built-in layer)"), ((d.name, d.expected),)))))
+    if check.differences:
+        out.append(line((tr("The run goes on with your numbers, so the later layers show the consequences."), DIM)))
+    for name in check.changed:
+        out.append(line(("✗ " + tr("{what} wrote into {name}, an array it was handed", what=what, name=name), BAD)))
+        out.append(line(tr(WHY[name]) if name in WHY else tr(WHY_INPUT, name=name), indent=1))
+    if check.printed.strip():
+        out.append(line((tr("your code printed: {text}", text=check.printed.strip()[:300]), DIM)))
+    return out
+
+
+def verdict_word(check, tr) -> str:
+    return tr(check.verdict)
+
+
+def summary_sections(scenario, steps, tr) -> list[Section]:
+    """Each layer that ran the learner's class, with its verdict and, where
+    it is not "agrees", what went wrong first (the end of a --layers run)."""
+    from backprop_engine.learner.beside import layer_checks, worst
+    rows = layer_checks(scenario, steps)
+    if not rows:
+        return []
+    out: list[Section] = [line((tr("Your layers beside the built-in ones:"), BOLD))]
+    for spec, checks in rows:
+        verdict = worst(checks.values())
+        cls = next(iter(checks.values())).cls
+        first = next((f" · {tr(phase)}: {' '.join(problem_lines(c, tr)[:1 + c.probed])}"
+                      for phase, c in checks.items() if not c.ok), "")
+        out.append(line(f"{spec.name} ({cls}): ", (tr(verdict), GOOD if verdict == "agrees" else BAD),
+                        (first, DIM), indent=1))
+    return out
+
+
+def problem_lines(check, tr) -> list[str]:
+    """What went wrong in one step, a line each: the error and where, each
+    differing output with its likely cause, each array written into."""
+    out = [tr("with dout = 1 (the run's dout here is 0, which hides any mistake):")] if check.probed else []
+    if check.error:
+        out.append(tr("failed: {error}", error=check.error))
+        out += [f"  {file}, line {number}, in {function}: {code}" for file, number, function, code in check.frames]
+    for d in check.differences:
+        out.append(d.line() + (f"; {tr('likely cause: {cause}', cause=d.cause)}" if d.cause else ""))
+    if check.changed:
+        out.append(tr("wrote into {names}, an array it was handed", names=", ".join(check.changed)))
+    return out
