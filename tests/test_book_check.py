@@ -114,7 +114,7 @@ def test_the_view_has_a_row_per_param_and_says_the_limit(digits):
     for p in digits.params:
         assert row(shown, p.name)[-4:] == [f"{p.size:,}", "0", f"{p.mean_diff:.1e}", "ok"]
     assert timing_line(digits, ENGLISH) in shown
-    assert "a mean difference above 1e-07 fails" in shown
+    assert "a mean |Δ| above 1e-07 fails" in shown
 
 
 def test_a_narrow_view_keeps_every_params_name_and_mean_difference(digits):
@@ -146,7 +146,7 @@ def test_check_on_digits_prints_the_section_and_exits_0():
         cells = row(r.stdout.split("The book's gradient check")[1], name)
         assert cells[-4:-2] == [entries, "0"] and float(cells[-2]) < 1e-8 and cells[-1] == "ok"
     assert "for 3,760 parameters; backprop:" in r.stdout and "× faster" in r.stdout
-    assert "a mean difference above 1e-07 fails" in r.stdout and "every check passed (9)" in r.stdout
+    assert "a mean |Δ| above 1e-07 fails" in r.stdout and "every check passed (9)" in r.stdout
 
 
 def test_check_with_a_wrong_backward_fails_with_exit_1(monkeypatch, capsys):

@@ -66,7 +66,7 @@ def _table(result: BookCheck, tr, stacked: bool):
             t.add_row(Text(p.name, style="bold"), Text(str(p.shape), style="dim"), _mean(p), _result(p, tr))
         return Group(Text(tr("mean |backprop − numerical|")), t)
     t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for col in ("param", "shape", "entries", "left out", "mean |backprop − numerical|", "result"):
+    for col in ("param", "shape", "entries", "left out", "mean |Δ|", "result"):
         t.add_column(tr(col), no_wrap=True, justify="left" if col in ("param", "shape") else "right")
     for p in result.params:
         t.add_row(p.name, str(p.shape), f"{p.size:,}", f"{p.kink_count:,}", _mean(p), _result(p, tr))
@@ -87,7 +87,8 @@ def book_check_view(result: BookCheck, tr, stacked: bool = False) -> Group:
     result), the entries left out at a Relu kink, the timing line and what the
     verdict means."""
     t = _table(result, tr, stacked)
-    notes = [tr("h = {h}; a mean difference above {limit} fails.", h=f"{result.h:g}", limit=f"{BOOK_LIMIT:g}")]
+    notes = [tr("Δ = backprop − numerical, per entry; h = {h}; a mean |Δ| above {limit} fails.", h=f"{result.h:g}",
+                limit=f"{BOOK_LIMIT:g}")]
     if result.exact:
         notes.append(tr("backprop's (y − t)/N is the derivative of the cross-entropy without the 1e-7 in "
                         "log(y + 1e-7); the numerical side differentiates that same function."))
