@@ -16,6 +16,8 @@ def sgd_step(scenario: Scenario, lr: float | None = None) -> tuple[float, Scenar
     if not lr > 0:
         raise ValueError(f"the learning rate must be > 0, got {lr!r}")
     engine = run(scenario)
+    for step in engine.steps() if scenario.ops else ():
+        stop_if_failed(step.check)
     before = loss(scenario, engine.values[scenario.output])
     updated = {n: engine.scenario.leaves[n] - lr * engine.grads[n]
                for n in scenario.trained if n in engine.grads}
@@ -40,6 +42,20 @@ def train_quietly(scenario: Scenario, steps: int, lr: float | None = None) -> tu
         return [*losses, loss(trained, forward_output(trained, trained.leaves))], trained
 
 
+class LayerFailed(RuntimeError):
+    """--layers: the learner's code failed in a training step; training
+    stops there rather than go on with the built-in layer's numbers."""
+
+    def __init__(self, check):
+        super().__init__(f"your {check.cls}.{check.phase} failed: {check.error}")
+        self.check = check
+
+
+def stop_if_failed(check) -> None:
+    if check is not None and check.error:
+        raise LayerFailed(check)
+
+
 # -- mini-batch SGD over [data] (5.7.4) ---------------------------------------
 
 class Net:
@@ -53,6 +69,7 @@ class Net:
                         tuple((k, n) for k, n in enumerate(spec.inputs) if n not in scenario.constants))
                        for spec in scenario.layers]
         self.output, self.dout = scenario.output, scenario.dout
+        self.own = bool(scenario.ops)  # --layers: training stops where the learner's code fails
 
     def forward(self, values: dict[str, np.ndarray], layers: int | None = None) -> list[dict]:
         """The layers (the first ``layers`` of them) forward in file order, each
@@ -61,6 +78,8 @@ class Net:
         saved = []
         for op, inputs, output, _ in self.layers[:layers]:
             values[output], kept = op.forward(*[values[n] for n in inputs])
+            if self.own:
+                stop_if_failed(kept.get("check"))
             saved.append(kept)
         return saved
 
@@ -82,6 +101,8 @@ class Net:
             if dout is None:
                 continue  # the layer does not lead to the output
             local = op.backward(dout, kept)  # one gradient per input
+            if self.own:
+                stop_if_failed(getattr(local, "check", None))
             for k, name in wanted:
                 g = local[k]
                 if g is None:

@@ -69,7 +69,8 @@ def test_check_names_each_bug_of_the_buggy_layers_on_its_layer_and_entry(name):
     flat = " ".join(line.strip("│ ") for line in r.stdout.splitlines())
     flat = " ".join(flat.split())
     for layer, verdict, shown in BUGS[name]:
-        assert f"{layer} · your " in r.stdout and f": {verdict}" in r.stdout, layer
+        title = next(line for line in r.stdout.splitlines() if line.startswith(f"{layer} · your "))
+        assert title.rstrip().endswith(f": {verdict}"), title
         assert " ".join(shown.split()) in flat, (layer, flat)
     assert "FAILED:" in r.stdout
 
@@ -285,3 +286,88 @@ async def test_a_zero_dout_does_not_hide_a_mistake():
             assert "The dout that reached this layer is 0 (from a layer after it)" in shown
             assert "✗ your Sigmoid.backward differs: dx: yours 0.731059, expected 0.196612" in shown
             assert "the factor (1 − y) is missing" in shown
+
+
+def test_check_shows_their_code_as_written_and_refuses_a_file_that_checks_nothing(tmp_path):
+    """A frame's code with brackets ([self.mask]) shows as written, never read
+    as markup; a file with no class of the scenario's layer types is one
+    error line and exit 2, not a pass."""
+    path = write(tmp_path, """
+        class Relu:
+            def forward(self, x):
+                self.mask = x <= 0
+                return np.where(self.mask, 0.0, x)
+            def backward(self, dout):
+                return helper(dout[self.mask])
+        """)
+    r = cli("relu", "--check", "--layers", path)
+    assert r.returncode == 1 and "return helper(dout[self.mask])" in " ".join(r.stdout.split())
+    r = cli("apple", "--check", "--layers", path)
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr == f"error: {path}: no layer of this scenario is of a type your file has a class for: " \
+                       "nothing to check\n"
+
+
+def test_training_stops_where_their_code_fails(tmp_path):
+    """--train with a layer that raises stops at once, says which and exits 1,
+    instead of training quietly on the built-in numbers."""
+    path = write(tmp_path, """
+        class Relu:
+            def forward(self, x):
+                self.mask = x <= 0
+                return np.where(self.mask, 0.0, x)
+            def backward(self, dout):
+                raise ValueError("not yet")
+        """)
+    r = cli("affine_softmax", "--train", "3", "--layers", path)
+    assert r.returncode == 1
+    assert r.stderr == f"error: {path}: your Relu.backward failed: ValueError: not yet; training stopped\n"
+
+
+def test_a_one_row_affine_written_as_in_5_6_1_agrees(tmp_path):
+    """affine_one's x is 1-D: an Affine whose db = dout (5.6.1, one sample)
+    is handed one row and agrees; its db comes back as (M,)."""
+    path = write(tmp_path, """
+        class Affine:
+            def __init__(self, W, b):
+                self.W, self.b = W, b
+            def forward(self, x):
+                self.x = x
+                return x @ self.W + self.b
+            def backward(self, dout):
+                self.dW = self.x.T @ dout
+                self.db = dout
+                return dout @ self.W.T
+        """)
+    r = cli("affine_one", "--check", "--layers", path)
+    assert r.returncode == 0, r.stdout
+    assert "every layer agrees (1)" in r.stdout
+
+
+def test_a_loss_without_the_books_delta_is_named():
+    """A cross-entropy without the 1e-7 inside the log differs by a hair; the cause says why."""
+    from backprop_engine.learner.compare import compare
+    x, t = np.array([[0.3, -1.2, 2.0], [1.0, 0.0, -1.0]]), np.array([2.0, 0.0])
+    y = np.exp(x) / np.exp(x).sum(axis=1, keepdims=True)
+    exact = -np.log(y[[0, 1], [2, 0]]).mean()
+    builtin = -np.log(y[[0, 1], [2, 0]] + 1e-7).mean()
+    d = compare("out", exact, builtin, layer_type="SoftmaxWithLoss", inputs={"x": x, "t": t}, dout=None, batch=2)
+    assert d.cause == "yours is the cross-entropy without the 1e-7 that the book adds inside the log, log(y + 1e-7)"
+
+
+@pytest.mark.parametrize("name, layer, shown", [
+    ("fruit", "mul_tax", "✗ your MulLayer.backward differs: dx: yours 650, expected 1.1"),
+    ("fruit", "add_apple_orange", "✗ your AddLayer.backward differs: dy: yours 0, expected 650"),
+    ("affine_softmax", "affine2", "✗ your Affine.backward differs: db[0]: yours -0.774978, expected 0.042561"),
+    ("relu", "relu", "✗ your Relu.backward wrote into dout, an array it was handed"),
+])
+async def test_the_app_shows_each_bug_at_its_backward_step(name, layer, shown):
+    """Walking the scenario in the app with examples/buggy_layers.py, the
+    backward step of the buggy layer shows the mistake at the top of the step pane."""
+    with Learner(BUGGY) as learner:
+        app = BackpropApp(own_layers(load(bundled()[name]), learner), learner=learner)
+        async with app.run_test(size=SIZE) as pilot:
+            engine = steps(app).engine
+            while not (engine.current and engine.current.phase == "backward" and engine.current.layer.name == layer):
+                await pilot.press("n")
+            assert shown in " ".join(text(app, "step").split())

@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.print or args.json or args.check or args.train or args.markdown:
             parser().error("this mode needs a SCENARIO")
         if args.layers:
-            parser().error("--layers needs a SCENARIO")
+            return _with_layers(None, args, tr, languages)  # the picker's scenarios with them
         return _app(None, args, languages)
     try:
         scenario = load(resolve(args.scenario))
@@ -119,6 +119,8 @@ def _with_layers(scenario, args, tr, languages) -> int:
         sys.stderr.write(f"error: {args.layers}: {e}\n")
         return USAGE_ERROR
     try:
+        if scenario is None:
+            return _app(None, args, languages, learner)
         return _mode(own_layers(scenario, learner), args, tr, languages, learner)
     finally:
         learner.close()
@@ -141,7 +143,14 @@ def _mode(scenario, args, tr, languages, learner=None) -> int:
             return check_layers(scenario, learner, tr, args.precision)
         return report.check(scenario, tr, args.precision)
     if args.train:
-        return report.train(scenario, args.train, tr, args.precision)
+        from backprop_engine.train import LayerFailed
+        if learner is not None:
+            print(tr("with your layers from {file}", file=args.layers))
+        try:
+            return report.train(scenario, args.train, tr, args.precision)
+        except LayerFailed as e:  # --layers: their code failed; training stops there
+            sys.stderr.write(f"error: {args.layers}: {e}; training stopped\n")
+            return 1
     if args.print:
         return report.print_steps(scenario, tr, args.precision)
     return _app(scenario, args, languages, learner)

@@ -197,15 +197,22 @@ def _gradients(type_: str, name: str, obj, raw, one_row: bool) -> tuple:
             if not hasattr(obj, attr):
                 raise Failure(f"{where} did not set self.{attr}")
             params.append(as_array(getattr(obj, attr), f"{where}: self.{attr} is"))
+        params[1] = _unrow(params[1], one_row)  # db of a one-row dout (5.6.1's db = dout) back to (M,)
         return (dx, *params)
     return (dx, None) if type_ == "SoftmaxWithLoss" else (dx,)
 
 
-def _run(cls, type_: str, handed: Handed, result: dict) -> None:
-    """The learner's code itself: the object, forward and (with dout) backward."""
+def _run(cls, type_: str, handed: Handed, result: dict, printed: Capture) -> None:
+    """The learner's code itself: the object, forward and (with dout) backward.
+    A backward call judges backward alone: what forward wrote or printed
+    was said at the forward step, so the arrays are copied, and the prints
+    dropped, between the two."""
     name = cls.__name__
     obj = cls(*handed.init)
     out = obj.forward(*handed.args)
+    if handed.dout is not None:
+        result["before"] = {k: v.copy() for k, v in handed.named.items() if v is not None}
+        printed.__init__()
     mask = getattr(obj, "mask", None) if type_ == "Relu" else None
     if isinstance(mask, np.ndarray) and mask.dtype.kind in "biuf":
         result["mask"] = np.array(mask)
@@ -227,16 +234,19 @@ def call(cls, type_: str, inputs: tuple, dout, path: str) -> dict:
     printed = Capture()
     try:
         with redirect_stdout(printed), redirect_stderr(printed):
-            _run(cls, type_, handed, result)
+            _run(cls, type_, handed, result, printed)
     except Failure as e:
         result["error"] = str(e)
     except BaseException as e:  # the learner's code: SystemExit too
         result["outputs"] = None
-        result["error"] = describe_exception(e, path)
+        result["error"] = describe_exception(e, path) + (
+            " (t was handed as one-hot rows, as the notebook's SoftmaxWithLoss expects)"
+            if type_ == "SoftmaxWithLoss" and isinstance(e, (IndexError, ValueError)) else "")
         result["frames"] = learner_frames(e.__traceback__, path)
     if result.get("error"):
         result["outputs"] = None
     result["printed"] = printed.text()
+    before = result.pop("before", before)
     result["changed"] = tuple(k for k, v in before.items()
                               if not np.array_equal(handed.named[k], v, equal_nan=True))
     return result

@@ -34,6 +34,7 @@ class StepCheck:
     frames: tuple[tuple[str, int, str, str], ...] = ()  # where, in the learner's file
     printed: str = ""                         # what the learner's code printed
     probed: bool = False                      # found with dout = 1: the run's dout was 0 and hid it
+    replaced: tuple[str, ...] = ()            # outputs of a shape the run cannot use: it took the built-in's
 
     @property
     def ok(self) -> bool:
@@ -52,7 +53,7 @@ class Grads(tuple):
     check: StepCheck | None = None
 
 
-INPUTS = "learner inputs"  # the forward inputs, kept in ``saved`` for the learner's backward
+SAVED_INPUTS = "learner inputs"  # the forward inputs, kept in ``saved`` for the learner's backward
 
 
 def _names(op: Layer, phase: str) -> tuple[str, ...]:
@@ -79,12 +80,15 @@ class Beside(Layer):
         call = self.learner.call(self.type, inputs)
         check, outputs = self._check("forward", call, (np.asarray(expected, dtype=np.float64),),
                                      inputs, None, [(np.shape(expected),)])
-        return outputs[0], {**saved, "check": check, INPUTS: inputs}
+        return outputs[0], {**saved, "check": check, SAVED_INPUTS: inputs}
+
+    def _expected(self, dout, saved) -> tuple:
+        return tuple(None if g is None else np.asarray(g, dtype=np.float64)
+                     for g in self.builtin.backward(dout, saved))
 
     def backward(self, dout, saved):
-        expected = tuple(None if g is None else np.asarray(g, dtype=np.float64)
-                         for g in self.builtin.backward(dout, saved))
-        inputs = saved[INPUTS]
+        expected = self._expected(dout, saved)
+        inputs = saved[SAVED_INPUTS]
         call = self.learner.call(self.type, inputs, dout)
         # a gradient of the input's shape, or of the built-in's (broadcast) shape, which the engine sums back
         shapes = [(np.shape(x),) + (() if g is None else (g.shape,)) for x, g in zip(inputs, expected)]
@@ -98,8 +102,7 @@ class Beside(Layer):
     def _probe(self, inputs: tuple, saved, dout: np.ndarray, shapes: list) -> StepCheck | None:
         """A dout of 0 hides any mistake (0 × anything is 0): the learner's
         backward tried again with ``dout`` (ones), its check if that shows one."""
-        expected = tuple(None if g is None else np.asarray(g, dtype=np.float64)
-                         for g in self.builtin.backward(dout, saved))
+        expected = self._expected(dout, saved)
         check, _ = self._check("backward", self.learner.call(self.type, inputs, dout), expected, inputs, dout,
                                shapes)
         return None if check.ok else replace(check, probed=True)
@@ -122,7 +125,9 @@ class Beside(Layer):
             if d is not None:
                 differences.append(d)
             outputs.append(yours if _fits(yours, fits) else want)
-        check = StepCheck(self.type, self.cls, phase, tuple(differences), call.changed, None, (), call.printed)
+        replaced = tuple(n for n, yours, o in zip(names, call.outputs, outputs) if o is not None and o is not yours)
+        check = StepCheck(self.type, self.cls, phase, tuple(differences), call.changed, None, (), call.printed,
+                          replaced=replaced)
         return check, tuple(outputs)
 
 

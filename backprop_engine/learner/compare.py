@@ -7,8 +7,8 @@ on the numbers can tell. The checks run from the most specific (a shape, a
 factor of the batch size, a known slip of one layer type) to the least (a
 flipped sign), so the first that fits is the one named.
 
-The causes are English sentences (engine messages are English; the UI
-translates the line it shows).
+The causes are English sentences, as every message of the engine is
+(the UI's catalogs translate its own words around them, not these).
 """
 
 from __future__ import annotations
@@ -175,6 +175,21 @@ def _sigmoid_factor(c: _Case) -> str | None:
     return None
 
 
+def _loss_without_delta(c: _Case) -> str | None:
+    """A cross-entropy without the 1e-7 the book adds inside the log."""
+    x, t = c.inputs.get("x"), c.inputs.get("t")
+    if c.layer != "SoftmaxWithLoss" or c.name != "out" or x is None or t is None:
+        return None
+    x2d = x.reshape(-1, x.shape[-1])
+    y = np.exp(x2d - x2d.max(axis=1, keepdims=True))
+    y /= y.sum(axis=1, keepdims=True)
+    labels = t.reshape(len(y), -1).argmax(axis=1) if t.shape == x.shape else t.reshape(-1).astype(np.intp)
+    exact = -np.log(y[np.arange(len(y)), labels]).mean()
+    if _close(c.yours, exact):
+        return "yours is the cross-entropy without the 1e-7 that the book adds inside the log, log(y + 1e-7)"
+    return None
+
+
 def _relu_mask(c: _Case) -> str | None:
     x = c.inputs.get("x")
     if c.layer != "Relu" or x is None or x.shape != c.yours.shape:
@@ -195,12 +210,13 @@ Check = Callable[[_Case], "str | None"]
 SHAPE_CHECKS: tuple[Check, ...] = (_transposed_shape, _db_unsummed_shape, _dx_not_reshaped)
 VALUE_CHECKS: tuple[Check, ...] = (
     _times_batch, _over_batch, _transposed_square, _db_one_row,
-    _mul_unswapped, _add_zero, _sigmoid_factor, _relu_mask, _sign)
+    _mul_unswapped, _add_zero, _sigmoid_factor, _loss_without_delta, _relu_mask, _sign)
 
 
 def compare(name: str, yours, expected, *, layer_type: str, inputs: dict[str, np.ndarray],
             dout: np.ndarray | None, batch: int | None) -> Difference | None:
-    """None when they agree (numpy.allclose with RTOL, ATOL, shapes equal after numpy's sum-back of broadcasting is NOT applied: compare as given).
+    """None when they agree: the same shape (compared as given, with no
+    broadcasting or summing back) and every entry within RTOL, ATOL.
 
     ``inputs`` are the layer's forward inputs by the book's names (x, y; x,
     W, b; x, t), ``dout`` the upstream gradient of a backward step (None on

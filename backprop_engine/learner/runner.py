@@ -23,10 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..layers import ALIASES
 from .adapt import BOOK_NAMES, INPUTS
 
 _ROOT = str(Path(__file__).resolve().parents[2])  # the folder that holds backprop_engine/
-_ALIASES = {"MulLayer": "Mul", "AddLayer": "Add"}
 _CLOSED = "the layers' process was closed"
 _DUE = "a new process is due"  # after an interrupted call: started at the next call
 _START_LIMIT = 30.0  # seconds for the interpreter and numpy to start (not the learner's import)
@@ -117,6 +117,9 @@ class _Child:
                 return "timeout", None
             return "ok", self.replies.recv()
         except (EOFError, OSError):
+            return "ended", _ended(self.proc)
+        except Exception:  # the learner's code wrote into the reply pipe: what came is no reply
+            self.proc.kill()
             return "ended", _ended(self.proc)
 
     def send(self, message) -> bool:
@@ -241,7 +244,7 @@ class Learner:
         """Forward (``dout`` None: outputs = (out,)) or backward (forward on
         the same inputs, then backward(dout): one gradient per engine input)
         of the learner's class of that type, on one fresh object."""
-        type_ = _ALIASES.get(type_, type_)
+        type_ = ALIASES.get(type_, type_)
         if type_ not in INPUTS:
             raise ValueError(f"not a layer type of the book: {type_!r}")
         with self._lock:

@@ -22,8 +22,11 @@ WHY_INPUT = ("{name} is this layer's input: the layer before it, and the backwar
 def learner_sections(check, tr, precision: int | None) -> list[Section]:
     """The sections of a step's ``StepCheck`` (backprop_engine.learner.beside)."""
     what = tr("your {cls}.{method}", cls=check.cls, method=check.phase)
+    printed = [line((tr("your code printed: {text}", text=check.printed.strip()[:300]), DIM))] * bool(
+        check.printed.strip())
     if check.ok:
-        return [line(("✓ " + tr("{what} agrees with the built-in layer (rtol 1e-9, atol 1e-12)", what=what), GOOD))]
+        return [line(("✓ " + tr("{what} agrees with the built-in layer (rtol 1e-9, atol 1e-12)", what=what), GOOD)),
+                *printed]
     out: list[Section] = []
     if check.probed:
         out.append(line((tr("The dout that reached this layer is 0 (from a layer after it), and 0 × anything is "
@@ -42,18 +45,15 @@ def learner_sections(check, tr, precision: int | None) -> list[Section]:
             out.append(Beside((Arrays(tr("yours ({n} entries differ, marked)", n=n), ((d.name, d.yours),),
                                       highlight=d.differs),
                                Arrays(tr("expected (the built-in layer)"), ((d.name, d.expected),)))))
-    if check.differences:
+    if check.replaced:
+        out.append(line((tr("{names}: of a shape the run cannot use, so it goes on with the built-in layer's.",
+                            names=", ".join(check.replaced)), DIM)))
+    elif check.differences:
         out.append(line((tr("The run goes on with your numbers, so the later layers show the consequences."), DIM)))
     for name in check.changed:
         out.append(line(("✗ " + tr("{what} wrote into {name}, an array it was handed", what=what, name=name), BAD)))
         out.append(line(tr(WHY[name]) if name in WHY else tr(WHY_INPUT, name=name), indent=1))
-    if check.printed.strip():
-        out.append(line((tr("your code printed: {text}", text=check.printed.strip()[:300]), DIM)))
-    return out
-
-
-def verdict_word(check, tr) -> str:
-    return tr(check.verdict)
+    return out + printed
 
 
 def summary_sections(scenario, steps, tr) -> list[Section]:

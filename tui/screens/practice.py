@@ -80,9 +80,17 @@ class PracticeKeys:
         # off the UI thread: 100 mnist steps take ~1 s. A diverging run's inf and
         # nan are results the screen shows, not warnings (a thread has numpy's
         # default error handling, not the one the command line sets)
-        from backprop_engine.train import train_quietly
-        losses, trained = train_quietly(scenario, steps, lr)
+        from backprop_engine.train import LayerFailed, train_quietly
+        try:
+            losses, trained = train_quietly(scenario, steps, lr)
+        except LayerFailed as e:  # --layers: the learner's code failed; nothing is trained
+            self.app.call_from_thread(self._training_failed, e)
+            return
         self.app.call_from_thread(self._trained, scenario, losses, trained, lr)
+
+    def _training_failed(self, error: Exception) -> None:
+        self.training = False
+        self.notify(self.tr("training stopped: {error}", error=error), severity="error", timeout=20)
 
     def _trained(self, source: Scenario, losses: list[float], scenario: Scenario, lr: float) -> None:
         """``losses``: before each step, then after the last one; ``lr``: the steps' learning rate."""
@@ -134,9 +142,20 @@ class PracticeKeys:
     @work(thread=True, exclusive=True)
     def _batches(self, scenario: Scenario, run: MiniBatchRun, lr: float) -> None:
         # a thread, as _train; inf and nan are results the screens show
-        from backprop_engine.train import MiniBatchSGD
+        from backprop_engine.train import LayerFailed, MiniBatchSGD
         sgd = MiniBatchSGD(scenario, lr)
         pace = EPOCH_SECONDS / run.per_epoch
+        try:
+            self._iterate(sgd, run, pace)
+        except LayerFailed as e:  # --layers: the learner's code failed; stop where it did
+            run.target = sgd.iteration
+            self.app.call_from_thread(self._training_failed, e)
+        self.app.call_from_thread(self._batches_done, scenario, run, sgd.scenario)
+
+    @staticmethod
+    def _iterate(sgd, run: MiniBatchRun, pace: float) -> None:
+        """Iterations until the run's target or a pause; the losses and the
+        accuracy at each epoch's end into ``run``."""
         with np.errstate(all="ignore"):
             if not run.accuracy:  # where the run starts: epoch 0
                 run.accuracy.append((sgd.iteration, *sgd.accuracy().values()))
@@ -148,7 +167,6 @@ class PracticeKeys:
                 if not math.isfinite(run.losses[-1]):
                     run.target = sgd.iteration  # diverged: no use going on
                 time.sleep(max(0.0, pace - (time.monotonic() - began)))
-        self.app.call_from_thread(self._batches_done, scenario, run, sgd.scenario)
 
     def _batches_done(self, source: Scenario, run: MiniBatchRun, scenario: Scenario) -> None:
         """The step screen shows the scenario after the iterations: the params
