@@ -13,6 +13,7 @@ import numpy as np
 from rich import box
 from rich.columns import Columns
 from rich.console import Group, RenderableType
+from rich.measure import Measurement
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
@@ -52,28 +53,107 @@ def cell_text(value, precision: int | None) -> str:
     return str(bool(value)) if isinstance(value, (bool, np.bool_)) else num(value, precision)
 
 
-def grid(a, precision: int | None, style: str = "", highlight=None) -> Text:
+class Grid:
+    """An array's cells (from ``elided``) as right-aligned columns that fit the
+    width they are drawn at: where the columns do not all fit, fewer are shown
+    (more left out in the middle, at the "…" column), never part of a number.
+    Each form is one Text, made once: measured and drawn quickly."""
+
+    def __init__(self, cols: list[int | None], cells: list[list[tuple[str, str]]], n: int, style: str):
+        self.cells, self.style = cells, style
+        self.widths = [max(len(row[k][0]) for row in cells) for k in range(len(cols))]
+        where = {j: p for p, j in enumerate(cols)}  # index -> position in cols; -1: a "…" column of its own
+
+        def ends(edge: int) -> list[int]:  # the first and last ``edge`` columns around "…"
+            return [where.get(j, -1) for j in [*range(edge), None, *range(n - edge, n)]]
+
+        forms = [list(range(len(cols))), *(ends(e) for e in range(EDGE - 1, 0, -1) if 2 * e < n),
+                 *([[0, -1]] if n > 1 else []), [-1]]
+        self.forms = [f for k, f in enumerate(forms) if f not in forms[:k]]  # fewer columns each
+        self.form_widths = [self._width(f) for f in self.forms]
+        # with one number at least: the least it is drawn at whole
+        self.least_width = self.form_widths[-2] if len(self.forms) > 1 else self.form_widths[-1]
+        self.texts: dict[int, Text] = {}
+        self.runs: dict[int, list[list[tuple[str, str]]]] = {}
+
+    def _width(self, form: list[int]) -> int:
+        return max(0, sum(self.widths[p] if p >= 0 else 1 for p in form) + 2 * (len(form) - 1))
+
+    def form(self, width: int) -> int:
+        """The widest form that fits ``width`` (the "…" alone when none does)."""
+        return next((k for k, w in enumerate(self.form_widths) if w <= width), len(self.forms) - 1)
+
+    def text(self, width: int) -> Text:
+        """The grid at ``width`` as one Text."""
+        k = self.form(width)
+        if k not in self.texts:
+            self.texts[k] = self._text(self.forms[k])
+        return self.texts[k]
+
+    def lines(self, width: int) -> list[list[tuple[str, str]]]:
+        """The grid at ``width`` as lines of runs (text, style), for drawing
+        without a Text; a run per style."""
+        k = self.form(width)
+        if k not in self.runs:
+            self.runs[k] = [_runs(self._cells(row, self.forms[k])) for row in self.cells]
+        return self.runs[k]
+
+    def _cells(self, row: list[tuple[str, str]], form: list[int]):
+        """A row's (text, style) pieces in ``form``: the numbers right-aligned, two spaces apart."""
+        for k, p in enumerate(form):
+            if k:
+                # the gap takes the grid's style (a coloured space looks like any
+                # other), so that a row of numbers is one run of text, drawn with
+                # one colour code rather than one per number
+                yield "  ", self.style
+            if p < 0:
+                yield "⋮" if row and row[0][0] == "⋮" else "…", "dim"
+            else:
+                cell, cell_style = row[p]
+                yield " " * (self.widths[p] - len(cell)) + cell, cell_style
+
+    def _text(self, form: list[int]) -> Text:
+        text = Text(no_wrap=True, overflow="ignore")
+        for r, row in enumerate(self.cells):
+            if r:
+                text.append("\n")
+            for piece, style in self._cells(row, form):
+                text.append(piece, style)
+        return text
+
+    def __str__(self) -> str:
+        """The text at the width it needs, as a Text's str is."""
+        return self.text(self.form_widths[0]).plain
+
+    def __rich_console__(self, console, options):
+        yield self.text(options.max_width)
+
+    def __rich_measure__(self, console, options) -> Measurement:
+        return Measurement(self.least_width, self.form_widths[0])
+
+
+def _runs(pieces) -> list[tuple[str, str]]:
+    """(text, style) pieces with the neighbours of one style joined."""
+    runs: list[tuple[str, str]] = []
+    for text, style in pieces:
+        if runs and runs[-1][1] == style:
+            runs[-1] = (runs[-1][0] + text, style)
+        elif text:
+            runs.append((text, style))
+    return runs
+
+
+def grid(a, precision: int | None, style: str = "", highlight=None) -> Text | Grid:
     """An array as right-aligned columns (2-D; 1-D as one row), elided when
-    large. ``highlight``: a bool array of a's shape whose True cells get
-    MASKED. One Text, not a nested Table: it is measured and drawn quickly."""
+    large and, where the width is short, more (a Grid); a scalar as its Text.
+    ``highlight``: a bool array of a's shape whose True cells get MASKED."""
     a = np.asarray(a)
     if a.ndim == 0 or a.ndim > 2:
         return Text(array_str(a, precision), style=style)
     cols, rows = elided(a, highlight)
     cells = [[(c, "dim") if isinstance(c, str) else
               (cell_text(c[0], precision), MASKED if c[1] else style) for c in row] for row in rows]
-    widths = [max(len(row[k][0]) for row in cells) for k in range(len(cols))]
-    text = Text(no_wrap=True, overflow="ignore")
-    for r, row in enumerate(cells):
-        if r:
-            text.append("\n")
-        for k, (cell, cell_style) in enumerate(row):
-            # the gap takes the grid's style (a coloured space looks like any
-            # other), so that a row of numbers is one run of text, drawn with
-            # one colour code rather than one per number
-            text.append("  " if k else "", style)
-            text.append(" " * (widths[k] - len(cell)) + cell, cell_style)
-    return text
+    return Grid(cols, cells, a.size if a.ndim == 1 else a.shape[1], style)
 
 
 def kv_table(arrays: Arrays, tr, precision: int | None) -> RenderableType:
