@@ -75,6 +75,8 @@ def _headers(path: Path) -> dict[str, tuple[tuple, np.dtype]]:
     try:
         with zipfile.ZipFile(path) as zf:
             return {m[:-4]: _header(zf, m) for m in zf.namelist() if m.endswith(".npy")}
+    except DataError:  # a ValueError too: said as it is, not as "not a .npz file"
+        raise
     except FileNotFoundError:
         raise DataError(f"no such data file {str(path)!r}") from None
     except IsADirectoryError:

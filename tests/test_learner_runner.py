@@ -386,3 +386,17 @@ def test_close_and_garbage_collection_leave_no_child(tmp_path):
     del dropped
     gc.collect()
     assert not alive(pid)
+
+
+def test_a_restart_runs_an_edit_that_kept_the_files_size_and_time(tmp_path, monkeypatch):
+    """With bytecode caching on (a learner's usual Python), r after an edit of the same size and mtime runs the edit; no __pycache__ is left beside the file."""
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+    path = write(tmp_path, "class AddLayer:\n def forward(self, x, y): return x - y\n")
+    stamp = os.stat(path).st_mtime_ns
+    with Learner(path) as learner:
+        np.testing.assert_array_equal(learner.call("Add", (np.ones(1), np.ones(1))).outputs[0], [0])
+        write(tmp_path, "class AddLayer:\n def forward(self, x, y): return x + y\n")
+        os.utime(path, ns=(stamp, stamp))
+        learner.restart()
+        np.testing.assert_array_equal(learner.call("Add", (np.ones(1), np.ones(1))).outputs[0], [2])
+    assert not (tmp_path / "__pycache__").exists()

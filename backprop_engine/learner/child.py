@@ -51,6 +51,15 @@ def _watch_parent(interval: float = 0.5) -> None:
     threading.Thread(target=watch, daemon=True, name="watch-parent").start()
 
 
+class _FreshLoader(SourceFileLoader):
+    """Compiles the file on every import, as ``python FILE.py`` does: no
+    __pycache__ is read or written beside it, so a restart runs the file as it
+    is now even after an edit that kept its size within the same second."""
+
+    def get_code(self, fullname):
+        return self.source_to_code(self.get_data(self.path), self.path)
+
+
 def _module_name(path: str) -> str:
     stem = os.path.splitext(os.path.basename(path))[0]
     return stem if stem.isidentifier() and stem not in sys.modules else "learner_layers"
@@ -68,7 +77,7 @@ def load(path: str) -> tuple[dict, dict]:
     printed = adapt.Capture()
     try:
         # any file name, as python FILE would run it (not only *.py)
-        spec = importlib.util.spec_from_file_location(name, path, loader=SourceFileLoader(name, path))
+        spec = importlib.util.spec_from_file_location(name, path, loader=_FreshLoader(name, path))
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         with redirect_stdout(printed), redirect_stderr(printed):

@@ -42,8 +42,8 @@ def _data_lines(sc: Scenario, folder: Path | None) -> list[str]:
     defaults = DataSpec(spec.source)
     for key in ("x", "t", "batch", "test", "one_hot"):
         v = getattr(spec, key)
-        if v != getattr(defaults, key):
-            lines.append(f"{key} = {_toml_str(v) if isinstance(v, str) else str(v).lower() if isinstance(v, bool) else v!r}")
+        if v != getattr(defaults, key):  # a string quoted, a bool as TOML's true/false, a number as it is
+            lines.append(f"{key} = {_toml_str(v) if isinstance(v, str) else str(v).lower() if isinstance(v, bool) else repr(v)}")
     renamed = [(k, v) for k, v in spec.arrays if k != v]
     if renamed:
         lines.append(f"arrays = {{ {', '.join(f'{k} = {_toml_str(v)}' for k, v in renamed)} }}")
