@@ -215,7 +215,7 @@ def accuracy(scenario: Scenario, leaves) -> dict[str, float | None]:
             filled = chunk if len(chunk) == batch else np.resize(chunk, batch)  # rows repeated to a batch
             values[data.spec.x] = data.inputs(x, filled)
             net.forward(values, layers=-1)  # up to the scores: the loss needs no labels
-            scores = values[last.inputs[0]][:len(chunk)]
+            scores = np.atleast_2d(values[last.inputs[0]])[:len(chunk)]  # a 1-D x is one row
             right += int(np.count_nonzero(scores.argmax(axis=-1) == labels[chunk]))
         out[name] = right / len(rows)
     return out

@@ -389,7 +389,7 @@ def test_close_and_garbage_collection_leave_no_child(tmp_path):
 
 
 def test_a_restart_runs_an_edit_that_kept_the_files_size_and_time(tmp_path, monkeypatch):
-    """With bytecode caching on (a learner's usual Python), r after an edit of the same size and mtime runs the edit; no __pycache__ is left beside the file."""
+    """With bytecode caching on, r runs an edit of the same size and mtime; no __pycache__ is left."""
     monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
     path = write(tmp_path, "class AddLayer:\n def forward(self, x, y): return x - y\n")
     stamp = os.stat(path).st_mtime_ns

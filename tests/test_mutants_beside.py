@@ -68,8 +68,7 @@ ROW = "db = dout[0], one row of dout: sum over the batch, db = np.sum(dout, axis
 
 
 def test_each_step_of_fruit_carries_the_check_of_the_buggy_layers(buggy):
-    """Forward steps agree (named "out"); backward ones differ on dx, dy with their causes;
-    mul_orange, reached by the buggy add's dout of 0, is found by the probe."""
+    """Fruit with buggy_layers: each step's check, the causes, and the probe at mul_orange (dout 0)."""
     engine = run(own_layers(load(bundled()["fruit"]), buggy))
     assert checks(engine) == [
         ("mul_apple", FORWARD, "Mul", "MulLayer", "agrees", [], (), (), False),
@@ -91,8 +90,7 @@ def test_each_step_of_fruit_carries_the_check_of_the_buggy_layers(buggy):
 
 
 def test_the_probe_calls_again_with_dout_1_only_when_dout_is_0_and_all_agreed(buggy):
-    """The learner's calls on fruit: one per forward step, one per backward step, and one more,
-    with dout = 1, only for mul_orange's backward, whose dout is 0."""
+    """On fruit the learner is called once a step, plus once with dout = 1 where dout is 0."""
     buggy.calls.clear()
     run(own_layers(load(bundled()["fruit"]), buggy))
     assert buggy.calls == [("Mul", None), ("Mul", None), ("Add", None), ("Mul", None),
@@ -179,11 +177,12 @@ MUL = """
 """
 
 
-@pytest.mark.parametrize("dx, differs", [("dout * self.y", []),
-                                         ("(dout * self.y).sum(axis=0)", ["dx: yours has shape (3,), expected (2, 3)"])])
+SUMMED_DX = ["dx: yours has shape (3,), expected (2, 3)"]
+
+
+@pytest.mark.parametrize("dx, differs", [("dout * self.y", []), ("(dout * self.y).sum(axis=0)", SUMMED_DX)])
 def test_a_gradient_of_the_inputs_shape_or_of_the_broadcast_shape_is_used(tmp_path, dx, differs):
-    """dx for x (3,) times y (2, 3): of the broadcast shape (as the book's Mul returns it, the engine sums it
-    back) or already summed to x's shape, the run takes the learner's dx; only the latter differs in shape."""
+    """A dx of x's shape or of the broadcast shape is used; only the former differs in shape."""
     mine = learner_of(tmp_path, MUL.format(dx=dx))
     sc = scenario({"x": [1.0, 2.0, 3.0], "y": [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]},
                   [layer("Mul", ["x", "y"], "f", "m")], dout=[[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]])
@@ -212,8 +211,7 @@ def test_a_1d_x_is_a_batch_of_one_for_the_causes(tmp_path):
 
 
 def test_the_layers_checks_are_listed_per_layer_with_the_worst_verdict(buggy):
-    """layer_checks: the layers that run the learner's class, in file order, each with its checks by phase;
-    worst: fails over differs over writes in place over agrees."""
+    """layer_checks lists each layer's checks by phase; worst ranks fails > differs > writes > agrees."""
     sc = own_layers(load(bundled()["affine_softmax"]), buggy)
     engine = run(sc)
     listed = layer_checks(sc, engine.steps())
@@ -317,3 +315,18 @@ def test_the_probe_uses_ones_of_douts_shape(tmp_path):
     assert check.probed and [(d.line(), d.cause) for d in check.differences] == [
         ("dy[0]: yours 0, expected 1", "dy is 0: an add node passes dout on unchanged to both inputs, dy = dout")]
     assert mine.calls == [("Add", None), ("Add", [0.0, 0.0]), ("Add", [1.0, 1.0])]
+
+
+def test_mini_batch_training_stops_where_the_learners_backward_fails(tmp_path):
+    """Net.gradients checks each backward step: a failing backward of the learner's Relu stops the iteration."""
+    mine = learner_of(tmp_path, """
+        class Relu:
+            def forward(self, x):
+                self.mask = x <= 0
+                return x * (x > 0)
+            def backward(self, dout):
+                raise RuntimeError("backward broke")
+    """)
+    trainer = MiniBatchSGD(own_layers(load(bundled()["digits"]), mine))
+    with pytest.raises(LayerFailed, match=r"^your Relu\.backward failed: RuntimeError: backward broke$"):
+        trainer.step()

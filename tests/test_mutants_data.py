@@ -125,7 +125,8 @@ def test_accuracy_is_only_for_a_net_ending_in_softmax_on_the_datas_labels(nets):
 
 from tests.test_data import net  # noqa: E402
 
-NO_SOURCE = 'title = "n"\n[data]\n{data}\n[values]\nW = [[1.0]]\n[[layers]]\ntype = "Relu"\ninputs = ["W"]\noutput = "o"\n'
+NO_SOURCE = ('title = "n"\n[data]\n{data}\n[values]\nW = [[1.0]]\n'
+             '[[layers]]\ntype = "Relu"\ninputs = ["W"]\noutput = "o"\n')
 REQUIRED = "data.source is required: a bundled set (digits) or a path to a .npz file"
 UNDEFINED_X = "layer 1 'affine0' (Affine): input 'x' is not defined earlier"
 TEST_SHARE = "data.test: the share held out for test must be a number from 0 up to 1 (not 1), got "
@@ -279,3 +280,156 @@ def test_a_directory_or_a_path_through_a_file_is_one_line(tmp_path):
         with pytest.raises(ScenarioError) as raised:
             from_dict(tomllib.loads(net(source)), tmp_path / "net.toml")
         assert raised.value.problems == [line.format(dir=tmp_path)]
+
+
+def _more_files(folder):
+    import zipfile
+    rng = np.random.default_rng(0)
+    x, t = rng.random((50, 4)), rng.integers(0, 3, 50)
+    with zipfile.ZipFile(folder / "empty.npz", "w"):
+        pass
+    np.savez(folder / "only_t.npz", t=t)
+    np.savez(folder / "x_test_only.npz", x=x, t=t, x_test=x[:5])
+    np.savez(folder / "t_test_only.npz", x=x, t=t, t_test=t[:5])
+    np.savez(folder / "test_lengths.npz", x=x, t=t, x_test=x[:5], t_test=t[:4])
+    np.savez(folder / "test_rows.npz", x=x, t=t, x_test=x[:5, :3], t_test=t[:5])
+    np.savez(folder / "own_test.npz", x=x[:40], t=t[:40], x_test=x[:5], t_test=t[:5])
+    header_only(folder / "exact_batch.npz", {"x": ((200, 100_000), "<f8"), "t": ((200,), "<i8")})
+    np.savez(folder / "many_classes.npz", x=x[:20], t=np.where(np.arange(20) == 3, 999_999, t[:20]))
+
+
+FILE_REFUSALS = {
+    "no arrays at all": (net("empty.npz"), "data.source: '{dir}/empty.npz' has no array 'x' (x); it has none"),
+    "no arrays, test named": (net("empty.npz", data='arrays = { x_test = "xt", t_test = "tt" }'),
+                              "data.arrays: '{dir}/empty.npz' has no array 'xt' (x_test); it has none"),
+    "no x": (net("only_t.npz"), "data.source: '{dir}/only_t.npz' has no array 'x' (x); it has 't'"),
+    "x_test alone": (net("x_test_only.npz"), ("data.source: '{dir}/x_test_only.npz' has no array 't_test' (t_test), "
+                                              "though it has 'x_test' (x_test)")),
+    "t_test alone": (net("t_test_only.npz"), ("data.source: '{dir}/t_test_only.npz' has no array 'x_test' (x_test), "
+                                              "though it has 't_test' (t_test)")),
+    "test lengths": (net("test_lengths.npz"), ("data.source: arrays 'x_test' and 't_test': inputs and labels of "
+                                               "different lengths (5 and 4 rows)")),
+    "test rows": (net("test_rows.npz"),
+                  "data.source: arrays 'x' and 'x_test': rows of different shapes ((4,) and (3,))"),
+    "batch over rows, own test set": (net("own_test.npz", batch=41),
+                                      "data.batch: batch 41 is more than the 40 training rows"),
+    # a batch of exactly 10,000,000 elements is within the limit: refused only for the file's missing data
+    "batch at the limit": (net("exact_batch.npz", batch=100), ("data.source: '{dir}/exact_batch.npz': cannot read "
+                                                             "its arrays: EOF: reading array data, expected 262144 "
+                                                             "bytes got 0")),
+    # one-hot rows of exactly 10,000,000 elements are made (and then do not fit the net's 3 classes)
+    "one-hot at the limit": (net("many_classes.npz", batch=10, data="one_hot = true"),
+                             ("layer 2 'softmaxwithloss1' (SoftmaxWithLoss): t (10, 1000000) does not fit x (10, 3): "
+                              "t must be one-hot (10, 3) or labels (10,)")),
+}
+
+
+@pytest.mark.parametrize("case", FILE_REFUSALS)
+def test_each_fault_of_the_files_arrays_is_its_own_line(tmp_path, case):
+    """Missing arrays (none at all, x, half a test set), a test set of other lengths or rows, and the limits' edges."""
+    _more_files(tmp_path)
+    text, line = FILE_REFUSALS[case]
+    with pytest.raises(ScenarioError) as raised:
+        from_dict(tomllib.loads(text), tmp_path / "net.toml")
+    assert raised.value.problems == [line.format(dir=tmp_path)]
+
+
+def test_a_fresh_data_set_can_start_in_epoch_1(tmp_path):
+    """rows() of epoch 1 first (no epoch drawn yet) is epoch 1's permutation, as after epoch 0."""
+    np.savez(tmp_path / "ok.npz", x=np.zeros((8, 2)), t=np.arange(8) % 3)
+    fresh = DataSet(DataSpec("ok.npz", batch=2, test=0.0), tmp_path / "ok.npz", 5)
+    used = DataSet(DataSpec("ok.npz", batch=2, test=0.0), tmp_path / "ok.npz", 5)
+    used.rows(0)
+    assert fresh.per_epoch == 4 and fresh.rows(4).tolist() == used.rows(4).tolist()
+    order = np.random.default_rng([5, 1]).permutation(8)
+    assert fresh.rows(4).tolist() == fresh.train_rows[order][:2].tolist()
+
+
+# -- a 1-D score vector over [data]'s labels, the loss layer, a refused seed ------------
+
+ONE_D = """title = "1-D scores"
+[data]
+source = "ok.npz"
+batch = 1
+[values]
+s = {s}
+[[layers]]
+type = "SoftmaxWithLoss"
+inputs = ["s", "t"]
+output = "L"
+"""
+
+
+def _twenty_rows(folder, bad_row=None):
+    """ok.npz in ``folder``: 20 rows of 4 features, labels 0-2 (label 3 at ``bad_row``); the path."""
+    rng = np.random.default_rng(0)
+    x, t = rng.random((20, 4)), rng.integers(0, 3, 20)
+    if bad_row is not None:
+        t[bad_row] = 3
+    np.savez(folder / "ok.npz", x=x, t=t)
+    return folder / "net.toml"
+
+
+def test_a_1d_score_vector_with_batch_1_has_as_many_classes_as_entries(tmp_path):
+    """SoftmaxWithLoss of s = (3,) on labels of batch 1: label_classes 3; accuracy counts label 1 (s's highest)."""
+    sc = from_dict(tomllib.loads(ONE_D.format(s="[0.1, 0.5, 0.2]")), _twenty_rows(tmp_path))
+    assert sc.shapes["s"] == (3,) and sc.shapes["t"] == (1,)
+    assert label_classes(sc) == 3
+    train, test = (np.mean(sc.data.t[rows] == 1) for rows in (sc.data.train_rows, sc.data.test_rows))
+    assert accuracy(sc, sc.leaves) == {"train": train, "test": test} == {"train": 3 / 16, "test": 1 / 2}
+
+
+def test_a_label_beyond_a_1d_score_vector_is_refused_by_its_classes(tmp_path):
+    """s = (2,) with labels 0-2: the one line says label 2 is out of range for its 2 classes."""
+    with pytest.raises(ScenarioError) as raised:
+        from_dict(tomllib.loads(ONE_D.format(s="[0.1, 0.5]")), _twenty_rows(tmp_path))
+    assert raised.value.problems == ["data.source: label 2 is out of range for 'softmaxwithloss0': "
+                                     "its input 's' has 2 classes (labels 0 to 1)"]
+
+
+class _LossLayerRan(Exception):
+    pass
+
+
+def test_accuracy_runs_the_layers_up_to_the_scores_never_the_loss_layer(nets):
+    """accuracy with a SoftmaxWithLoss that raises when run: the same shares as with the built-in one."""
+    from dataclasses import replace
+
+    from backprop_engine.layers import SoftmaxWithLoss
+
+    class Refusing(SoftmaxWithLoss):
+        def forward(self, x, t):
+            raise _LossLayerRan("accuracy ran the loss layer")
+
+    sc = nets["t in a Mul"]
+    shares = accuracy(sc, sc.leaves)
+    assert shares["train"] is not None and shares["test"] is not None
+    assert accuracy(replace(sc, ops={"SoftmaxWithLoss": Refusing()}), sc.leaves) == shares
+
+
+LABEL_3 = ("layer 2 'softmaxwithloss1' (SoftmaxWithLoss): label 3 in 't' is out of range: "
+           "labels are whole numbers 0 to 2")
+
+
+def test_a_refused_seed_is_read_as_0_for_the_rest_of_the_check(tmp_path):
+    """seed = -1: its line, then seed 0's: row 3 (label 3) is in seed 0's first batch, not in seed 1's."""
+    path = _twenty_rows(tmp_path, bad_row=3)
+
+    def problems(head):
+        with pytest.raises(ScenarioError) as raised:
+            from_dict(tomllib.loads(net("ok.npz", batch=4).replace("[data]", head + "[data]", 1)), path)
+        return raised.value.problems
+
+    assert problems("") == [LABEL_3]
+    assert problems("seed = -1\n") == ["seed must be a whole number >= 0, got -1", LABEL_3]
+    assert problems("seed = 1\n") == ["data.source: label 3 is out of range for 'softmaxwithloss1': "
+                                      "its input 'a' has 3 classes (labels 0 to 2)"]
+
+
+def test_the_loss_of_a_1d_output_over_data_is_its_sum_times_dout(tmp_path):
+    """Relu of s = (3,) with [data] of batch 1: the loss is Σ relu(s)·dout = 0.1·1 + 0 + 0.2·3, a number."""
+    text = ONE_D.format(s="[0.1, -0.5, 0.2]").replace('"SoftmaxWithLoss"', '"Relu"').replace(
+        '["s", "t"]', '["s"]') + "[backward]\ndout = [1.0, 2.0, 3.0]\n"
+    sc = from_dict(tomllib.loads(text), _twenty_rows(tmp_path))
+    assert sc.shapes["L"] == (3,)
+    assert MiniBatchSGD(sc).loss() == pytest.approx(0.7, rel=1e-15)

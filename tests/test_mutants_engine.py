@@ -30,8 +30,7 @@ def backward_steps(engine: Engine) -> dict[str, object]:
 
 
 def test_a_fan_out_part_is_told_by_the_parts_still_to_come_or_already_there():
-    """is_part: the first part of x (more to come), its last part (one came before) and a
-    value used twice by one layer are parts; an input used once with no other branch is not."""
+    """is_part: a fan-out's first and last parts and a value used twice are parts; others are not."""
     sc = scenario({"x": 2.0, "a": 3.0, "b": 5.0},
                   [layer("Mul", ["x", "a"], "xa", "first"), layer("Mul", ["x", "b"], "xb", "second"),
                    layer("Add", ["xa", "xb"], "f", "join")])
@@ -238,3 +237,49 @@ def test_every_gradient_the_engine_keeps_is_float64():
     g = engine.grads["x"]
     assert g.dtype == np.float64 and g.tolist() == [float(np.float32(0.1)) * 2, float(np.float32(0.2)) * 2]
     assert backward_steps(engine)["r"].input_grads[0].dtype == np.float64
+
+
+def test_sum_to_undoes_leading_axes_and_size_1_axes_together():
+    """sum_to sums leading axes and size-1 axes together: (1, 3, 5) of ones to (3, 1) is 5s."""
+    from backprop_engine.engine import sum_to
+    assert sum_to(np.ones((1, 3, 5)), (3, 1)).tolist() == [[5.0], [5.0], [5.0]]
+    g = np.arange(24.0).reshape(2, 3, 4)
+    assert sum_to(g, (3, 1)).tolist() == g.sum(axis=(0, 2)).reshape(3, 1).tolist()
+    assert sum_to(g, (2, 3, 4)) is g
+
+
+def test_softmax_of_a_row_and_of_rows():
+    """layers.softmax works along the last axis: a 1-D x is one row, each row of a matrix sums to 1."""
+    from backprop_engine.layers import softmax
+    row = softmax(np.array([1.0, 2.0, 3.0]))
+    np.testing.assert_allclose(row, np.exp([1.0, 2.0, 3.0]) / np.exp([1.0, 2.0, 3.0]).sum(), rtol=1e-15)
+    rows = softmax(np.array([[1.0, 2.0, 3.0], [1000.0, 1000.0, 1000.0]]))
+    np.testing.assert_allclose(rows[0], row, rtol=1e-15)
+    assert rows[1].tolist() == [1 / 3, 1 / 3, 1 / 3]
+
+
+class ListRelu(Float32Relu):
+    """A stand-in layer whose gradient comes back as a plain list."""
+
+    def backward(self, dout, saved):
+        return (list(np.asarray(dout) * 3),)
+
+
+@pytest.mark.parametrize("op, factor", [(Float32Relu(), 2), (ListRelu(), 3)])
+def test_the_lean_backward_keeps_every_gradient_as_float64(op, factor):
+    """train.gradients with a layer returning float32 or a list: x's gradient is a float64 array."""
+    from dataclasses import replace
+    from backprop_engine.train import gradients
+    sc = replace(scenario({"x": [1.0, -2.0]}, [layer("Relu", ["x"], "y", "r")], dout=[0.5, 0.25]), ops={"Relu": op})
+    g = gradients(sc, sc.leaves)["x"]
+    assert type(g) is np.ndarray and g.dtype == np.float64 and g.tolist() == [0.5 * factor, 0.25 * factor]
+
+
+def test_the_lean_backward_goes_on_past_a_dead_layer():
+    """A layer that does not lead to the output, between two that do, is skipped; the layers before it still run."""
+    from backprop_engine.train import gradients
+    sc = scenario({"x": 2.0, "y": 3.0, "z": 1.0},
+                  [layer("Mul", ["x", "y"], "a", "m"), layer("Relu", ["z"], "dead", "dead"),
+                   layer("Add", ["a", "a"], "f")])
+    grads = gradients(sc, sc.leaves)
+    assert (float(grads["x"]), float(grads["y"]), "z" in grads) == (6.0, 4.0, False)

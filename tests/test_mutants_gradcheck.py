@@ -62,8 +62,7 @@ def test_the_book_check_cuts_a_row_per_sample_dout_with_x(rows):
 
 
 def test_the_book_check_is_exact_by_default_and_times_each_side(monkeypatch):
-    """book_check_steps defaults to the exact loss; with a clock that ticks 1 a call, the numerical side took
-    one tick per entry and the backprop side is the median of 5 passes of 1 tick."""
+    """book_check_steps is exact by default; a tick-a-call clock gives 1 tick an entry and a median of 5."""
     ticks = itertools.count()
     monkeypatch.setattr(gradcheck.time, "perf_counter", lambda: float(next(ticks)))
     calls = []

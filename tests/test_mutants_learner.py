@@ -53,8 +53,7 @@ def test_the_import_message_names_the_books_classes_and_what_was_printed(importe
 
 @pytest.mark.parametrize("case", CASES)
 def test_the_adapter_gives_the_built_in_numbers_in_process(imported, case):
-    """adapt.call of the book's classes equals the engine's layers, forward and
-    backward, shapes and dtype included; nothing is changed or printed."""
+    """adapt.call of the book's classes gives the built-in layers' numbers, shapes and dtype."""
     _, classes = imported(BOOK, "book_layers.py")
     type_, inputs, dout = CASES[case]
     out, saved = LAYER_TYPES[type_].forward(*inputs)
@@ -331,7 +330,7 @@ def test_a_system_exit_in_the_learners_code_is_an_error_not_an_exit(imported):
 
 
 def test_the_file_is_imported_as_python_file_runs_it_without_the_main_block(imported, tmp_path):
-    """Its folder first on sys.path (a helper beside it imports), sys.argv = [FILE], no __main__ block, a fresh compile."""
+    """Its folder first on sys.path (a helper imports), sys.argv = [FILE], no __main__ block, a fresh compile."""
     write(tmp_path, "def double(v):\n    return 2 * v\n", "helper.py")
     message, classes = imported("""
         import sys
@@ -397,8 +396,7 @@ def _reply(conn: Connection):
 
 
 def test_the_child_answers_hello_the_import_and_each_call_until_stdin_closes(tmp_path, monkeypatch):
-    """child.main on fds 0 and 1: hello, the import's message, a reply per call (a missing class named),
-    its fds 0-2 on /dev/null meanwhile, Ctrl-C ignored; it returns when the requests end."""
+    """child.main on fds 0/1: hello, the import, a reply per call; fds 0-2 on /dev/null, Ctrl-C ignored."""
     path = write(tmp_path, """
         import os
         FDS = [os.readlink(f"/proc/self/fd/{fd}") for fd in range(3)]
@@ -527,8 +525,7 @@ def test_an_import_error_keeps_the_learners_frames(tmp_path):
 
 
 def test_a_bundled_name_a_path_or_a_toml_file_name_resolves(tmp_path, monkeypatch):
-    """resolve: an existing path, a name ending .toml or holding a slash as it is; a bundled name to its file;
-    anything else names the closest bundled scenario."""
+    """resolve: a path or a .toml name as given, a bundled name to its file, else the closest name."""
     from backprop_engine import ScenarioError, bundled, resolve
     monkeypatch.chdir(tmp_path)
     (tmp_path / "mine").write_text("")
@@ -726,3 +723,105 @@ def test_a_reply_that_cannot_be_pickled_is_said_as_one_line(tmp_path, monkeypatc
     assert _reply(replies) == ("hello",) and _reply(replies)["classes"] == {"Relu": "Relu"}
     assert _reply(replies) == {"outputs": None, "error": expected}
     assert expected.startswith("cannot send the result: Can't pickle")
+
+
+def test_stopping_a_child_kills_it_and_closes_its_stderr():
+    """_stop: the process is killed and reaped, its stderr pipe closed; a process without a stderr pipe stops too."""
+    import subprocess
+    from backprop_engine.learner.runner import _stop
+    piped = subprocess.Popen(["sleep", "30"], stderr=subprocess.PIPE)
+    _stop(piped, ())
+    assert piped.returncode == -signal.SIGKILL and piped.stderr.closed
+    bare = subprocess.Popen(["sleep", "30"])
+    _stop(bare, ())
+    assert bare.returncode == -signal.SIGKILL
+
+
+def test_the_child_finds_this_engine_first_on_its_path(monkeypatch):
+    """_env puts the folder holding backprop_engine first in PYTHONPATH, before what it held."""
+    from backprop_engine.learner import runner
+    monkeypatch.setenv("PYTHONPATH", "/elsewhere")
+    assert runner._env()["PYTHONPATH"] == os.pathsep.join([runner._ROOT, "/elsewhere"])
+    monkeypatch.delenv("PYTHONPATH")
+    assert runner._env()["PYTHONPATH"] == runner._ROOT
+
+
+def test_the_child_imports_the_same_engine_as_the_parent(tmp_path):
+    """The learner's file, run in the child, sees backprop_engine from the parent's folder."""
+    import backprop_engine
+    from backprop_engine.learner import Learner
+    path = write(tmp_path, "import backprop_engine\nprint(backprop_engine.__file__)\nclass Relu: pass\n")
+    with Learner(path) as learner:
+        assert learner.printed == backprop_engine.__file__ + "\n"
+
+
+def test_a_path_that_is_no_file_is_refused_before_a_child_starts(tmp_path):
+    """Learner(path): 'no such file' for a missing path, 'not a file' for a folder; the timeout is 5 s by default."""
+    from backprop_engine.learner import Learner, LearnerError
+    for path, line in ((tmp_path / "missing.py", "no such file"), (tmp_path, "not a file")):
+        with pytest.raises(LearnerError) as raised:
+            Learner(path)
+        assert str(raised.value) == line
+    with Learner(write(tmp_path, ADD_ONLY)) as learner:
+        assert learner.timeout == 5.0
+
+
+def test_a_process_that_ends_during_the_import_is_said_so(tmp_path):
+    """os._exit(3) at import: 'does not import: the layer's process ended (exit code 3)'."""
+    from backprop_engine.learner import Learner, LearnerError
+    with pytest.raises(LearnerError) as raised:
+        Learner(write(tmp_path, "import os\nos._exit(3)\n"))
+    assert str(raised.value) == "does not import: the layer's process ended (exit code 3)"
+
+
+def _fake_python(tmp_path, body: str) -> str:
+    script = tmp_path / "python"
+    script.write_text("#!/bin/sh\n" + body)
+    script.chmod(0o755)
+    return str(script)
+
+
+def test_a_python_that_cannot_start_the_child_is_one_line(tmp_path, monkeypatch):
+    """No interpreter, one that dies before hello, one that never says hello: each one line."""
+    from backprop_engine.learner import Learner, LearnerError, runner
+    path = write(tmp_path, ADD_ONLY)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no_python_here"))
+    with pytest.raises(LearnerError) as raised:
+        Learner(path)
+    assert str(raised.value).startswith("cannot start Python: [Errno 2] No such file or directory")
+    monkeypatch.setattr(sys, "executable", _fake_python(tmp_path, "echo first >&2\necho 'no numpy' >&2\nexit 7\n"))
+    with pytest.raises(LearnerError) as raised:
+        Learner(path)
+    assert str(raised.value) == "the layer's process ended (exit code 7): no numpy"
+    monkeypatch.setattr(runner, "_START_LIMIT", 0.3)
+    monkeypatch.setattr(sys, "executable", _fake_python(tmp_path, "exec sleep 5\n"))
+    with pytest.raises(LearnerError) as raised:
+        Learner(path)
+    assert str(raised.value) == "did not start within 30 s"
+
+
+def test_a_garbled_reply_ends_the_child_and_the_next_call_works(tmp_path):
+    """Learner code writing junk into the reply pipe: the child is killed and said so; a new one answers next."""
+    from backprop_engine.learner import Learner
+    path = write(tmp_path, """
+        import os, struct
+
+        class Relu:
+            def forward(self, x):
+                for fd in map(int, os.listdir("/proc/self/fd")):
+                    if fd > 2:
+                        try:
+                            os.write(fd, struct.pack("!i", 5) + b"junk!")
+                        except OSError:
+                            pass
+                return x
+
+        class AddLayer:
+            def forward(self, x, y):
+                return x + y
+    """)
+    with Learner(path) as learner:
+        first = learner.pid
+        assert learner.call("Relu", (np.ones(1),)) == Call(None, "the layer's process ended (signal SIGKILL)")
+        assert learner.call("Add", (np.ones(1), np.ones(1))).outputs[0].tolist() == [2.0]
+        assert learner.pid != first
