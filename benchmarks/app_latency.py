@@ -1,4 +1,6 @@
-"""What a user feels: key-to-screen latency and start-up time of the app, in a real terminal.
+"""What a user feels: key-to-screen latency and start-up time of the app, in a
+real terminal, against a fair floor: the least Textual code that shows the same
+screens.
 
 What it measures
 ----------------
@@ -15,30 +17,46 @@ The app runs in a real terminal emulator -- tmux, 100x30, ``TERM=xterm-256color`
   the graph pane's scroll, the footer -- and that must not count as the next
   key's answer. Such stray changes are counted and reported.)
   ``backprop-tui mnist_size`` (8 steps) and ``backprop-tui apple`` (4 steps)
-  are walked ``ROUNDS`` times each: n x steps, then home. Before each key the
-  pane must have been still for ``QUIET`` (200 ms), so no measurement overlaps
-  the previous one; the time of the last change before that quiet spell is
-  reported too ("settled": when the app's last frame for the key was drawn).
-* the floor: a bare Textual app (one ``Static``, one binding ``n`` that
-  updates its text, a counter), written to a temporary file and run with the
-  same Python in the same kind of tmux pane, gets the same number of ``n``
-  presses, interleaved round by round with the app's walks. Whatever Textual,
-  Python, the pty and tmux cost is in both; the ratio is what the app adds.
+  are walked again and again: n x steps, then home, at least ``KEYS`` (100) n
+  keys each. Before each key the pane must have been still for ``QUIET``
+  (200 ms), so no measurement overlaps the previous one; the time of the last
+  change before that quiet spell is reported too ("settled": when the app's
+  last frame for the key was drawn).
+* the floor (``floor_app.py``): first the app is walked once, untimed, and
+  tmux's screen is kept at every step, colours included (``capture-pane -e``).
+  The floor app is given those screens: it has the app's layout (the status
+  line, the graph pane across the top, step | values beneath, their borders and
+  titles, Textual's compact footer with the app's keys, greyed at the ends as
+  the app greys them) and for each key repaints exactly the rows of each pane
+  that differ between the app's screens at that step, from ready-made strips.
+  So it changes what the app changes, measured from the app's own screens,
+  with no rendering, scrolling or layout of its own: what Textual, Python, the
+  pty and tmux need for that change. Its screens are checked to read exactly
+  as the app's, step by step, before anything is timed. The floor's walks are
+  interleaved with the app's, round by round, the order alternating.
 * start-up: process start (``tmux new-session`` with the command) -> first
   drawn screen, i.e. until the pane shows a known text: the scenario title
-  "MNIST-sized net, random numbers" for ``backprop-tui mnist_size``, the counter's
-  first text for the bare app. ``START_RUNS`` runs of each, interleaved, after
-  one untimed warm-up run of each (it writes ``__pycache__``, even where
+  "MNIST-sized net, random numbers" for ``backprop-tui mnist_size`` and for the
+  floor (its first screen is the app's), the counter's first text for the bare
+  app. The floor's start is its layout plus ``import numpy``, which the app
+  cannot do without. ``START_RUNS`` runs of each, interleaved, after one
+  untimed warm-up run of each (it writes ``__pycache__``, even where
   ``PYTHONDONTWRITEBYTECODE`` is set, and fills the OS file cache); each
   process is ended and gone before the next one starts.
+* for information, as before: a bare Textual app (one ``Static``, one binding
+  ``n`` that updates its text, a counter) and the app with its graph as the
+  list (g), ``INFO_ROUNDS`` rounds each; and the app's first round alone (the
+  app keeps what it drew for a step, and its scrollbars: the
+  first round draws them).
 
-Printed: median and max of each measurement in ms, whether the goals are met,
-and as the last two lines::
+Printed: median and max of each measurement in ms, the rows each key changes,
+whether the goals are met, and as the last three lines::
 
-    step ratio app/bare (mnist_size): X.XX    (goal: at most 1.5)
-    start ratio app/bare: X.XX                (goal: at most 1.3)
+    step ratio app/floor (mnist_size): X.XX    (goal: at most 1.2)
+    step ratio app/floor (apple): X.XX
+    start ratio app/floor: X.XX                (goal: at most 1.1)
 
-both the app's median over the bare app's median.
+each the app's median over the floor's median.
 
 Why not Textual's Pilot
 -----------------------
@@ -71,13 +89,16 @@ Python that runs the script; the ``backprop-tui`` script is taken from next to
 
     python benchmarks/app_latency.py
 
-Needs tmux (3.0 or later). Takes well under two minutes. The exit code is 0
-when everything was measured, whether or not the goals are met. On a loaded
-machine the figures are noisy: run it two or three times.
+Needs tmux (3.0 or later). Takes about three minutes. The exit code is 0
+when everything was measured, whether or not the goals are met. The figures
+are only worth reading on a quiet machine (the load average is printed): run
+it two or three times.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
 import os
 import re
 import secrets
@@ -95,13 +116,16 @@ WIDTH, HEIGHT = 100, 30
 TERM = "xterm-256color"
 SCENARIOS = {"mnist_size": 8, "apple": 4}   # name: steps (checked against the status line)
 START_SCENARIO, START_TEXT = "mnist_size", "MNIST-sized net, random numbers"
-ROUNDS = 5          # walks of each scenario (n x steps, then home)
+KEYS = 100          # at least this many n keys per scenario and side
+INFO_ROUNDS = 5     # walks of the bare app and of the list (g): information only
 DRAWN_GOAL = 1.05   # a step with the drawn graph against the same step with the list
-START_RUNS = 5      # timed starts of each, interleaved
+START_RUNS = 7      # timed starts of each, interleaved
 POLL = 0.001        # s between captures while waiting for a change
 QUIET = 0.200       # s without a change = the screen is stable (the app draws late frames)
 TIMEOUT = 10.0      # s: a pane that never changes is a failure
-STEP_GOAL, START_GOAL = 1.5, 1.3
+STEP_GOAL, START_GOAL = 1.2, 1.1
+FLOOR = Path(__file__).with_name("floor_app.py")
+PANES = ("graph", "step", "values")
 
 BARE_TEXT = "bare counter 0"
 BARE_APP = '''\
@@ -243,6 +267,10 @@ class Tmux:
     def capture(self, pane: str) -> str:
         return "\n".join(self.cmd(f"capture-pane -p -t {pane}"))
 
+    def capture_colours(self, pane: str) -> list[str]:
+        """The pane's lines with their colours and attributes (SGR escapes), trailing blanks kept."""
+        return self.cmd(f"capture-pane -p -e -N -t {pane}")
+
     def send(self, pane: str, key: str) -> None:
         self.cmd(f"send-keys -t {pane} {key}")
 
@@ -345,14 +373,17 @@ def status(text: str, what: str) -> tuple[int, int]:
 
 
 class Walk:
-    """One pane of the app on a scenario: n x steps, then home, again and again."""
+    """One pane running the app (or the floor) on a scenario: n x steps, then
+    home, again and again."""
 
-    def __init__(self, tmux: Tmux, exe: str, scenario: str, first_keys: tuple[str, ...] = ()):
+    def __init__(self, tmux: Tmux, argv: list[str], label: str, first_keys: tuple[str, ...] = ()):
         """``first_keys``: pressed once before any measurement (g: the graph as the list)."""
-        self.tmux, self.scenario = tmux, scenario
-        self.name, self.pane, self.pid = tmux.spawn("app", [exe, scenario])
-        what = f"backprop-tui {scenario}: first screen"
-        wait_for(tmux, self.pane, lambda t: STATUS.search(t), what, time.perf_counter())
+        self.tmux, self.label = tmux, label
+        self.name, self.pane, self.pid = tmux.spawn("walk", argv)
+        what = f"{label}: first screen"
+        # the status line and the footer (Textual fills it in a later frame)
+        wait_for(tmux, self.pane, lambda t: STATUS.search(t) and t.rsplit("\n", 1)[-1].strip(), what,
+                 time.perf_counter())
         _, self.text = wait_stable(tmux, self.pane, what)
         for key in first_keys:
             tmux.send(self.pane, key)
@@ -361,24 +392,95 @@ class Walk:
         k, self.steps = status(self.text, what)
         if k != 0:
             raise Failure(f"{what}: starts at step {k}, not 0")
-        if self.steps != SCENARIOS[scenario]:
-            print(f"note: {scenario} has {self.steps} steps (expected {SCENARIOS[scenario]})")
         self.step, self.home = [], []            # first change, s
         self.stray = 0
         self.step_settled, self.home_settled = [], []
+        self.screens: list[str] = [self.text]    # what tmux shows after each key of a round
+        self.colours: list[list[str]] = []       # the same, with colours, when asked for
 
-    def round(self) -> None:
+    def round(self, colours: bool = False) -> None:
+        """n to each step, then home; ``colours``: keep each screen with its colours."""
+        self.screens = [self.text]
+        self.colours = [self.tmux.capture_colours(self.pane)] if colours else []
         for k in range(1, self.steps + 1):
-            self._key("n", k, self.step, self.step_settled)
-        self._key("Home", 0, self.home, self.home_settled)
+            self._key("n", k, self.step, self.step_settled, colours)
+        self._key("Home", 0, self.home, self.home_settled, colours)
 
-    def _key(self, key: str, want: int, first: list, settled: list) -> None:
-        what = f"backprop-tui {self.scenario}: {key} to step {want}"
+    def _key(self, key: str, want: int, first: list, settled: list, colours: bool) -> None:
+        what = f"{self.label}: {key} to step {want}"
         p = Press(self.tmux, self.pane, key, self.text,
                   lambda t: _step(t) == (want, self.steps), what)
         self.text, self.stray = p.text, self.stray + p.stray
         first.append(p.first)
         settled.append(p.settled)
+        self.screens.append(p.text)
+        if colours:  # the screen is still (Press waited for QUIET)
+            self.colours.append(self.tmux.capture_colours(self.pane))
+
+    def end(self) -> None:
+        self.tmux.kill(self.name, self.pid)
+
+
+# -- the floor: the app's own screens ------------------------------------------------
+
+def panes_of(text: str, what: str) -> dict[str, tuple[int, int, int, int]]:
+    """Where the panes are on a screen of the app: the inside of each rounded
+    border "╭─ title ─...╮" as (x, y, width, height), by title."""
+    rows = text.split("\n")
+    found = {}
+    for y, line in enumerate(rows):
+        for m in re.finditer(r"╭─ (\S+) ─", line):
+            x0, x1 = m.start(), line.index("╮", m.start())
+            y1 = next((y2 for y2 in range(y + 1, len(rows)) if rows[y2][x0:x0 + 1] == "╰"), None)
+            if y1 is None:
+                raise Failure(f"{what}: the pane {m[1]!r} has no bottom border:\n{text}")
+            found[m[1]] = (x0 + 1, y + 1, x1 - x0 - 1, y1 - y - 1)
+    graph, step, values = (found.get(name) for name in PANES)
+    # the floor has the layout the app has at 100x30: the drawing across the top, step | values beneath
+    if None in (graph, step, values) or not (graph[2] == WIDTH - 2 and step[1] == values[1] > graph[1]
+                                              and step[0] < values[0]):
+        raise Failure(f"{what}: not the layout the floor has (the graph drawn across the top, "
+                      f"step | values beneath):\n{text}")
+    return found
+
+
+def floor_data(walk: Walk, what: str) -> dict:
+    """What the floor app shows: the app's screens of one round, with colours,
+    where its panes are and the keys its footer lists."""
+    regions = panes_of(walk.screens[0], what)
+    regions["status"] = (0, 0, WIDTH, 1)
+    tokens = walk.screens[0].split("\n")[-1].split()
+    if not tokens:
+        raise Failure(f"{what}: no keys in the footer:\n{walk.screens[0]}")
+    return {"regions": regions, "titles": {name: name for name in PANES},
+            "footer": list(zip(tokens[::2], tokens[1::2])),
+            "screens": [[line.ljust(WIDTH) for line in screen] for screen in walk.colours]}
+
+
+def rows_changed(data: dict) -> dict[str, float]:
+    """Per region, the rows that differ from one key's screen to the next (colours
+    included), on average over a round's keys."""
+    from rich.text import Text  # the app's own dependency, only for this count
+
+    def cut(screen: list[str], region) -> list[tuple]:
+        x, y, w, h = region
+        rows = [Text.from_ansi(line)[x:x + w] for line in screen[y:y + h]]
+        return [(t.plain, [(s.start, s.end, str(s.style)) for s in t.spans]) for t in rows]
+
+    screens, counts = data["screens"], {}
+    for name, region in data["regions"].items():
+        cuts = [cut(screen, region) for screen in screens]
+        counts[name] = statistics.mean(sum(a != b for a, b in zip(before, after))
+                                        for before, after in itertools.pairwise(cuts))
+    return counts
+
+
+def check_floor(floor: Walk, app: Walk, what: str) -> None:
+    """The floor's screens must read as the app's, step by step (colours aside:
+    the floor's come from the app's, and tmux's text is what is compared)."""
+    for k, (ours, theirs) in enumerate(zip(floor.screens, app.screens)):
+        if ours != theirs:
+            raise Failure(f"{what}: after key {k} the floor shows\n{ours}\nbut the app showed\n{theirs}")
 
 
 class BareWalk:
@@ -430,6 +532,67 @@ def header(title: str) -> str:
     return f"{title}\n  {'':{LABEL}} {'median':>8} {'max':>8} {'n':>5}"
 
 
+def floors(tmux: Tmux, exe: Path, folder: str) -> dict[str, tuple[list[str], dict]]:
+    """For each scenario: the floor's command line and the rows the app changes
+    per key. The app is walked once (untimed) for its screens; then the floor,
+    whose screens must read the same."""
+    made = {}
+    for name, steps in SCENARIOS.items():
+        app = Walk(tmux, [str(exe), name], f"backprop-tui {name}")
+        if app.steps != steps:
+            print(f"note: {name} has {app.steps} steps (expected {steps})")
+        app.round(colours=True)
+        app.end()
+        data = floor_data(app, f"backprop-tui {name}")
+        path = Path(folder) / f"floor-{name}.json"
+        path.write_text(json.dumps(data))
+        argv = [sys.executable, str(FLOOR), str(path)]
+        floor = Walk(tmux, argv, f"floor {name}")
+        floor.round()
+        floor.end()
+        check_floor(floor, app, f"floor {name}")
+        made[name] = argv, rows_changed(data)
+    return made
+
+
+def time_starts(tmux: Tmux, argvs: dict[str, list[str]], needles: dict[str, str]) -> dict[str, list[float]]:
+    """START_RUNS timed starts of each, interleaved, after one untimed warm-up run of each."""
+    for side, argv in argvs.items():
+        time_start(tmux, f"{side}-start", argv, needles[side])
+    starts: dict[str, list[float]] = {side: [] for side in argvs}
+    for r in range(START_RUNS):
+        order = list(argvs) if r % 2 == 0 else list(argvs)[::-1]
+        for side in order:
+            starts[side].append(time_start(tmux, f"{side}-start", argvs[side], needles[side]))
+    return starts
+
+
+def walk_all(tmux: Tmux, exe: Path, floor_argv: dict[str, list[str]], bare: str) -> dict:
+    """The app's and the floor's walks of each scenario, interleaved round by round
+    (the order alternating), at least KEYS n keys each; the bare app and the list
+    for INFO_ROUNDS rounds."""
+    walks = {name: {"app": Walk(tmux, [str(exe), name], f"backprop-tui {name}"),
+                    "floor": Walk(tmux, floor_argv[name], f"floor {name}")} for name in SCENARIOS}
+    rounds = {name: -(-KEYS // walks[name]["app"].steps) for name in SCENARIOS}  # ceil
+    # the graph as the list (g), beside the drawing, the app's default at 100x30
+    listed = Walk(tmux, [str(exe), "mnist_size"], "backprop-tui mnist_size (g)", first_keys=("g",))
+    floor = BareWalk(tmux, bare, walks["mnist_size"]["app"].steps)
+    trips = []  # the capture round trip: the resolution of every figure below
+    for _ in range(50):
+        t = time.perf_counter()
+        tmux.capture(floor.pane)
+        trips.append(time.perf_counter() - t)
+    for r in range(max(rounds.values())):
+        for name, pair in walks.items():
+            if r < rounds[name]:
+                for side in (("app", "floor") if r % 2 == 0 else ("floor", "app")):
+                    pair[side].round()
+        if r < INFO_ROUNDS:
+            for side in ((listed, floor) if r % 2 == 0 else (floor, listed)):
+                side.round()
+    return {"walks": walks, "listed": listed, "bare": floor, "rounds": rounds, "trips": trips}
+
+
 def main() -> int:
     exe = Path(sys.executable).parent / "backprop-tui"
     if not exe.exists():
@@ -448,84 +611,72 @@ def main() -> int:
         bare = str(Path(tmpdir.name) / "bare_app.py")
         Path(bare).write_text(BARE_APP)
         tmux.start()
-
-        # start-up, interleaved; one untimed warm-up run of each first
-        app_argv = [str(exe), START_SCENARIO]
-        bare_argv = [sys.executable, bare]
-        time_start(tmux, "app-start", app_argv, START_TEXT)
-        time_start(tmux, "bare-start", bare_argv, BARE_TEXT)
-        starts: dict[str, list[float]] = {"app": [], "bare": []}
-        for r in range(START_RUNS):
-            order = ("app", "bare") if r % 2 == 0 else ("bare", "app")
-            for side in order:
-                if side == "app":
-                    starts[side].append(time_start(tmux, "app-start", app_argv, START_TEXT))
-                else:
-                    starts[side].append(time_start(tmux, "bare-start", bare_argv, BARE_TEXT))
-
-        # key latency: the app's walks and the bare app's presses, round by round
-        walks = {name: Walk(tmux, str(exe), name) for name in SCENARIOS}
-        # the graph as the list (g), beside the drawing, the app's default at 100x30
-        listed = Walk(tmux, str(exe), "mnist_size", first_keys=("g",))
-        floor = BareWalk(tmux, bare, walks["mnist_size"].steps)
-        # the capture round trip: the resolution of every figure below
-        trips = []
-        for _ in range(50):
-            t = time.perf_counter()
-            tmux.capture(floor.pane)
-            trips.append(time.perf_counter() - t)
-        for r in range(ROUNDS):
-            sides = (walks["mnist_size"], listed, floor) if r % 2 == 0 else (floor, listed, walks["mnist_size"])
-            for side in sides:
-                side.round()
-            walks["apple"].round()
+        made = floors(tmux, exe, tmpdir.name)
+        starts = time_starts(tmux, {"app": [str(exe), START_SCENARIO], "floor": made[START_SCENARIO][0],
+                                    "bare": [sys.executable, bare]},
+                             {"app": START_TEXT, "floor": START_TEXT, "bare": BARE_TEXT})
+        done = walk_all(tmux, exe, {name: argv for name, (argv, _) in made.items()}, bare)
     except Failure as e:
         print(f"app_latency: FAILED: {e}", file=sys.stderr)
         return 1
     finally:
         tmux.close()
         tmpdir.cleanup()
-    elapsed = time.perf_counter() - began
+    report(done, starts, {name: rows for name, (_, rows) in made.items()}, time.perf_counter() - began)
+    return 0
 
-    mnist, apple = walks["mnist_size"], walks["apple"]
+
+def report(done: dict, starts: dict[str, list[float]], rows: dict[str, dict[str, float]],
+           elapsed: float) -> None:
+    walks, listed, bare, trips = done["walks"], done["listed"], done["bare"], done["trips"]
     print(f"backprop-tui in tmux {WIDTH}x{HEIGHT}, TERM={TERM}: Python {sys.version.split()[0]}, "
           f"Textual {version('textual')}, {subprocess.run(['tmux', '-V'], capture_output=True, text=True).stdout.strip()}; "
           f"{elapsed:.0f} s, load average {os.getloadavg()[0]:.2f}")
     print(f"capture-pane round trip: median {statistics.median(trips) * 1e3:.2f} ms, "
           f"polled every {POLL * 1e3:.0f} ms")
+    for name, counts in rows.items():
+        print(f"rows changed per key on {name} (mean over a round, colours included): "
+              + ", ".join(f"{region} {n:.1f}" for region, n in counts.items()))
     print()
-    print(header(f"key -> first pane change showing the key's effect (ms), {ROUNDS} rounds"))
-    print(row(f"mnist_size  n ({mnist.steps} steps a round)", mnist.step))
-    print(row("mnist_size  n, first round only", mnist.step[:mnist.steps]))
-    print(row("mnist_size  home", mnist.home))
-    print(row(f"apple       n ({apple.steps} steps a round)", apple.step))
-    print(row("apple       home", apple.home))
-    print(row("mnist_size  n, the list (g)", listed.step))
-    print(row(f"bare app    n ({floor.presses} a round)", floor.step))
+    print(header("key -> first pane change showing the key's effect (ms)"))
+    for name, pair in walks.items():
+        app, floor = pair["app"], pair["floor"]
+        print(row(f"{name:11} n, the app ({done['rounds'][name]} rounds)", app.step))
+        print(row(f"{name:11} n, the app, its first round only", app.step[:app.steps]))
+        print(row(f"{name:11} n, the floor", floor.step))
+        print(row(f"{name:11} home, the app", app.home))
+        print(row(f"{name:11} home, the floor", floor.home))
+    print(row(f"mnist_size  n, the list (g), {INFO_ROUNDS} rounds", listed.step))
+    print(row(f"bare app    n ({bare.presses} a round)", bare.step))
     print(header(f"key -> settled (the last change before {QUIET * 1e3:.0f} ms still) (ms)"))
-    print(row("mnist_size  n", mnist.step_settled))
-    print(row("mnist_size  home", mnist.home_settled))
-    print(row("apple       n", apple.step_settled))
-    print(row("apple       home", apple.home_settled))
-    print(row("bare app    n", floor.step_settled))
-    for label, side in (("mnist_size", mnist), ("apple", apple), ("bare app", floor)):
+    for name, pair in walks.items():
+        for side in ("app", "floor"):
+            print(row(f"{name:11} n, the {side}", pair[side].step_settled))
+    print(row("bare app    n", bare.step_settled))
+    sides = [(f"{name} {side}", pair[side]) for name, pair in walks.items() for side in pair]
+    for label, side in sides + [("bare app", bare)]:
         if side.stray:
             print(f"  {label}: {side.stray} stray change(s) came before a key's effect "
                   "(a late frame of the step before): waited past them")
     print(header(f"process start -> first drawn screen (ms), {START_RUNS} runs each"))
     print(row(f"backprop-tui {START_SCENARIO}", starts["app"]))
+    print(row(f"floor {START_SCENARIO} (its layout + import numpy)", starts["floor"]))
     print(row("bare app", starts["bare"]))
     print()
-    step_ratio = statistics.median(mnist.step) / statistics.median(floor.step)
-    start_ratio = statistics.median(starts["app"]) / statistics.median(starts["bare"])
-    for label, ratio, goal in (("step ratio", step_ratio, STEP_GOAL),
-                               ("start ratio", start_ratio, START_GOAL)):
-        print(f"goal: {label} at most {goal:.2f}: {'met' if ratio <= goal else 'NOT met'}")
-    print(f"drawn/list (mnist_size): {statistics.median(mnist.step) / statistics.median(listed.step):.2f}"
-          f"    (goal: at most {DRAWN_GOAL:.2f})")
-    print(f"step ratio app/bare (mnist_size): {step_ratio:.2f}")
-    print(f"start ratio app/bare: {start_ratio:.2f}")
-    return 0
+    med = statistics.median
+    step = {name: med(pair["app"].step) / med(pair["floor"].step) for name, pair in walks.items()}
+    start = med(starts["app"]) / med(starts["floor"])
+    for name, ratio in step.items():
+        print(f"goal: step ratio app/floor ({name}) at most {STEP_GOAL:.2f}: {'met' if ratio <= STEP_GOAL else 'NOT met'}")
+    print(f"goal: start ratio app/floor at most {START_GOAL:.2f}: {'met' if start <= START_GOAL else 'NOT met'}")
+    mnist = walks["mnist_size"]["app"]
+    print(f"information: drawn/list (mnist_size): {med(mnist.step) / med(listed.step):.2f} "
+          f"(earlier goal: at most {DRAWN_GOAL:.2f}); "
+          f"step ratio app/bare (mnist_size): {med(mnist.step) / med(bare.step):.2f}; "
+          f"start ratio app/bare: {med(starts['app']) / med(starts['bare']):.2f}")
+    for name, ratio in step.items():
+        print(f"step ratio app/floor ({name}): {ratio:.2f}")
+    print(f"start ratio app/floor: {start:.2f}")
 
 
 if __name__ == "__main__":

@@ -32,16 +32,29 @@ each timing the engine and numpy once (``REPEAT`` runs per sample, the order
 within a round alternating) with ``time.perf_counter`` -- so that drift in CPU
 frequency, BLAS threads or other load hits both alike. On a very busy machine
 the rounds stop early once ``BUDGET`` seconds have passed (at least
-``MIN_ROUNDS``); the header line says how many ran. The garbage collector
-stays enabled: collecting the engine's records is part of its cost.
+``MIN_ROUNDS``); each run's line says how many ran. The garbage collector
+stays enabled: collecting the engine's records is part of its cost. The whole
+measurement is made ``RUNS`` (3) times.
 
-Output: median and min time per run of each, in ms; the engine's bookkeeping
+Against torch, when it is installed: the same forward pass written in torch
+(float64 tensors, ``@``, ``torch.where`` for Relu, the softmax and the loss
+with the book's 1e-7), its backward by torch's autograd (``loss.backward()``,
+the intermediate values' gradients kept with ``retain_grad``), checked against
+numpy like the engine, then timed interleaved with the engine and numpy. It
+runs in a child process with one thread each (``OPENBLAS_NUM_THREADS=1`` set
+before numpy is imported, ``torch.set_num_threads(1)``), so that neither side
+wins by using the second core: the library a learner would reach for
+instead, against the engine. Without torch the script says so and goes on.
+
+Output: for each run, the median and min time per run of each, in ms, the
+median of the per-round ratios and the run's ratio; the engine's bookkeeping
 alone, in microseconds per run (every layer replaced by a ``Replay`` that hands
 back what the real layer computed, so no layer arithmetic is left: what the
 step records, the mappings, the read-only freezing and the checks of each
-gradient's dtype and shape cost); the median of the
-per-round ratios; and as the last line ``ratio engine/numpy: X.XX``: the median
-engine time over the median numpy time. The goal is at most 1.10.
+gradient's dtype and shape cost); the torch side (``ratio torch/numpy``,
+``ratio engine/torch``); and as the last line ``ratio engine/numpy: X.XX``:
+the median of the three runs' ratios (each the median engine time over the
+median numpy time). The goal is at most 1.10.
 
 The engine's extra cost is a roughly fixed number of microseconds of Python
 per run, so the ratio depends on how fast numpy is: when other processes keep
@@ -54,7 +67,7 @@ From the repository root, with the package installed (editable is fine)::
 
     python benchmarks/engine_overhead.py
 
-It takes a few seconds (well under 30 s). ``OPENBLAS_CORETYPE`` may be set on
+It takes about a minute with torch, less without. ``OPENBLAS_CORETYPE`` may be set on
 these machines; leave it as it is -- it affects both sides alike, and the
 figures should be measured under the machine's normal setting.
 """
@@ -62,7 +75,10 @@ figures should be measured under the machine's normal setting.
 from __future__ import annotations
 
 import gc
+import importlib.util
+import os
 import statistics
+import subprocess
 import sys
 import time
 from unittest import mock
@@ -78,6 +94,7 @@ ROUNDS = 200    # timed rounds
 REPEAT = 10     # runs of one side per timed sample
 BUDGET = 20.0   # seconds for the timed rounds; past it, stop after MIN_ROUNDS
 MIN_ROUNDS = 50
+RUNS = 3        # the whole measurement, three times: the ratio is the median of the three
 
 
 # -- the book's layers (ch. 5), with the engine's exact arithmetic -------------
@@ -227,35 +244,119 @@ def sample(fn, arg) -> float:
     return (time.perf_counter() - t0) / REPEAT
 
 
-def main() -> None:
-    scenario = load(resolve(SCENARIO))
-    leaves = scenario.leaves
-    check(scenario)
-
-    sides = ((engine_run, scenario), (numpy_run, leaves))
+def timed(sides) -> tuple[list[list[float]], float]:
+    """Warm-up, then interleaved rounds, each timing every side once (the
+    order turning round by round: no side always goes first); the samples of
+    each side and the seconds the rounds took."""
     for _ in range(WARMUP):
         for fn, arg in sides:
             sample(fn, arg)
     gc.collect()
-    times = ([], [])  # engine, numpy
+    times: list[list[float]] = [[] for _ in sides]
     start = time.perf_counter()
     for r in range(ROUNDS):
         if r >= MIN_ROUNDS and time.perf_counter() - start > BUDGET:
             break  # a very busy machine: stop early rather than run for minutes
-        order = (0, 1) if r % 2 == 0 else (1, 0)  # A B, B A, ...: no side always goes first
+        order = list(range(len(sides)))
+        order = order[r % len(order):] + order[:r % len(order)]
+        if r // len(sides) % 2:
+            order.reverse()
         for k in order:
             fn, arg = sides[k]
             times[k].append(sample(fn, arg))
-    elapsed = time.perf_counter() - start
-    eng, num = times
-    print(f"{SCENARIO}: {len(eng)} interleaved rounds x {REPEAT} runs per side "
-          f"({elapsed:.1f} s), numpy {np.__version__}, Python {sys.version.split()[0]}")
-    for label, ts in (("engine", eng), ("numpy ", num)):
-        print(f"{label}: median {statistics.median(ts) * 1e3:.3f} ms, min {min(ts) * 1e3:.3f} ms")
+    return times, time.perf_counter() - start
+
+
+# -- the side against torch (optional) -------------------------------------------
+
+def torch_leaves(leaves):
+    """The scenario's arrays as float64 tensors that autograd follows (x too:
+    the engine computes its gradient); t as class indices."""
+    import torch
+    tensors = {n: torch.tensor(leaves[n], dtype=torch.float64, requires_grad=True)
+               for n in ("x", "W1", "b1", "W2", "b2")}
+    tensors["t"] = torch.tensor(leaves["t"]).long()
+    return tensors
+
+
+def torch_run(ts) -> tuple:
+    """The same math as numpy_run, forward in torch, backward by its autograd;
+    the loss and the gradients (of the intermediate values too, kept)."""
+    import torch
+    for name in ("x", "W1", "b1", "W2", "b2"):
+        ts[name].grad = None
+    a1 = ts["x"] @ ts["W1"] + ts["b1"]
+    h1 = torch.where(a1 <= 0, 0.0, a1)
+    a2 = h1 @ ts["W2"] + ts["b2"]
+    for value in (a1, h1, a2):
+        value.retain_grad()
+    e = torch.exp(a2 - a2.max(dim=-1, keepdim=True).values)
+    y = e / e.sum(dim=-1, keepdim=True)
+    onehot = torch.zeros_like(y)
+    onehot[torch.arange(len(y)), ts["t"]] = 1.0
+    loss = -torch.sum(onehot * torch.log(y + 1e-7)) / len(y)
+    loss.backward()
+    return loss, {"a2": a2.grad, "h1": h1.grad, "a1": a1.grad,
+                  **{n: ts[n].grad for n in ("x", "W1", "b1", "W2", "b2")}}
+
+
+def torch_side() -> None:
+    """(In the child process, one thread each.) Check torch against numpy,
+    then time the engine, numpy and torch interleaved."""
+    import torch
+    torch.set_num_threads(1)
+    scenario = load(resolve(SCENARIO))
+    ts = torch_leaves(scenario.leaves)
+    loss, grads = numpy_run(scenario.leaves)
+    t_loss, t_grads = torch_run(ts)
+    wrong = [n for n, g in grads.items() if not np.allclose(t_grads[n].numpy(), g)]
+    if not np.allclose(t_loss.item(), loss) or wrong:
+        sys.exit(f"engine_overhead: torch and numpy disagree (loss {t_loss.item()!r} vs {loss!r}; "
+                 f"gradients {wrong}), not timing")
+    (eng, num, tor), elapsed = timed(((engine_run, scenario), (numpy_run, scenario.leaves), (torch_run, ts)))
+    med = statistics.median
+    print(f"against torch {torch.__version__} (one thread each: OPENBLAS_NUM_THREADS=1, torch.set_num_threads(1)); "
+          f"loss and gradients agree (np.allclose); {len(eng)} rounds ({elapsed:.1f} s):")
+    print(f"  engine median {med(eng) * 1e3:.3f} ms, numpy {med(num) * 1e3:.3f} ms, torch {med(tor) * 1e3:.3f} ms")
+    print(f"  ratio torch/numpy: {med(tor) / med(num):.2f}, ratio engine/torch: {med(eng) / med(tor):.2f}, "
+          f"ratio engine/numpy (one thread): {med(eng) / med(num):.2f}")
+
+
+def against_torch() -> None:
+    """The same forward and backward in torch, run by this script again in a
+    child process with one thread for numpy's BLAS and for torch (set before
+    either is imported): the side a user might pick instead of the book's
+    numpy classes. Left out, with a note, when torch is not installed."""
+    if importlib.util.find_spec("torch") is None:
+        print("torch: not installed, the side against torch is left out (pip install torch adds it)")
+        return
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    done = subprocess.run([sys.executable, __file__, "--torch"], env=env, check=False)
+    if done.returncode:
+        sys.exit(done.returncode)
+
+
+def main() -> None:
+    if sys.argv[1:] == ["--torch"]:
+        torch_side()
+        return
+    scenario = load(resolve(SCENARIO))
+    check(scenario)
+    print(f"{SCENARIO}: numpy {np.__version__}, Python {sys.version.split()[0]}; "
+          f"{RUNS} runs of up to {ROUNDS} interleaved rounds x {REPEAT} runs per side")
+    ratios = []
+    for run in range(1, RUNS + 1):
+        (eng, num), elapsed = timed(((engine_run, scenario), (numpy_run, scenario.leaves)))
+        ratios.append(statistics.median(eng) / statistics.median(num))
+        print(f"run {run}: {len(eng)} rounds ({elapsed:.1f} s): engine median {statistics.median(eng) * 1e3:.3f} ms "
+              f"(min {min(eng) * 1e3:.3f}), numpy median {statistics.median(num) * 1e3:.3f} ms "
+              f"(min {min(num) * 1e3:.3f}); median of per-round ratios "
+              f"{statistics.median(e / n for e, n in zip(eng, num)):.2f}; ratio engine/numpy {ratios[-1]:.2f}")
     print(f"engine bookkeeping alone (layers replayed, best of 5): "
           f"{bookkeeping(scenario) * 1e6:.1f} us per run of {len(scenario.layers) * 2} steps")
-    print(f"median of per-round ratios: {statistics.median(e / n for e, n in zip(eng, num)):.2f}")
-    print(f"ratio engine/numpy: {statistics.median(eng) / statistics.median(num):.2f}")
+    against_torch()
+    print(f"the median of the {RUNS} runs' ratios ({', '.join(f'{r:.2f}' for r in ratios)}); goal: at most 1.10")
+    print(f"ratio engine/numpy: {statistics.median(ratios):.2f}")
 
 
 if __name__ == "__main__":

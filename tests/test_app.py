@@ -180,14 +180,14 @@ async def test_the_next_and_previous_steps_are_rendered_ahead(monkeypatch):
     app = BackpropApp(load(bundled()["mnist_size"]))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n", "n")
-        await pilot.pause()
+        await pilot.pause(0.1)  # (the steps ahead render a moment after the screen is drawn)
         rendered = []
         real = Pane._render
         monkeypatch.setattr(Pane, "_render",
                             lambda pane, *a: rendered.append(pane.id) or real(pane, *a))
         steps(app).action_next()  # called directly: no pause for more rendering ahead
         assert "Step 3/8 · forward · affine2" in text(app, "step") and rendered == []
-        await pilot.pause()  # step 4 is rendered ahead now
+        await pilot.pause(0.1)  # step 4 is rendered ahead now
         rendered.clear()
         steps(app).action_previous()
         steps(app).action_previous()  # step 1: kept from the way forward

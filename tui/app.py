@@ -45,6 +45,7 @@ class BackpropApp(App):
 
     catalog: reactive[Catalog] = reactive(ENGLISH, repaint=False)
     """The language of every label; the L key cycles through ``languages``."""
+    served = None  # in a browser tab of --serve: a tui.serve.Served (the command line sets it)
 
     def __init__(self, scenario: Scenario | None = None, precision: int = 6, lang: str = "en",
                  languages: dict[str, Catalog] | None = None, drawn: bool | None = None, learner=None):
@@ -74,6 +75,7 @@ class BackpropApp(App):
         take 20-40 ms at unforeseeable key presses."""
         gc.collect()
         gc.freeze()
+        gc.enable()  # (the command line starts the app with it off)
 
     def on_unmount(self) -> None:
         gc.unfreeze()  # for the app's life only (another app may run in this process)

@@ -4,6 +4,7 @@ so the non-interactive modes start quickly."""
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 
@@ -39,6 +40,13 @@ def _steps(s: str) -> int:
     return n
 
 
+def _port(s: str) -> int:
+    n = int(s) if s.isdigit() else 0
+    if not 1 <= n <= 65535:
+        raise argparse.ArgumentTypeError(f"--port takes a port number from 1 to 65535, got {s!r}")
+    return n
+
+
 def parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="backprop-tui",
@@ -48,7 +56,8 @@ def parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 success, 1 a check failed, 2 bad usage or a scenario that "
                "cannot be loaded.")
     p.add_argument("scenario", nargs="?", metavar="SCENARIO",
-                   help="a scenario .toml file, or the name of a bundled one (see --list)")
+                   help="a scenario .toml file, or the name of a bundled one (see --list); with --serve, "
+                        "also a FOLDER: a picker of the bundled scenarios and the folder's scenario files")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--print", action="store_true", help="print every step as tables, no app")
     mode.add_argument("--json", action="store_true", help="print the full trace as JSON, no app")
@@ -63,6 +72,13 @@ def parser() -> argparse.ArgumentParser:
                            "iterations of mini-batch SGD over the data set, with the train and test "
                            "accuracy at each epoch's end")
     mode.add_argument("--list", action="store_true", help="list the bundled scenarios")
+    mode.add_argument("--serve", action="store_true",
+                      help="serve the app to web browsers, one app per browser tab (needs the serve extra: "
+                           'pip install "backprop-tui[serve]"); nothing is written on this machine, s and x '
+                           "download the file in the browser")
+    p.add_argument("--host", metavar="HOST", help="with --serve: the address to listen on (default 127.0.0.1, "
+                   "this machine only; 0.0.0.0: anyone who can reach this machine)")
+    p.add_argument("--port", type=_port, metavar="PORT", help="with --serve: the port (default 8000)")
     p.add_argument("--precision", type=_precision, default=6, metavar="N|full",
                    help="significant digits shown (default 6), or full: the shortest repr that "
                         "round-trips (220.00000000000003); --json is always full precision")
@@ -87,6 +103,11 @@ def main(argv: list[str] | None = None) -> int:
                          f"(choose {', '.join(languages)})\n")
         return USAGE_ERROR
     tr = languages[args.lang]
+    if (args.host or args.port) and not args.serve:
+        parser().error("--host and --port go with --serve")
+    if args.serve:
+        from .serve import serve
+        return serve(args, tr)
     if args.list and args.scenario:
         parser().error("--list takes no SCENARIO")
     if args.list:
@@ -99,6 +120,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.layers:
             return _with_layers(None, args, tr, languages)  # the picker's scenarios with them
         return _app(None, args, languages)
+    from .serve import in_browser, served_folder
+    if in_browser() and served_folder(args.scenario):  # a tab of --serve FOLDER: its picker
+        return _app(None, args, languages, folder=served_folder(args.scenario))
     try:
         scenario = load(resolve(args.scenario))
     except ScenarioError as e:
@@ -136,7 +160,9 @@ def _mode(scenario, args, tr, languages, learner=None) -> int:
         from .views.markdown import run_markdown
         sys.stdout.write(run_markdown(scenario, tr, args.precision))
         return 0
-    from .views import report
+    if not (args.check or args.train or args.print):
+        return _app(scenario, args, languages, learner)
+    from .views import report  # the gradient check and training: not on the app's path
     if args.check:
         if learner is not None:
             from .views.layers_report import check_layers
@@ -151,17 +177,22 @@ def _mode(scenario, args, tr, languages, learner=None) -> int:
         except LayerFailed as e:  # --layers: their code failed; training stops there
             sys.stderr.write(f"error: {args.layers}: {e}; training stopped\n")
             return 1
-    if args.print:
-        return report.print_steps(scenario, tr, args.precision)
-    return _app(scenario, args, languages, learner)
+    return report.print_steps(scenario, tr, args.precision)
 
 
-def _app(scenario, args, languages, learner=None) -> int:
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+def _app(scenario, args, languages, learner=None, folder=None) -> int:
+    from .serve import Served, in_browser  # a browser tab of --serve has no terminal, but a web driver
+    served = Served(folder) if in_browser() else None
+    if served is None and not (sys.stdin.isatty() and sys.stdout.isatty()):
         sys.stderr.write("error: the app needs a terminal; without one, try --print or --markdown\n")
         return USAGE_ERROR
+    # No garbage collection until the first screen is drawn (BackpropApp._settle
+    # collects, then turns it on again): its passes over what Textual's import
+    # makes, none of it garbage, cost the start some 10-20 ms.
+    gc.disable()
     from .app import BackpropApp
     app = BackpropApp(scenario, precision=args.precision, lang=args.lang, languages=languages, learner=learner)
+    app.served = served
     app.run()
     return app.return_code or 0  # non-zero if the app stopped on an error
 

@@ -10,12 +10,25 @@ from dataclasses import replace
 from textual.dom import DOMNode
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 
 
 def update_scrollbars(view: ScrollView, size: Size) -> None:
     """Tell a scroll view that its content's size changed, without a new
-    layout of the screen (setting ``virtual_size`` would ask for one)."""
-    view._scroll_update(size)
+    layout of the screen (setting ``virtual_size`` would ask for one). As
+    ``Widget._scroll_update``, less its repaint of every shown scrollbar
+    whatever changed: a scrollbar's sizes are reactive, and repaint it when
+    they change."""
+    view._refresh_scrollbars()
+    width, height = view.container_size
+    if view.show_vertical_scrollbar and view.styles.scrollbar_size_vertical:
+        view.vertical_scrollbar.window_virtual_size = size.height
+        view.vertical_scrollbar.window_size = height - view.scrollbar_size_horizontal
+    if view.show_horizontal_scrollbar and view.styles.scrollbar_size_horizontal:
+        view.horizontal_scrollbar.window_virtual_size = size.width
+        view.horizontal_scrollbar.window_size = width - view.scrollbar_size_vertical
+    view.scroll_x = view.validate_scroll_x(view.scroll_x)
+    view.scroll_y = view.validate_scroll_y(view.scroll_y)
 
 
 def translate_bindings(node: DOMNode, translate: Callable[[str], str]) -> None:
@@ -29,3 +42,18 @@ def translate_bindings(node: DOMNode, translate: Callable[[str], str]) -> None:
                               tooltip=translate(english[b.action].tooltip) if english[b.action].tooltip else "")
                       if b.action in english else b for b in bindings]
     node.refresh_bindings()
+
+
+def use_scrollbars(view: ScrollView, make: type[ScrollBar]) -> None:
+    """Give ``view`` scrollbars of the class ``make`` (a ScrollBar) in place of
+    the ones Textual makes when it first needs them (``Widget.vertical_scrollbar``);
+    on mount, before any is made."""
+    if view._vertical_scrollbar is None:
+        view._vertical_scrollbar = make(vertical=True, name="vertical", thickness=view.scrollbar_size_vertical)
+        view._vertical_scrollbar.display = False
+        view.app._start_widget(view, view._vertical_scrollbar)
+    if view._horizontal_scrollbar is None:
+        view._horizontal_scrollbar = make(vertical=False, name="horizontal",
+                                          thickness=view.scrollbar_size_horizontal)
+        view._horizontal_scrollbar.display = False
+        view.app._start_widget(view, view._horizontal_scrollbar)

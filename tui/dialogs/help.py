@@ -14,6 +14,10 @@ from textual.widgets import Static
 
 from .base import Dialog
 
+# In a browser tab of --serve, s and x download the file (tui/screens/practice.py).
+SERVED_TOOLTIPS = {"save": "download the scenario as edited or trained (nothing is written on the server)",
+                   "export": "download the whole step-by-step run as Markdown"}
+
 
 class HelpDialog(Dialog[None]):
     """The keys of the screen below and of the app, and what the panes show."""
@@ -41,7 +45,8 @@ class HelpDialog(Dialog[None]):
             if isinstance(group, Binding.Group):
                 rows.append((" / ".join(map(self.keys, members)), group.description))
             elif members[0].tooltip:  # a binding without one is not for the learner
-                rows.append((self.keys(members[0]), members[0].tooltip))
+                served = getattr(self.app, "served", None) and SERVED_TOOLTIPS.get(members[0].action)
+                rows.append((self.keys(members[0]), served or members[0].tooltip))
         return rows
 
     def compose(self) -> ComposeResult:
@@ -53,5 +58,9 @@ class HelpDialog(Dialog[None]):
             keys.add_row(keys_, Text(tr(what)))  # Text: "[values]" is not markup
         with self.box("help-box", scroll=True):
             notes = "\n" + tr(self.notes) + "\n" if self.notes else ""
+            if getattr(self.app, "served", None):  # --serve: the page closes the app without asking
+                notes += "\n" + tr("In the browser: closing this tab ends the app, and edits not downloaded are "
+                                   "lost, without a question. Press s first to download the scenario as edited "
+                                   "(x: the step-by-step run).") + "\n"
             yield Static(Group(Text(tr("backprop-tui: keys") + "\n", style="bold"), keys,
                                Text(notes + "\n" + tr("Press escape or ? to close."))))

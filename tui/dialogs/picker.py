@@ -1,4 +1,6 @@
-"""The picker: a bundled scenario or a scenario file of the current folder."""
+"""The picker: a bundled scenario or a scenario file of the current folder
+(served, --serve: of the folder the teacher named, if any). It lists files;
+nothing in it takes a typed path."""
 
 from __future__ import annotations
 
@@ -32,9 +34,16 @@ class PickerDialog(Dialog[Path | None]):
         super().__init__()
         self.folder = folder or Path(".")  # relative: paths and errors read "broken.toml"
 
+    def folders(self) -> list[Path]:
+        """Where the listed scenario files are, beside the bundled ones."""
+        served = getattr(self.app, "served", None)
+        if served is None:
+            return [self.folder]
+        return [served.folder] if served.folder else []  # never the server's current folder
+
     def compose(self) -> ComposeResult:
         files = [(name, path) for name, path in bundled().items()]
-        files += [("./" + path.name, path) for path in sorted(self.folder.glob("*.toml"))]
+        files += [("./" + path.name, path) for folder in self.folders() for path in sorted(folder.glob("*.toml"))]
         rows = []
         for name, path in files:
             kind, title = sniff(path)

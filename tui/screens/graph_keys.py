@@ -69,18 +69,17 @@ class GraphKeys:
             target = 2 * n - box.index if self.engine.position > n else box.index + 1
             self._move(lambda: self.engine.seek(target))
 
-    def _follow_in_graph(self) -> None:
-        """The list: the current layer's block at the top. The drawing: the
-        current node in view (where it scrolls to depends on the step alone)."""
-        graph, step = self.query_one("#graph", Pane), self.engine.current
+    def _place_in_graph(self, graph: Pane) -> tuple[int | None, int]:
+        """Where the graph pane scrolls to. The list: the current layer's block
+        at the top. The drawing: the current node in view (where depends on
+        the step alone)."""
+        step = self.engine.current
         if not self.drawing:
-            graph.scroll_to(y=current_line(self.engine), animate=False)
-            return
+            return None, current_line(self.engine)
         box = next((b for b in layout(self.engine.scenario).boxes if step and b.index == step.layer.index), None)
         region = graph.scrollable_content_region
         if box is None:
-            graph.scroll_to(x=0, y=0, animate=False)
-            return
+            return 0, 0
         x = 0 if box.x + box.w + 12 <= region.width else box.x - 4  # 12: room for the numbers after it
         y = 0 if box.y + box.h <= region.height else box.y - 1
-        graph.scroll_to(x=max(0, x), y=max(0, y), animate=False)
+        return max(0, x), max(0, y)

@@ -4,6 +4,7 @@ A mixin of ``StepScreen``: its keys are listed in ``KEYS``, each beside its acti
 
 from __future__ import annotations
 
+import io
 import math
 import time
 from dataclasses import replace
@@ -224,6 +225,9 @@ class PracticeKeys:
                 self.changed = False
                 self._use(replace(sc, path=str(path)), keep_position=True)
         kept = {c.key: c.expected for c in checks if c.ok}
+        if self.app.served:  # the file goes to the browser, the data file's path as the scenario has it
+            self.download(f"{Path(sc.path).stem}-edited.toml", to_toml(sc, kept, Path(sc.path).parent), dropped)
+            return
         self.app.push_screen(SaveDialog(f"{Path(sc.path).stem}-edited.toml",
                                         lambda path: to_toml(sc, kept, path.parent)), saved)
 
@@ -231,10 +235,22 @@ class PracticeKeys:
         from ..dialogs.save import SaveDialog
         from ..views.markdown import run_markdown
         sc, precision, tr = self.engine.scenario, self.precision, self.tr
+        if self.app.served:
+            self.download(f"{Path(sc.path).stem}-steps.md", run_markdown(sc, tr, precision))
+            return
         self.app.push_screen(SaveDialog(f"{Path(sc.path).stem}-steps.md",
                                         lambda _path: run_markdown(sc, tr, precision),
                                         tr("the step-by-step run (Markdown)")),
                              lambda path: path and self.notify(tr("saved to {path}", path=path.resolve())))
+
+    def download(self, name: str, text: str, dropped: list[str] = ()) -> None:
+        """Served (--serve): the file is handed to the browser as a download
+        (Textual's web driver streams it); nothing is written on the server.
+        What was edited stays unsaved: the browser may not keep the file."""
+        self.app.deliver_text(io.StringIO(text), save_filename=name)
+        self.notify(self.tr("{name}: sent to your browser as a download", name=name) + (
+            "\n" + self.tr("[expect] left out, no longer true: {keys}", keys=", ".join(dropped))
+            if dropped else ""))
 
     def action_reload(self) -> None:
         self.app.open_path(Path(self.engine.scenario.path), keep_position=True)

@@ -46,6 +46,7 @@ FLOAT_NOTE = ("Floats are binary fractions, and most decimals (1.1, 0.1) have no
               "full floats.")
 EXACT_NOTE = ("Every number on screen now is the same in full as at {digits} significant digits: no "
               "rounding is hidden here. Where one is not (200 × 1.1 = 220.00000000000003), f shows it.")
+PREFETCH_DELAY = 0.02  # s after a step is drawn before the steps next to it render
 # Keys that share a line of the help.
 ENDS = Binding.Group("to the start / to the end")
 # Keys that would change or judge the scenario while training runs: they wait for it.
@@ -87,7 +88,8 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScr
         self.set_reactive(StepScreen.lr, scenario.lr)
         self.set_reactive(StepScreen.drawn, drawn)
         self._explained_floats = False
-        self._prefetching = False  # a _prefetch is waiting for the next screen refresh
+        self._prefetching = False  # a _prefetch is waiting for the screen to be drawn
+        self._panes: dict[str, Pane] = {}
 
     @property
     def busy(self) -> bool:
@@ -100,6 +102,13 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScr
     @property
     def precision(self) -> int | None:
         return FULL if self.full_precision else self.app.precision
+
+    @property
+    def panes(self) -> dict[str, Pane]:
+        """The three panes by id (found once: they stay as long as the screen)."""
+        if not self._panes:
+            self._panes = {pane.id: pane for pane in self.query(Pane)}
+        return self._panes
 
     # -- layout -------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -144,22 +153,23 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScr
         self.query_one("#status").refresh()
         self._prepare_view()
         key = self._view_key()
-        for pane in self.query(Pane):
-            pane.show(key)
         # the current layer in view in the graph pane, and what it writes in the values pane
-        self._follow_in_graph()
-        self._follow_in_values()
+        places = {"graph": self._place_in_graph, "values": self._place_in_values}
+        for pane in self.panes.values():
+            pane.show(key, places.get(pane.id))
         if not self._prefetching:
             self._prefetching = True
-            self.call_after_refresh(self._prefetch)
+            # A moment after the screen is drawn: Textual's writer thread sends
+            # the screen's update to the terminal, and would wait for the GIL
+            # while the steps ahead render (measured: 1-2 ms of every key).
+            self.call_after_refresh(self.set_timer, PREFETCH_DELAY, self._prefetch)
 
-    def _follow_in_values(self) -> None:
-        """Keep in view, in the values pane, what the current step writes: the
-        output forward, the gradients of its inputs backward."""
-        step, values = self.engine.current, self.query_one("#values", Pane)
+    def _place_in_values(self, values: Pane) -> tuple[None, int]:
+        """Where the values pane scrolls to keep in view what the current step
+        writes: the output forward, the gradients of its inputs backward."""
+        step = self.engine.current
         if step is None:
-            values.scroll_to(y=0, animate=False)
-            return
+            return None, 0
         names = ([step.layer.output] if step.phase != BACKWARD else
                  [n for n, g in zip(step.layer.inputs, step.input_grads) if g is not None])
         rows = [values.line_where(lambda text, n=n: text.startswith(n + " ")) for n in names]
@@ -169,7 +179,7 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScr
         # where depends on the step alone, not on where the pane was: the top
         # when they are in view from there, else the first of them under the header
         fits = all(r < values.scrollable_content_region.height for r in rows)
-        values.scroll_to(y=0 if fits or not rows else min(rows) - values.pinned, animate=False)
+        return None, 0 if fits or not rows else min(rows) - values.pinned
 
     def _gradient_row(self, values: Pane, row: int) -> int:
         """Where to scroll for the gradient of the value named at ``row``: the
@@ -208,7 +218,7 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScr
 
     def _prepare_view(self) -> None:
         """Render the panes for the engine's position, unless done before."""
-        key, panes = self._view_key(), {pane.id: pane for pane in self.query(Pane)}
+        key, panes = self._view_key(), self.panes
         if not all(pane.prepared(key) for pane in panes.values()):
             for pane_id, content in self._views().items():
                 panes[pane_id].prepare(content, key)
@@ -261,7 +271,7 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScr
         move()
         self.position = self.engine.position
         self.ends = self.engine.at_start, self.engine.at_end
-        self.query_one("#step", Pane).scroll_home(animate=False)  # a new step from its title
+        self.panes["step"].scroll_home(animate=False)  # a new step from its title
 
     def action_next(self) -> None:
         e = self.engine

@@ -8,13 +8,17 @@ Rendering is still the costly part of a step, so the pane keeps what it
 rendered under a key the caller gives (the same key: the same content):
 ``prepare`` renders content ahead (a step the learner is about to reach) and
 ``show`` puts it on screen, which for content prepared at this width only
-swaps lines.
+swaps lines, and asks Textual to repaint only the rows that now show
+something else (also when the content's height changes, and when it scrolls
+to keep the current layer in view: it scrolls without Textual's scrolling,
+which repaints the whole pane).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Hashable
+from itertools import groupby
 
 from rich.console import RenderableType
 from rich.segment import Segment
@@ -27,7 +31,8 @@ from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from ..textual_compat import update_scrollbars
+from ..textual_compat import update_scrollbars, use_scrollbars
+from .scrollbar import KeptScrollBar
 
 KEPT = 32  # contents kept per pane; the one shown or prepared least recently goes first
 
@@ -59,7 +64,10 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
         self._key: Hashable = None
         self._content: RenderableType = Text("")
         self._lines: list[Strip] = []
+        self._texts: list[str] | None = None  # the lines' text, once asked for (line_where)
         self._form: tuple[int, Style, int] | None = None  # what _lines were made for (see _current_form)
+        self._style: Style | None = None  # the pane's rich_style, until the styles change
+        self._bars: tuple[KeptScrollBar, ...] = ()
         # key -> [content, form, lines]; a prepared entry's lines may be for an old form
         self._kept: OrderedDict[Hashable, list] = OrderedDict()
 
@@ -94,39 +102,92 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
             while len(self._kept) > KEPT:
                 self._kept.popitem(last=False)
 
-    def show(self, key: Hashable) -> None:
-        """Put the content prepared under ``key`` on screen."""
+    def show(self, key: Hashable, place=None) -> None:
+        """Put the content prepared under ``key`` on screen. ``place(pane)``,
+        if given, says where to scroll to, (x, y) (None: where it is); it is
+        asked once the new lines are in, so that it can look at them."""
         self._kept.move_to_end(key)
-        before, form = self._lines, self._form
+        before, form = self._on_screen(), self._form
         self._key = key
         self._content = self._kept[key][0]
         self._form = None  # take the kept lines, or render them for this form
         self._render_lines()
-        if self._form is None or self._form != form or len(self._lines) != len(before):
-            # a new width, or a new height: the scrollbar may change or go too
-            self.refresh()
+        if place is not None:
+            self._scroll_quietly(*place(self))
+        if self._form is None or self._form != form:
+            self.refresh()  # a new width or style: every line is new
             return
-        # Repaint only the lines that changed: a step changes a few lines of
-        # the graph and of the values table, and the screen's work (borders,
-        # colours, the terminal's update) grows with the lines repainted.
-        # (The regions leave out the scrollbar: it has not changed.)
-        top, height = self.scroll_offset.y, self.size.height
-        width = self.scrollable_content_region.width
-        shown = [(y, y) for y in range(min(self.pinned, height))]  # (line, screen row)
-        shown += [(top + row, row) for row in range(len(shown), height)]
-        for y, row in shown:
-            if y < len(before) and before[y] != self._lines[y]:
-                self.refresh(Region(0, row, width, 1))
+        # Repaint only the rows that show something else now: a step changes a
+        # few lines of the graph and of the values table, and the screen's work
+        # (borders, colours, the terminal's update) grows with the rows
+        # repainted. Also when the content's height or the scrolling changed.
+        # (The regions leave out the scrollbar: it repaints itself.)
+        width, row = self.scrollable_content_region.width, 0
+        wide = self.content_width > width  # (lines wider than the pane: compare the part in view)
+        changed = (old != new and (not wide or old is None or new is None or
+                                   old[1].crop(old[0], old[0] + width) != new[1].crop(new[0], new[0] + width))
+                   for old, new in zip(before, self._on_screen()))
+        for differs, rows in groupby(changed):
+            n = len(list(rows))
+            if differs:
+                self.refresh(Region(0, row, width, n))
+            row += n
+
+    def _on_screen(self) -> list[tuple[int, Strip] | None]:
+        """What each row of the pane shows, as ``render_line`` draws it: a line
+        and how far it is scrolled sideways, or None (blank)."""
+        x, top = self.scroll_offset
+        rows = []
+        for row in range(self.scrollable_content_region.height):
+            y = row if row < self.pinned else top + row
+            rows.append((x, self._lines[y]) if y < len(self._lines) else None)
+        return rows
+
+    def _scroll_quietly(self, x: int | None, y: int | None) -> None:
+        """Scroll to (x, y) (None: where it is) without Textual's scrolling,
+        which repaints the whole pane: ``show`` repaints the rows that change."""
+        x = round(self.validate_scroll_x(self.scroll_x if x is None else x))
+        y = round(self.validate_scroll_y(self.scroll_y if y is None else y))
+        for name in ("scroll_x", "scroll_y"):
+            if self.app.animator.is_being_animated(self, name):
+                self.app.animator.force_stop_animation(self, name)
+        self.set_reactive(Pane.scroll_x, x)
+        self.set_reactive(Pane.scroll_target_x, x)
+        self.set_reactive(Pane.scroll_y, y)
+        self.set_reactive(Pane.scroll_target_y, y)
+        if self.show_horizontal_scrollbar:
+            self.horizontal_scrollbar.position = x
+        if self.show_vertical_scrollbar:
+            self.vertical_scrollbar.position = y
 
     def line_where(self, test, start: int = 0) -> int | None:
         """The first line from ``start`` of what is on screen whose text passes ``test``, if any."""
         self._render_lines()
-        return next((y for y in range(start, len(self._lines)) if test(self._lines[y].text)), None)
+        if self._texts is None:  # (asked a few times per step: the text of each line once)
+            self._texts = [line.text for line in self._lines]
+        return next((y for y in range(start, len(self._texts)) if test(self._texts[y])), None)
 
     def _current_form(self) -> tuple[int, Style, int] | None:
         """What rendered lines are made for: the pane's width, its style, and the content's own width."""
         width = self.scrollable_content_region.width
-        return (width, self.rich_style, self.content_width) if width > 0 else None
+        if width <= 0:
+            return None
+        if self._style is None:  # (rich_style walks the ancestors' styles: asked often, it costs)
+            self._style = self.rich_style
+        return width, self._style, self.content_width
+
+    def notify_style_update(self) -> None:
+        """Textual calls this when the stylesheet is applied to the pane again
+        (a class or a pseudo-class of it or of an ancestor changed, a theme)."""
+        super().notify_style_update()
+        self._style = None
+        for bar in self._bars:
+            bar.forget()  # (their colours come from the pane's styles)
+
+    def on_mount(self) -> None:
+        use_scrollbars(self, KeptScrollBar)
+        self._bars = tuple(b for b in (self.vertical_scrollbar, self.horizontal_scrollbar)
+                           if isinstance(b, KeptScrollBar))
 
     def _render(self, content: RenderableType, form: tuple[int, Style]) -> list[Strip]:
         """The content's lines at the form's width, in its style: what the screen shows."""
@@ -149,7 +210,7 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
             lines = self._render(self._content, form)
             if entry is not None:
                 entry[1:] = form, lines
-        self._lines, self._form = lines, form
+        self._lines, self._form, self._texts = lines, form, None
         # The pane's size is set by the layout, never by its content, so a new
         # content height needs no new layout of the screen (setting
         # virtual_size would ask for one): only the scrollbars and the scroll
@@ -160,6 +221,7 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
         size = Size(max(form[0], form[2]), len(lines))
         if size != self.virtual_size:
             self.set_reactive(Pane.virtual_size, size)
+            self._scroll_quietly(None, None)  # within the new size (Textual's own clamp repaints all)
             update_scrollbars(self, size)
 
     class Clicked(Message):
