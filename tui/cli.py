@@ -121,8 +121,9 @@ def main(argv: list[str] | None = None) -> int:
             return _with_layers(None, args, tr, languages)  # the picker's scenarios with them
         return _app(None, args, languages)
     from .serve import in_browser, served_folder
-    if in_browser() and served_folder(args.scenario):  # a tab of --serve FOLDER: its picker
-        return _app(None, args, languages, folder=served_folder(args.scenario))
+    folder = served_folder(args.scenario) if in_browser() else None
+    if folder is not None:  # a tab of --serve FOLDER: its picker
+        return _app(None, args, languages, folder=folder)
     try:
         scenario = load(resolve(args.scenario))
     except ScenarioError as e:
@@ -181,7 +182,8 @@ def _mode(scenario, args, tr, languages, learner=None) -> int:
 
 
 def _app(scenario, args, languages, learner=None, folder=None) -> int:
-    from .serve import Served, in_browser  # a browser tab of --serve has no terminal, but a web driver
+    # a browser tab of --serve has no terminal, but a web driver
+    from .serve import Served, in_browser
     served = Served(folder) if in_browser() else None
     if served is None and not (sys.stdin.isatty() and sys.stdout.isatty()):
         sys.stderr.write("error: the app needs a terminal; without one, try --print or --markdown\n")

@@ -7,15 +7,14 @@ app runs so; the command line then gives the app a ``Served``, and with it
 nothing the app does writes on the server (s and x hand the file to the
 browser as a download), its picker lists the bundled scenarios and the
 teacher's FOLDER only, and its help says that a closed tab loses unsaved edits.
-textual_serve is imported only when serving: the app processes never load it.
+textual_serve is imported only when serving: the app processes never load it;
+what only the server needs (sockets, quoting) is imported where it is used,
+since every start of the command line reads this module.
 """
 
 from __future__ import annotations
 
-import html
 import os
-import shlex
-import socket
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +47,7 @@ def served_folder(target: str | None) -> Path | None:
 
 def app_command(args, target: str | None) -> str:
     """The command each tab runs: this Python, the app on the target, in the language asked."""
+    import shlex
     precision = "full" if args.precision is None else str(args.precision)
     argv = [sys.executable, "-m", "tui.cli", "--lang", args.lang, "--precision", precision]
     return shlex.join(argv + (["--", target] if target is not None else []))
@@ -89,6 +89,7 @@ def serve(args, tr) -> int:
 
 def _try_listening(host: str, port: int) -> None:
     """Raise OSError where the server could not listen (as the server would, a moment later)."""
+    import socket
     family, kind, proto, _name, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     with socket.socket(family, kind, proto) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as aiohttp does
@@ -104,6 +105,7 @@ def _classroom(Server: type) -> type:
     """textual-serve's Server, with the page's links made from the address the
     browser used (a --host 0.0.0.0 server, a reverse proxy), not from --host
     and --port, a <title> naming the app, and one line on start-up."""
+    import html
 
     class ClassroomServer(Server):
         started = ""
