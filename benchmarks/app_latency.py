@@ -109,6 +109,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
 
@@ -593,35 +594,52 @@ def walk_all(tmux: Tmux, exe: Path, floor_argv: dict[str, list[str]], bare: str)
     return {"walks": walks, "listed": listed, "bare": floor, "rounds": rounds, "trips": trips}
 
 
-def main() -> int:
+def installed_app(who: str) -> Path | None:
+    """backprop-tui beside this Python, with tmux to run it in; None (the
+    reason said on stderr) when either is missing."""
     exe = Path(sys.executable).parent / "backprop-tui"
     if not exe.exists():
-        print(f"app_latency: no backprop-tui next to {sys.executable}; install the package "
+        print(f"{who}: no backprop-tui next to {sys.executable}; install the package "
               "(pip install -e .) into this Python's environment", file=sys.stderr)
-        return 1
+        return None
     if shutil.which("tmux") is None:
-        print("app_latency: tmux is not installed", file=sys.stderr)
-        return 1
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that finally runs
+        print(f"{who}: tmux is not installed", file=sys.stderr)
+        return None
+    return exe
 
-    tmpdir = tempfile.TemporaryDirectory(prefix="app-latency-")
+
+@contextmanager
+def private_tmux(prefix: str):
+    """A private tmux server (see Tmux) and a temporary folder, (tmux, folder);
+    the server killed and the folder removed afterwards, also on SIGTERM."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that finally runs
+    tmpdir = tempfile.TemporaryDirectory(prefix=prefix)
     tmux = Tmux(tmpdir.name)
-    began = time.perf_counter()
     try:
-        bare = str(Path(tmpdir.name) / "bare_app.py")
-        Path(bare).write_text(BARE_APP)
         tmux.start()
-        made = floors(tmux, exe, tmpdir.name)
-        starts = time_starts(tmux, {"app": [str(exe), START_SCENARIO], "floor": made[START_SCENARIO][0],
-                                    "bare": [sys.executable, bare]},
-                             {"app": START_TEXT, "floor": START_TEXT, "bare": BARE_TEXT})
-        done = walk_all(tmux, exe, {name: argv for name, (argv, _) in made.items()}, bare)
-    except Failure as e:
-        print(f"app_latency: FAILED: {e}", file=sys.stderr)
-        return 1
+        yield tmux, tmpdir.name
     finally:
         tmux.close()
         tmpdir.cleanup()
+
+
+def main() -> int:
+    exe = installed_app("app_latency")
+    if exe is None:
+        return 1
+    began = time.perf_counter()
+    try:
+        with private_tmux("app-latency-") as (tmux, folder):
+            bare = str(Path(folder) / "bare_app.py")
+            Path(bare).write_text(BARE_APP)
+            made = floors(tmux, exe, folder)
+            starts = time_starts(tmux, {"app": [str(exe), START_SCENARIO], "floor": made[START_SCENARIO][0],
+                                        "bare": [sys.executable, bare]},
+                                 {"app": START_TEXT, "floor": START_TEXT, "bare": BARE_TEXT})
+            done = walk_all(tmux, exe, {name: argv for name, (argv, _) in made.items()}, bare)
+    except Failure as e:
+        print(f"app_latency: FAILED: {e}", file=sys.stderr)
+        return 1
     report(done, starts, {name: rows for name, (_, rows) in made.items()}, time.perf_counter() - began)
     return 0
 

@@ -39,14 +39,12 @@ About two minutes. Read it on a quiet machine (the load average is printed).
 from __future__ import annotations
 
 import os
-import signal
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from app_latency import Failure, Tmux, Walk  # beside this file
+from app_latency import Failure, Walk, installed_app, private_tmux  # beside this file
 
 KEYS = 40           # at least this many n keys per scenario
 LAYERS = (5, 20, 50)
@@ -122,30 +120,23 @@ def scenarios(folder: str) -> dict[str, str]:
 
 
 def main() -> int:
-    exe = Path(sys.executable).parent / "backprop-tui"
-    if not exe.exists():
-        print(f"latency_growth: no backprop-tui next to {sys.executable}; install the package", file=sys.stderr)
+    exe = installed_app("latency_growth")
+    if exe is None:
         return 1
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that finally runs
-    tmpdir = tempfile.TemporaryDirectory(prefix="latency-growth-")
-    tmux = Tmux(tmpdir.name)
     began = time.perf_counter()
     try:
-        tmux.start()
-        walks = {label: Walk(tmux, [str(exe), scenario], label)
-                 for label, scenario in scenarios(tmpdir.name).items()}
-        rounds = {label: -(-KEYS // w.steps) for label, w in walks.items()}  # ceil
-        for r in range(max(rounds.values())):
-            order = list(walks) if r % 2 == 0 else list(walks)[::-1]
-            for label in order:
-                if r < rounds[label]:
-                    walks[label].round()
+        with private_tmux("latency-growth-") as (tmux, folder):
+            walks = {label: Walk(tmux, [str(exe), scenario], label)
+                     for label, scenario in scenarios(folder).items()}
+            rounds = {label: -(-KEYS // w.steps) for label, w in walks.items()}  # ceil
+            for r in range(max(rounds.values())):
+                order = list(walks) if r % 2 == 0 else list(walks)[::-1]
+                for label in order:
+                    if r < rounds[label]:
+                        walks[label].round()
     except Failure as e:
         print(f"latency_growth: FAILED: {e}", file=sys.stderr)
         return 1
-    finally:
-        tmux.close()
-        tmpdir.cleanup()
     med = {label: statistics.median(w.step) for label, w in walks.items()}
     print(f"key -> first pane change showing the key's effect, tmux 100x30; {time.perf_counter() - began:.0f} s, "
           f"load average {os.getloadavg()[0]:.2f}")
