@@ -395,6 +395,34 @@ def _reply(conn: Connection):
     return conn.recv()
 
 
+def _child_here(path: str, requests: list) -> tuple[Connection, object, object]:
+    """child.main on ``path`` in this process, ``requests`` sent on its fd 0
+    and its replies read from its fd 1 (fds 0-2 and SIGINT restored after):
+    the replies, the SIGINT handler the child set, and the module it imported."""
+    request_r, request_w = os.pipe()
+    reply_r, reply_w = os.pipe()
+    sending = Connection(request_w, readable=False)
+    for request in requests:
+        sending.send(request)
+    sending.close()
+    saved = [os.dup(fd) for fd in (0, 1, 2)]
+    handler = signal.getsignal(signal.SIGINT)
+    try:
+        os.dup2(request_r, 0)
+        os.dup2(reply_w, 1)
+        os.close(request_r)
+        os.close(reply_w)
+        child.main(["child", path])
+    finally:
+        for fd, copy in zip((0, 1, 2), saved):
+            os.dup2(copy, fd)
+            os.close(copy)
+        ignored = signal.getsignal(signal.SIGINT)
+        signal.signal(signal.SIGINT, handler)
+        module = sys.modules.pop("layers", None)
+    return Connection(reply_r, writable=False), ignored, module
+
+
 def test_the_child_answers_hello_the_import_and_each_call_until_stdin_closes(tmp_path, monkeypatch):
     """child.main on fds 0/1: hello, the import, a reply per call; fds 0-2 on /dev/null, Ctrl-C ignored."""
     path = write(tmp_path, """
@@ -416,30 +444,11 @@ def test_the_child_answers_hello_the_import_and_each_call_until_stdin_closes(tmp
     monkeypatch.setattr(sys, "argv", list(sys.argv))
     watched = []
     monkeypatch.setattr(child, "_watch_parent", lambda: watched.append(True))
-    request_r, request_w = os.pipe()
-    reply_r, reply_w = os.pipe()
-    requests = Connection(request_w, readable=False)
-    requests.send(("call", "Add", (np.ones(2), np.array([1.0, 2.0])), None))
-    requests.send(("call", "Add", (np.ones(2), np.ones(2)), np.array([1.0, 3.0])))
-    requests.send(("call", "Sigmoid", (np.ones(2),), None))
-    requests.send(("call", "Relu", (np.ones(2),), None))
-    requests.close()
-    saved = [os.dup(fd) for fd in (0, 1, 2)]
-    handler = signal.getsignal(signal.SIGINT)
-    try:
-        os.dup2(request_r, 0)
-        os.dup2(reply_w, 1)
-        os.close(request_r)
-        os.close(reply_w)
-        child.main(["child", os.path.relpath(path)])
-    finally:
-        for fd, copy in zip((0, 1, 2), saved):
-            os.dup2(copy, fd)
-            os.close(copy)
-        ignored = signal.getsignal(signal.SIGINT)
-        signal.signal(signal.SIGINT, handler)
-        module = sys.modules.pop("layers", None)
-    replies = Connection(reply_r, writable=False)
+    replies, ignored, module = _child_here(os.path.relpath(path), [
+        ("call", "Add", (np.ones(2), np.array([1.0, 2.0])), None),
+        ("call", "Add", (np.ones(2), np.ones(2)), np.array([1.0, 3.0])),
+        ("call", "Sigmoid", (np.ones(2),), None),
+        ("call", "Relu", (np.ones(2),), None)])
     assert _reply(replies) == ("hello",)
     assert _reply(replies) == {"classes": {"Add": "AddLayer", "Sigmoid": "Sigmoid"}, "printed": ""}
     add = _reply(replies)
@@ -700,26 +709,7 @@ def test_a_reply_that_cannot_be_pickled_is_said_as_one_line(tmp_path, monkeypatc
         pickle.dumps(unpicklable)
     except Exception as e:
         expected = f"cannot send the result: {adapt.one_line(str(e))}"
-    request_r, request_w = os.pipe()
-    reply_r, reply_w = os.pipe()
-    requests = Connection(request_w, readable=False)
-    requests.send(("call", "Relu", (np.ones(2),), None))
-    requests.close()
-    saved = [os.dup(fd) for fd in (0, 1, 2)]
-    handler = signal.getsignal(signal.SIGINT)
-    try:
-        os.dup2(request_r, 0)
-        os.dup2(reply_w, 1)
-        os.close(request_r)
-        os.close(reply_w)
-        child.main(["child", path])
-    finally:
-        for fd, copy in zip((0, 1, 2), saved):
-            os.dup2(copy, fd)
-            os.close(copy)
-        signal.signal(signal.SIGINT, handler)
-        sys.modules.pop("layers", None)
-    replies = Connection(reply_r, writable=False)
+    replies, _, _ = _child_here(path, [("call", "Relu", (np.ones(2),), None)])
     assert _reply(replies) == ("hello",) and _reply(replies)["classes"] == {"Relu": "Relu"}
     assert _reply(replies) == {"outputs": None, "error": expected}
     assert expected.startswith("cannot send the result: Can't pickle")
