@@ -17,8 +17,8 @@ from tui.widgets.pane import Pane
 
 
 def shown(pane: Pane) -> list:
-    """Each row of the pane as drawn (its strip), scrolling included."""
-    return [pane.render_line(y) for y in range(pane.scrollable_content_region.height)]
+    """Each row of the pane as drawn (its strip), scrolling and scrollbars included."""
+    return [pane.render_line(y) for y in range(pane.content_region.height)]
 
 
 async def test_a_step_repaints_exactly_the_rows_that_differ():

@@ -8,25 +8,19 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from textual.dom import DOMNode
-from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar
 
 
-def update_scrollbars(view: ScrollView, size: Size) -> None:
+def update_scrollbars(view: ScrollView) -> None:
     """Tell a scroll view that its content's size changed, without a new
-    layout of the screen (setting ``virtual_size`` would ask for one). As
-    ``Widget._scroll_update``, less its repaint of every shown scrollbar
-    whatever changed: a scrollbar's sizes are reactive, and repaint it when
-    they change."""
-    view._refresh_scrollbars()
-    width, height = view.container_size
-    if view.show_vertical_scrollbar and view.styles.scrollbar_size_vertical:
-        view.vertical_scrollbar.window_virtual_size = size.height
-        view.vertical_scrollbar.window_size = height - view.scrollbar_size_horizontal
-    if view.show_horizontal_scrollbar and view.styles.scrollbar_size_horizontal:
-        view.horizontal_scrollbar.window_virtual_size = size.width
-        view.horizontal_scrollbar.window_size = width - view.scrollbar_size_vertical
+    layout of the screen (setting ``virtual_size`` would ask for one): as
+    ``Widget._scroll_update``, for a view that draws its scrollbars in its
+    own rows (widgets/pane.py), whose size does not depend on them. Showing or
+    hiding one then needs no layout either: only the view repaints."""
+    layout_required = view._layout_required
+    view._refresh_scrollbars()  # (its show_*_scrollbar are reactives that ask for a layout)
+    view._layout_required = layout_required
     view.scroll_x = view.validate_scroll_x(view.scroll_x)
     view.scroll_y = view.validate_scroll_y(view.scroll_y)
 

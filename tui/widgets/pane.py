@@ -11,7 +11,8 @@ rendered under a key the caller gives (the same key: the same content):
 swaps lines, and asks Textual to repaint only the rows that now show
 something else (also when the content's height changes, and when it scrolls
 to keep the current layer in view: it scrolls without Textual's scrolling,
-which repaints the whole pane).
+which repaints the whole pane). Its scrollbars are drawn in its rows
+(see scrollbar.py).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..textual_compat import update_scrollbars, use_scrollbars
-from .scrollbar import KeptScrollBar
+from .scrollbar import Bars, Grab, KeptScrollBar, bar_at, corner_line, dragged_to, draw_bars
 
 KEPT = 32  # contents kept per pane; the one shown or prepared least recently goes first
 
@@ -53,6 +54,7 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
     DEFAULT_CSS = """
     Pane {
         scrollbar-gutter: stable;  /* a scrollbar appearing must not change the width */
+        scrollbar-visibility: hidden;  /* Textual's: the pane draws them in its rows */
     }
     """
 
@@ -67,7 +69,11 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
         self._texts: list[str] | None = None  # the lines' text, once asked for (line_where)
         self._form: tuple[int, Style, int] | None = None  # what _lines were made for (see _current_form)
         self._style: Style | None = None  # the pane's rich_style, until the styles change
-        self._bars: tuple[KeptScrollBar, ...] = ()
+        self._bars: tuple[KeptScrollBar, KeptScrollBar] | None = None  # vertical, horizontal
+        self._drawn = Bars((), None)  # the scrollbars as drawn by the last repaint
+        self._corner: Strip | None = None  # between the two scrollbars, until the styles change
+        self._grab: Grab | None = None  # a scrollbar's thumb being dragged
+        self._pressed_bar = False  # the mouse went down on a scrollbar: no click on the content
         # key -> [content, form, lines]; a prepared entry's lines may be for an old form
         self._kept: OrderedDict[Hashable, list] = OrderedDict()
 
@@ -107,40 +113,67 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
         if given, says where to scroll to, (x, y) (None: where it is); it is
         asked once the new lines are in, so that it can look at them."""
         self._kept.move_to_end(key)
-        before, form = self._on_screen(), self._form
+        before, form = self._on_screen(self._drawn), self._form
         self._key = key
         self._content = self._kept[key][0]
         self._form = None  # take the kept lines, or render them for this form
         self._render_lines()
         if place is not None:
             self._scroll_quietly(*place(self))
-        if self._form is None or self._form != form:
-            self.refresh()  # a new width or style: every line is new
+        after = self._on_screen(self._draw_bars())
+        if self._form is None or self._form != form or len(after) != len(before):
+            self.refresh()  # a new width or style (or nothing drawn yet): every line is new
             return
         # Repaint only the rows that show something else now: a step changes a
         # few lines of the graph and of the values table, and the screen's work
         # (borders, colours, the terminal's update) grows with the rows
         # repainted. Also when the content's height or the scrolling changed.
-        # (The regions leave out the scrollbar: it repaints itself.)
-        width, row = self.scrollable_content_region.width, 0
+        # (The scrollbars are part of the rows.)
+        width = self.scrollable_content_region.width
         wide = self.content_width > width  # (lines wider than the pane: compare the part in view)
-        changed = (old != new and (not wide or old is None or new is None or
+        changed = (old != new and (not wide or old[1] is None or new[1] is None or old[2] != new[2] or
                                    old[1].crop(old[0], old[0] + width) != new[1].crop(new[0], new[0] + width))
-                   for old, new in zip(before, self._on_screen()))
+                   for old, new in zip(before, after))
+        self._refresh_rows(changed, 0, self.content_region.width)
+
+    def _refresh_rows(self, changed, x: int, width: int) -> None:
+        """Repaint the rows that ``changed`` (a bool per row) says differ, ``width`` cells from ``x``."""
+        row = 0
         for differs, rows in groupby(changed):
             n = len(list(rows))
             if differs:
-                self.refresh(Region(0, row, width, n))
+                self.refresh(Region(x, row, width, n))
             row += n
 
-    def _on_screen(self) -> list[tuple[int, Strip] | None]:
-        """What each row of the pane shows, as ``render_line`` draws it: a line
-        and how far it is scrolled sideways, or None (blank)."""
+    def refresh_bars(self) -> None:
+        """Textual changed a scrollbar (shown, moved, resized): repaint the
+        scrollbar cells that now look different, and nothing else."""
+        if self._bars is None or not self.is_mounted:
+            return
+        old, new = self._drawn, self._draw_bars()
+        if len(old.right) != len(new.right) or (old.bottom is None) != (new.bottom is None):
+            self.refresh()  # (a new size, or the horizontal scrollbar came or went: the rows move)
+            return
+        width = self.content_region.width
+        self._refresh_rows((a != b for a, b in zip(old.right, new.right)), width - self.scrollbar_size_vertical,
+                           self.scrollbar_size_vertical)
+        if old.bottom != new.bottom:
+            self.refresh(Region(0, len(new.right) - 1, width, 1))
+
+    def _on_screen(self, bars: Bars) -> list[tuple[int, Strip | None, Strip | None]]:
+        """What each row of the pane shows with these scrollbars, as
+        ``render_line`` draws it: how far it is scrolled sideways, its line
+        (None: blank) and its scrollbar cells (the last row: the horizontal
+        scrollbar, if there is one)."""
         x, top = self.scroll_offset
+        height = self.scrollable_content_region.height
         rows = []
-        for row in range(self.scrollable_content_region.height):
+        for row, right in enumerate(bars.right):
             y = row if row < self.pinned else top + row
-            rows.append((x, self._lines[y]) if y < len(self._lines) else None)
+            if row >= height:
+                rows.append((0, bars.bottom, None))
+            else:
+                rows.append((x, self._lines[y] if y < len(self._lines) else None, right))
         return rows
 
     def _scroll_quietly(self, x: int | None, y: int | None) -> None:
@@ -155,10 +188,6 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
         self.set_reactive(Pane.scroll_target_x, x)
         self.set_reactive(Pane.scroll_y, y)
         self.set_reactive(Pane.scroll_target_y, y)
-        if self.show_horizontal_scrollbar:
-            self.horizontal_scrollbar.position = x
-        if self.show_vertical_scrollbar:
-            self.vertical_scrollbar.position = y
 
     def line_where(self, test, start: int = 0) -> int | None:
         """The first line from ``start`` of what is on screen whose text passes ``test``, if any."""
@@ -180,14 +209,24 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
         """Textual calls this when the stylesheet is applied to the pane again
         (a class or a pseudo-class of it or of an ancestor changed, a theme)."""
         super().notify_style_update()
-        self._style = None
-        for bar in self._bars:
+        self._style = self._corner = None
+        for bar in self._bars or ():
             bar.forget()  # (their colours come from the pane's styles)
 
     def on_mount(self) -> None:
         use_scrollbars(self, KeptScrollBar)
-        self._bars = tuple(b for b in (self.vertical_scrollbar, self.horizontal_scrollbar)
-                           if isinstance(b, KeptScrollBar))
+        self._bars = (self.vertical_scrollbar, self.horizontal_scrollbar)
+
+    def _draw_bars(self) -> Bars:
+        """The scrollbars as they are now, in the pane's rows."""
+        if self._bars is None or not self.content_region:
+            return Bars((None,) * self.content_region.height, None)
+        return draw_bars(self, *self._bars, self._corner_line)
+
+    def _corner_line(self, width: int) -> Strip:
+        if self._corner is None or self._corner.cell_length != width:
+            self._corner = corner_line(self.scrollbar_corner, width)
+        return self._corner
 
     def _render(self, content: RenderableType, form: tuple[int, Style]) -> list[Strip]:
         """The content's lines at the form's width, in its style: what the screen shows."""
@@ -222,7 +261,7 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
         if size != self.virtual_size:
             self.set_reactive(Pane.virtual_size, size)
             self._scroll_quietly(None, None)  # within the new size (Textual's own clamp repaints all)
-            update_scrollbars(self, size)
+            update_scrollbars(self)
 
     class Clicked(Message):
         """A click on the pane's content, at (x, y) in the content (scrolling included)."""
@@ -237,17 +276,82 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
-        if offset is not None:
+        if self._pressed_bar:  # (a press on a scrollbar, or a drag of its thumb)
+            self._pressed_bar = False
+        elif offset is not None:
             self.post_message(self.Clicked(self, offset.x + self.scroll_offset.x, offset.y + self.scroll_offset.y))
+
+    # -- the mouse on the scrollbars, as on Textual's -------------------------------
+    def _bar_under(self, event: events.MouseEvent) -> tuple[KeptScrollBar, str] | None:
+        offset = event.get_content_offset(self)
+        return None if offset is None or self._bars is None else bar_at(self, self._bars, self._drawn, offset)
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        found = self._bar_under(event)
+        self._pressed_bar = found is not None
+        if found is None:
+            return
+        event.prevent_default()  # (Textual's own handling reads the bar's marks as the pane's actions)
+        event.stop()
+        self._hover(found)
+        bar, press = found
+        if press == "grab":
+            self._grab = Grab(bar, event.screen_offset, self.scroll_y if bar.vertical else self.scroll_x)
+            bar.grabbed = event.screen_offset
+            self.capture_mouse()
+        elif press == "scroll_up":
+            (self.scroll_page_up if bar.vertical else self.scroll_page_left)()
+        else:
+            (self.scroll_page_down if bar.vertical else self.scroll_page_right)()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if self._grab is not None:
+            if self._grab.bar.window_size:
+                x, y = dragged_to(self._grab, event)
+                self.scroll_to(x, y, animate=not self.app.supports_smooth_scrolling, duration=0.1)
+            event.stop()
+            return
+        self._hover(self._bar_under(event))
+
+    def on_leave(self) -> None:
+        if self._grab is None:
+            self._hover(None)
+
+    def _hover(self, found: tuple[KeptScrollBar, str] | None) -> None:
+        for bar in self._bars or ():
+            bar.mouse_over = found is not None and found[0] is bar
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        if self._grab is not None:
+            self.release_mouse()
+            event.stop()
+
+    def on_mouse_release(self) -> None:
+        if self._grab is not None:
+            self._grab.bar.grabbed = None
+            self._grab = None
 
     def on_resize(self) -> None:
         self._render_lines()
 
     def render_lines(self, crop: Region) -> list[Strip]:
         self._render_lines()  # once per repaint: render_line below is called for every line
+        self._drawn = self._draw_bars()
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
+        bars = self._drawn
+        if y >= len(bars.right):
+            return self._content_line(y)
+        if bars.bottom is not None and y == len(bars.right) - 1:
+            return bars.bottom
+        line, right = self._content_line(y), bars.right[y]
+        if right is None:
+            return line
+        # (as the screen joined a line and a scrollbar beside it: without the line's empty pieces)
+        return Strip([*(s for s in line if s.text), *right], line.cell_length + right.cell_length)
+
+    def _content_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         if y < self.pinned:
             scroll_y = 0  # the pinned lines do not scroll
