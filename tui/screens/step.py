@@ -178,7 +178,7 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScr
             rows = [self._gradient_row(values, r) for r in rows]
         # where depends on the step alone, not on where the pane was: the top
         # when they are in view from there, else the first of them under the header
-        fits = all(r < values.scrollable_content_region.height for r in rows)
+        fits = all(r < values.view_size.height for r in rows)
         return None, 0 if fits or not rows else min(rows) - values.pinned
 
     def _gradient_row(self, values: Pane, row: int) -> int:
@@ -191,7 +191,7 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScr
         if first is None or (following is not None and following < first):
             return row  # a scalar: its gradient is on its own row
         end = following if following is not None else first + 1
-        return row if end - row <= values.scrollable_content_region.height - values.pinned else first
+        return row if end - row <= values.view_size.height - values.pinned else first
 
     def _view_key(self) -> tuple:
         """Everything the panes' content depends on: the same key, the same content."""

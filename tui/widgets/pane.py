@@ -36,6 +36,7 @@ from ..textual_compat import update_scrollbars, use_scrollbars
 from .scrollbar import Bars, Grab, KeptScrollBar, bar_at, corner_line, dragged_to, draw_bars
 
 KEPT = 32  # contents kept per pane; the one shown or prepared least recently goes first
+JOINED = 1024  # rows of a line and a scrollbar's cells kept per pane, then dropped all at once
 
 
 class Pane(ScrollView, can_focus=True, inherit_bindings=False):
@@ -72,10 +73,26 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
         self._bars: tuple[KeptScrollBar, KeptScrollBar] | None = None  # vertical, horizontal
         self._drawn = Bars((), None)  # the scrollbars as drawn by the last repaint
         self._corner: Strip | None = None  # between the two scrollbars, until the styles change
+        self._joined: dict[tuple[int, int], tuple[Strip, Strip, Strip]] = {}  # (line, scrollbar) -> row
         self._grab: Grab | None = None  # a scrollbar's thumb being dragged
         self._pressed_bar = False  # the mouse went down on a scrollbar: no click on the content
-        # key -> [content, form, lines]; a prepared entry's lines may be for an old form
+        # key -> [content, form, lines(, their texts)]; a prepared entry's lines may be for an old form
         self._kept: OrderedDict[Hashable, list] = OrderedDict()
+
+    @property
+    def inner_size(self) -> Size:
+        """The size within the border: ``content_region``'s, without its look-up
+        of the pane on screen (asked several times a step)."""
+        width, height = self.outer_size
+        gutter = self.styles.gutter
+        return Size(max(0, width - gutter.width), max(0, height - gutter.height))
+
+    @property
+    def view_size(self) -> Size:
+        """The size of the content in view (within the border, less the
+        scrollbars): ``scrollable_content_region``'s, as ``inner_size``."""
+        width, height = self.inner_size
+        return Size(max(0, width - self.scrollbar_size_vertical), max(0, height - self.scrollbar_size_horizontal))
 
     @property
     def content(self) -> RenderableType:
@@ -129,12 +146,12 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
         # (borders, colours, the terminal's update) grows with the rows
         # repainted. Also when the content's height or the scrolling changed.
         # (The scrollbars are part of the rows.)
-        width = self.scrollable_content_region.width
+        width = self.view_size.width
         wide = self.content_width > width  # (lines wider than the pane: compare the part in view)
         changed = (old != new and (not wide or old[1] is None or new[1] is None or old[2] != new[2] or
                                    old[1].crop(old[0], old[0] + width) != new[1].crop(new[0], new[0] + width))
                    for old, new in zip(before, after))
-        self._refresh_rows(changed, 0, self.content_region.width)
+        self._refresh_rows(changed, 0, self.inner_size.width)
 
     def _refresh_rows(self, changed, x: int, width: int) -> None:
         """Repaint the rows that ``changed`` (a bool per row) says differ, ``width`` cells from ``x``."""
@@ -154,7 +171,7 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
         if len(old.right) != len(new.right) or (old.bottom is None) != (new.bottom is None):
             self.refresh()  # (a new size, or the horizontal scrollbar came or went: the rows move)
             return
-        width = self.content_region.width
+        width = self.inner_size.width
         self._refresh_rows((a != b for a, b in zip(old.right, new.right)), width - self.scrollbar_size_vertical,
                            self.scrollbar_size_vertical)
         if old.bottom != new.bottom:
@@ -166,7 +183,7 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
         (None: blank) and its scrollbar cells (the last row: the horizontal
         scrollbar, if there is one)."""
         x, top = self.scroll_offset
-        height = self.scrollable_content_region.height
+        height = self.view_size.height
         rows = []
         for row, right in enumerate(bars.right):
             y = row if row < self.pinned else top + row
@@ -192,13 +209,19 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
     def line_where(self, test, start: int = 0) -> int | None:
         """The first line from ``start`` of what is on screen whose text passes ``test``, if any."""
         self._render_lines()
-        if self._texts is None:  # (asked a few times per step: the text of each line once)
-            self._texts = [line.text for line in self._lines]
+        if self._texts is None:  # (asked a few times per step: the text of each line once, kept with them)
+            entry = self._kept.get(self._key)
+            if entry is None or entry[2] is not self._lines:
+                self._texts = [line.text for line in self._lines]
+            else:
+                if len(entry) == 3:
+                    entry.append([line.text for line in self._lines])
+                self._texts = entry[3]
         return next((y for y in range(start, len(self._texts)) if test(self._texts[y])), None)
 
     def _current_form(self) -> tuple[int, Style, int] | None:
         """What rendered lines are made for: the pane's width, its style, and the content's own width."""
-        width = self.scrollable_content_region.width
+        width = self.view_size.width
         if width <= 0:
             return None
         if self._style is None:  # (rich_style walks the ancestors' styles: asked often, it costs)
@@ -219,8 +242,8 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _draw_bars(self) -> Bars:
         """The scrollbars as they are now, in the pane's rows."""
-        if self._bars is None or not self.content_region:
-            return Bars((None,) * self.content_region.height, None)
+        if self._bars is None or not self.inner_size:
+            return Bars((None,) * self.inner_size.height, None)
         return draw_bars(self, *self._bars, self._corner_line)
 
     def _corner_line(self, width: int) -> Strip:
@@ -348,14 +371,21 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
         line, right = self._content_line(y), bars.right[y]
         if right is None:
             return line
-        # (as the screen joined a line and a scrollbar beside it: without the line's empty pieces)
-        return Strip([*(s for s in line if s.text), *right], line.cell_length + right.cell_length)
+        key = id(line), id(right)  # (the lines and the scrollbars' lines are kept: so are the rows made of them)
+        joined = self._joined.get(key)
+        if joined is None or joined[0] is not line or joined[1] is not right:
+            if len(self._joined) >= JOINED:
+                self._joined.clear()
+            # (as the screen joined a line and a scrollbar beside it: without the line's empty pieces)
+            joined = self._joined[key] = line, right, Strip([*(s for s in line if s.text), *right],
+                                                             line.cell_length + right.cell_length)
+        return joined[2]
 
     def _content_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         if y < self.pinned:
             scroll_y = 0  # the pinned lines do not scroll
-        width, style = self._form[:2] if self._form else (self.scrollable_content_region.width, self.rich_style)
+        width, style = self._form[:2] if self._form else (self.view_size.width, self.rich_style)
         if scroll_y + y >= len(self._lines):
             return Strip.blank(width, style)
         line = self._lines[scroll_y + y]

@@ -119,7 +119,7 @@ def corner_line(corner: ScrollBarCorner, width: int) -> Strip:
 def draw_bars(view, vbar: KeptScrollBar, hbar: KeptScrollBar, corner: Callable[[int], Strip]) -> Bars:
     """The scrollbars of ``view`` (a Pane) as they are now, in its rows;
     ``corner(width)``: the corner between them."""
-    height = view.content_region.height
+    height = view.inner_size.height
     v, h = _placed(view)
     virtual = view.virtual_size
     right: list[Strip | None] = [None] * height
@@ -136,7 +136,7 @@ def draw_bars(view, vbar: KeptScrollBar, hbar: KeptScrollBar, corner: Callable[[
 def _placed(view) -> tuple[Region | None, Region | None]:
     """Where ``view``'s vertical and horizontal scrollbar are, within its content region (None: not shown)."""
     show_v, show_h = view.scrollbars_enabled
-    return place_bars(*view.content_region.size, view.scrollbar_size_vertical if show_v else 0,
+    return place_bars(*view.inner_size, view.scrollbar_size_vertical if show_v else 0,
                       view.scrollbar_size_horizontal if show_h else 0)
 
 
