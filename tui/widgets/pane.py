@@ -73,6 +73,7 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
         self._bars: tuple[KeptScrollBar, KeptScrollBar] | None = None  # vertical, horizontal
         self._drawn = Bars((), None)  # the scrollbars as drawn by the last repaint
         self._corner: Strip | None = None  # between the two scrollbars, until the styles change
+        self._bars_look: tuple[tuple, Bars] | None = None  # the scrollbars drawn last, and for what
         self._joined: dict[tuple[int, int], tuple[Strip, Strip, Strip]] = {}  # (line, scrollbar) -> row
         self._grab: Grab | None = None  # a scrollbar's thumb being dragged
         self._pressed_bar = False  # the mouse went down on a scrollbar: no click on the content
@@ -232,7 +233,7 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
         """Textual calls this when the stylesheet is applied to the pane again
         (a class or a pseudo-class of it or of an ancestor changed, a theme)."""
         super().notify_style_update()
-        self._style = self._corner = None
+        self._style = self._corner = self._bars_look = None
         for bar in self._bars or ():
             bar.forget()  # (their colours come from the pane's styles)
 
@@ -244,7 +245,11 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
         """The scrollbars as they are now, in the pane's rows."""
         if self._bars is None or not self.inner_size:
             return Bars((None,) * self.inner_size.height, None)
-        return draw_bars(self, *self._bars, self._corner_line)
+        look = (self.outer_size, self.scrollbars_enabled, self.virtual_size, self.scroll_x, self.scroll_y,
+                *((bar.grabbed, bar.mouse_over) for bar in self._bars))
+        if self._bars_look is None or self._bars_look[0] != look:  # (asked several times a step)
+            self._bars_look = look, draw_bars(self, *self._bars, self._corner_line)
+        return self._bars_look[1]
 
     def _corner_line(self, width: int) -> Strip:
         if self._corner is None or self._corner.cell_length != width:
