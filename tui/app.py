@@ -21,7 +21,6 @@ from backprop_engine.scenario import BUNDLED_DIR
 from .i18n import ENGLISH, Catalog, catalogs
 from .screens.base import MainScreen
 from .screens.step import StepScreen
-from .screens.welcome import WelcomeScreen
 from .textual_compat import translate_bindings
 from .widgets.note_bar import NoteBar
 
@@ -60,7 +59,12 @@ class BackpropApp(App):
         self.set_reactive(BackpropApp.catalog, self.languages[lang])
 
     def get_default_screen(self) -> Screen:
-        return StepScreen(self.first, self.drawn) if self.first else WelcomeScreen()
+        if self.first is None:
+            from .screens.welcome import WelcomeScreen
+            return WelcomeScreen()
+        screen = StepScreen(self.first, self.drawn)
+        screen.mark_drawing()  # styled as it will be drawn from the start
+        return screen
 
     def on_mount(self) -> None:
         self.watch(self, "catalog", lambda: translate_bindings(self, self.catalog))  # also now

@@ -1,5 +1,6 @@
 """The command line (contract section 2). Textual is imported only for the app,
-so the non-interactive modes start quickly."""
+so the non-interactive modes start quickly; numpy and the engine are imported
+by ``main()``, once the garbage collector is off for the start."""
 
 from __future__ import annotations
 
@@ -7,11 +8,6 @@ import argparse
 import gc
 import os
 import sys
-
-import numpy as np
-
-import backprop_engine
-from backprop_engine import Engine, ScenarioError, bundled, load, resolve
 
 USAGE_ERROR = 2
 FULL = None  # --precision full: explain.numbers.FULL (not imported here: --json starts without it)
@@ -48,6 +44,7 @@ def _port(s: str) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    from backprop_engine import __version__
     p = _Parser(
         prog="backprop-tui",
         description="Step through backpropagation as chapter 5 of Deep Learning from Scratch "
@@ -89,11 +86,28 @@ def parser() -> argparse.ArgumentParser:
                         "FILE.py's code, as `python FILE.py` would (in a separate process)")
     p.add_argument("--lang", default="en", metavar="CODE",
                    help="language of labels and explanations: en (default), zh or ja")
-    p.add_argument("--version", action="version", version=f"backprop-tui {backprop_engine.__version__}")
+    p.add_argument("--version", action="version", version=f"backprop-tui {__version__}")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
+    # No garbage collection while the app starts: its passes over what the
+    # imports make (numpy and the engine: 5-10 ms; Textual: 10-20 ms), none of
+    # it garbage, slow the start. The app turns it on once its first screen is
+    # drawn (BackpropApp._settle), the other modes before they run (_mode, --serve).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _main(argv)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _main(argv: list[str] | None) -> int:
+    import numpy as np
+
+    from backprop_engine import ScenarioError, bundled, load, resolve
     args = parser().parse_args(argv)
     np.seterr(all="ignore")  # inf and nan (1/0 in a Reciprocal) are results shown, not warnings
     from .i18n import catalogs
@@ -107,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         parser().error("--host and --port go with --serve")
     if args.serve:
         from .serve import serve
+        gc.enable()
         return serve(args, tr)
     if args.list and args.scenario:
         parser().error("--list takes no SCENARIO")
@@ -153,7 +168,11 @@ def _with_layers(scenario, args, tr, languages) -> int:
 
 def _mode(scenario, args, tr, languages, learner=None) -> int:
     """Run the mode asked for on a loaded scenario."""
+    if not (args.json or args.markdown or args.check or args.train or args.print):
+        return _app(scenario, args, languages, learner)
+    gc.enable()  # (off for the app's start: main)
     if args.json:
+        from backprop_engine import Engine
         from backprop_engine.trace import to_json
         print(to_json(Engine(scenario)))
         return 0
@@ -161,8 +180,6 @@ def _mode(scenario, args, tr, languages, learner=None) -> int:
         from .views.markdown import run_markdown
         sys.stdout.write(run_markdown(scenario, tr, args.precision))
         return 0
-    if not (args.check or args.train or args.print):
-        return _app(scenario, args, languages, learner)
     from .views import report  # the gradient check and training: not on the app's path
     if args.check:
         if learner is not None:
@@ -188,11 +205,7 @@ def _app(scenario, args, languages, learner=None, folder=None) -> int:
     if served is None and not (sys.stdin.isatty() and sys.stdout.isatty()):
         sys.stderr.write("error: the app needs a terminal; without one, try --print or --markdown\n")
         return USAGE_ERROR
-    # No garbage collection until the first screen is drawn (BackpropApp._settle
-    # collects, then turns it on again): its passes over what Textual's import
-    # makes, none of it garbage, cost the start some 10-20 ms.
-    gc.disable()
-    from .app import BackpropApp
+    from .app import BackpropApp  # (the garbage collector is off: main)
     app = BackpropApp(scenario, precision=args.precision, lang=args.lang, languages=languages, learner=learner)
     app.served = served
     app.run()

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import math
 import re
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from ..data import DataSet
 from ..layers import ALIASES, LAYER_TYPES, Layer, ShapeError
 from .model import LayerSpec
 from .values import _too_big, _whole, label_problem, parse_value
+
+if TYPE_CHECKING:
+    from ..data import DataSet
 
 TOP_KEYS = ("title", "description", "reference", "seed", "values", "constants", "data",
             "layers", "backward", "train", "expect")

@@ -1,13 +1,18 @@
 """The ``[data]`` table (book 5.7.4): checked like the other sections, into
-the same ``Problems``; its x and t join the leaves before the layers are checked."""
+the same ``Problems``; its x and t join the leaves before the layers are checked.
+``backprop_engine.data`` (with ``zipfile``) is imported only for a scenario
+that has the table: most have none, and the app's start does without it."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..data import ARRAY_KEYS, BUNDLED_SETS, DATA_KEYS, DataError, DataSet, DataSpec
 from .check import NAME, Graph, Leaves, Problems, _closest, check_keys
 from .values import _whole
+
+if TYPE_CHECKING:
+    from ..data import DataSet, DataSpec
 
 
 def check_data(doc: dict, leaves: Leaves, seed: int, path, problems: Problems) -> tuple[DataSet | None, Leaves]:
@@ -15,6 +20,7 @@ def check_data(doc: dict, leaves: Leaves, seed: int, path, problems: Problems) -
     holding the first batch of epoch 1, ahead of the file's own leaves."""
     if "data" not in doc:
         return None, leaves
+    from ..data import DATA_KEYS
     table = check_keys(doc, "data", DATA_KEYS, problems)
     spec = _data_spec(table, leaves, problems)
     data = spec and _data_set(spec, path, seed, problems)
@@ -26,6 +32,7 @@ def check_data(doc: dict, leaves: Leaves, seed: int, path, problems: Problems) -
 
 
 def _data_set(spec: DataSpec, path, seed: int, problems: Problems) -> DataSet | None:
+    from ..data import BUNDLED_SETS, DataError, DataSet
     file = BUNDLED_SETS.get(spec.source)
     if file is None and not spec.source.endswith(".npz"):
         problems.add(f"data.source: unknown bundled data set {spec.source!r}{_closest(spec.source, BUNDLED_SETS)} "
@@ -50,6 +57,7 @@ def check_data_labels(data: DataSet | None, graph: Graph, problems: Problems) ->
 
 
 def _data_spec(table: dict, leaves: Leaves, problems: Problems) -> DataSpec | None:
+    from ..data import ARRAY_KEYS, BUNDLED_SETS, DataSpec
     start = len(problems)
     source = table.get("source")
     if not isinstance(source, str) or not source:

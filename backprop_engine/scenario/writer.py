@@ -7,8 +7,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data import BUNDLED_SETS, DataSpec
-
 from .model import Scenario
 from .values import not_finite
 
@@ -33,6 +31,7 @@ def _data_lines(sc: Scenario, folder: Path | None) -> list[str]:
     """The ``[data]`` table as read, its defaults left out; a file source as a
     path relative to ``folder``, where the scenario is written (without one,
     an absolute path), so that the saved scenario finds its data."""
+    from ..data import BUNDLED_SETS, DataSpec  # (imported with [data])
     spec, data = sc.data.spec, sc.data
     source = spec.source
     if source not in BUNDLED_SETS:

@@ -4,7 +4,7 @@ the Markdown writer each turn them into their own form."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -15,8 +15,7 @@ GOOD, BAD = "good", "bad"  # --layers: the learner's layer agrees with the built
 Run = tuple[str, str]  # (text, role)
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """One line of text; ``indent`` 1 for a line under a heading (a list item in Markdown)."""
 
     runs: tuple[Run, ...]
@@ -32,8 +31,7 @@ def line(*parts: str | Run, indent: int = 0) -> Line:
     return Line(tuple((p, PLAIN) if isinstance(p, str) else p for p in parts), indent)
 
 
-@dataclass(frozen=True)
-class Arrays:
+class Arrays(NamedTuple):
     """Named arrays under a title, in one role; ``highlight``, a bool array of
     the arrays' shape, marks the cells that matter (the Relu mask)."""
 
@@ -43,8 +41,7 @@ class Arrays:
     highlight: np.ndarray | None = None
 
 
-@dataclass(frozen=True)
-class Beside:
+class Beside(NamedTuple):
     """Tables meant to be read side by side (dout before the mask, dx after it)."""
 
     parts: tuple[Arrays, ...]

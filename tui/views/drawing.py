@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
+from typing import NamedTuple
 
 import numpy as np
 from rich.cells import cell_len
@@ -40,8 +41,7 @@ ARROW = "▶"
 SHORT = 3  # the arrow into an output's name: ──▶
 
 
-@dataclass(frozen=True)
-class Box:
+class Box(NamedTuple):
     """A layer's node: a rounded box, its symbol on the output's row."""
 
     name: str
@@ -54,8 +54,7 @@ class Box:
     out: int   # the output's row
 
 
-@dataclass(frozen=True)
-class Slot:
+class Slot(NamedTuple):
     """Where a number goes: a value above its edge ("value"), the gradient
     below it ("grad"), or below a fan-out branch, what that branch's layer
     sent back ("part")."""

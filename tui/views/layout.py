@@ -20,10 +20,9 @@ Pure geometry over names: no numbers, no Rich.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from itertools import combinations
-from math import floor
-from statistics import fmean, median_low
+from math import floor, fsum
+from typing import NamedTuple
 
 LEAF, LAYER, DUMMY, SINK = "leaf", "layer", "dummy", "sink"
 ROWS = 3        # rows per input: the value above its line, the line, the gradient below
@@ -33,8 +32,7 @@ EXACT = 9       # up to this many bent edges between two columns, their tracks' 
 OVERLAP = 1000  # the cost of two lines along the same row, which must not happen
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
     """One thing in a column: a leaf, a layer's node, a dummy (an edge
     passing through the column) or a sink (an output's name at the right).
     Rows are counted from the item's top."""
@@ -47,8 +45,7 @@ class Item:
     out: int                 # the row of the output port (a sink's: its name's)
 
 
-@dataclass(frozen=True)
-class Hop:
+class Hop(NamedTuple):
     """A value's edge from column g to column g + 1: from its source (its node
     or leaf, or a dummy in column g) to its targets there: ports, sinks, and
     dummies that carry a branch further."""
@@ -58,8 +55,7 @@ class Hop:
     targets: tuple[tuple[tuple, int], ...]  # (item key, port)
 
 
-@dataclass(frozen=True)
-class Route:
+class Route(NamedTuple):
     """A hop placed: its rows, and its vertical track (-1: a straight line)."""
 
     hop: Hop
@@ -72,8 +68,7 @@ class Route:
         return min(self.row, *self.rows), max(self.row, *self.rows)
 
 
-@dataclass(frozen=True)
-class Graph:
+class Graph(NamedTuple):
     items: dict            # key -> Item
     columns: tuple         # per column, the item keys top to bottom
     top: dict              # key -> the row of the item's top
@@ -180,7 +175,7 @@ def _sweep(columns: list, hops, items, down: bool) -> None:
                 xs = [pos[h.source] + 0.5 for h in hops[c - 1] for t, _ in h.targets if t == k]
             else:
                 xs = [pos[t] + _frac(items[t], p) for h in hops[c] if h.source == k for t, p in h.targets]
-            return fmean(xs) if xs else pos[k]
+            return fsum(xs) / len(xs) if xs else pos[k]  # statistics.fmean (not imported: ~1 ms of the start)
 
         columns[c] = sorted(columns[c], key=centre)
 
@@ -232,6 +227,11 @@ def _isotonic(ys: list[float]) -> list[float]:
     return [s / n for s, n in blocks for _ in range(int(n))]
 
 
+def _median_low(xs: list) -> float:
+    """statistics.median_low: the middle value, of two the lower."""
+    return sorted(xs)[(len(xs) - 1) // 2]
+
+
 def _fit(col, top: dict, items: dict, wants, pick) -> None:
     """Move a column's items as near the rows they want as their order and
     heights allow (least squares, then whole rows)."""
@@ -279,10 +279,10 @@ def _rows(columns, hops, items) -> dict:
     best = (_bends(top, items, outgoing), dict(top))
     for _ in range(ROUNDS):
         for c in range(1, len(columns)):
-            _fit(columns[c], top, items, from_inputs, median_low)
+            _fit(columns[c], top, items, from_inputs, _median_low)
         best = min(best, (_bends(top, items, outgoing), dict(top)), key=lambda b: b[0])
         for c in range(len(columns) - 2, -1, -1):
-            _fit(columns[c], top, items, from_targets, median_low)
+            _fit(columns[c], top, items, from_targets, _median_low)
         best = min(best, (_bends(top, items, outgoing), dict(top)), key=lambda b: b[0])
     top = best[1]
     least = min(top.values(), default=0)
