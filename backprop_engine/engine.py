@@ -9,7 +9,7 @@ ones, so stepping back and forth shows the same numbers every time.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections import Counter
 from types import MappingProxyType
 from typing import Mapping, NamedTuple
 
@@ -70,25 +70,45 @@ def plan_of(layers: tuple[LayerSpec, ...]) -> tuple[tuple[str, LayerSpec], ...]:
     return tuple([(FORWARD, l) for l in layers] + [(BACKWARD, l) for l in reversed(layers)])
 
 
-@lru_cache(maxsize=64)
 def _used_later(layers: tuple[LayerSpec, ...]) -> tuple[frozenset[str], ...]:
     """For each step of the plan, the names that backward steps after it still
     send a gradient to: a gradient is partial until its last fan-out part
     arrives. Only live layers (whose output leads to the final output) send
-    any. It depends on the layers alone, so it is worked out once per
-    scenario, not once per engine."""
+    any, and only names that more than one live layer takes have parts (so a
+    plan without fan-out has only empty sets). It depends on the layers alone
+    (see ``_planned``)."""
     live, needed = set(), {layers[-1].output}
     for layer in reversed(layers):
         if layer.output in needed:
             live.add(layer.name)
             needed.update(layer.inputs)
+    takers = Counter(n for layer in layers if layer.name in live for n in set(layer.inputs))
+    fan_out = {n for n, k in takers.items() if k > 1}
     used_later: list[frozenset[str]] = []
     later: frozenset[str] = frozenset()
     for phase, layer in reversed(plan_of(layers)):
         used_later.append(later)
         if phase == BACKWARD and layer.name in live:
-            later = later | set(layer.inputs)
+            later = later | fan_out.intersection(layer.inputs)
     return tuple(reversed(used_later))
+
+
+_PLANNED: dict[int, tuple] = {}
+
+
+def _planned(layers: tuple[LayerSpec, ...]) -> tuple:
+    """``plan_of(layers)`` and ``_used_later(layers)``, worked out once per
+    layers tuple (scenarios made with ``replace`` share theirs), not once per
+    engine. Found by the tuple's identity: hashing its LayerSpecs would cost as
+    much as the rest of starting an engine, and the plan is made of the
+    scenario's own LayerSpec objects. An entry keeps its tuple alive, so the id
+    stays that tuple's."""
+    planned = _PLANNED.get(id(layers))
+    if planned is None:
+        if len(_PLANNED) >= 64:
+            _PLANNED.clear()
+        planned = _PLANNED[id(layers)] = (layers, plan_of(layers), _used_later(layers))
+    return planned[1], planned[2]
 
 
 class Engine:
@@ -96,11 +116,11 @@ class Engine:
 
     def __init__(self, scenario: Scenario):
         self.scenario = scenario
-        self.plan = plan_of(scenario.layers)  # the scenario's own LayerSpec objects
-        self._used_later = _used_later(scenario.layers)
+        self.plan, self._used_later = _planned(scenario.layers)  # the scenario's own LayerSpec objects
         self.position = 0
         self._steps: list[Step] = []  # computed steps; kept when stepping back
         self._leaves = MappingProxyType(scenario.leaves.copy())  # read-only arrays (see Scenario)
+        self._ops = [scenario.op(spec) for spec in scenario.layers]  # what computes each layer
 
     # -- where we are -----------------------------------------------------
     def __len__(self) -> int:
@@ -172,19 +192,22 @@ class Engine:
         return list(self._steps)
 
     # -- computing ----------------------------------------------------------
+    # _compute runs once per step, so it is written for speed: a MappingProxyType's .copy() is its
+    # dict's own copy (far quicker than dict(proxy)); setflags(False) is setflags(write=False), as
+    # numpy parses the keyword at twice the cost.
     def _compute(self, i: int) -> Step:
         phase, spec = self.plan[i]
         prev = self._steps[i - 1] if i else None
         values = prev.values if prev else self._leaves
         grads = prev.grads if prev else NO_GRADS
-        # (a MappingProxyType's .copy() is its dict's own copy: far quicker than dict(proxy))
+        op = self._ops[spec.index]
         if phase == FORWARD:
             inputs = tuple([values[n] for n in spec.inputs])
-            out, saved = self.scenario.op(spec).forward(*inputs)
+            out, saved = op.forward(*inputs)
             check = saved.pop("check", None)  # the layer's own new dict
             for v in saved.values():  # the layer's own new dict: freeze what it keeps
                 if isinstance(v, np.ndarray):
-                    v.setflags(write=False)
+                    v.setflags(False)
             out = frozen(out)
             values = values.copy()
             values[spec.output] = out
@@ -198,24 +221,28 @@ class Engine:
             grads[spec.output] = (dout if dout.shape == fwd.output.shape
                                   else frozen(np.broadcast_to(dout, fwd.output.shape)))
         dout = grads.get(spec.output)
-        sent: list[np.ndarray | None] = [None] * len(spec.inputs)
+        sent: list[np.ndarray | None] = []
         check = None
         if dout is not None:
-            local = self.scenario.op(spec).backward(dout, fwd.saved)
+            local = op.backward(dout, fwd.saved)
             check = getattr(local, "check", None)
             constants = self.scenario.constants
-            for k, (name, g) in enumerate(zip(spec.inputs, local)):
+            for name, g, x in zip(spec.inputs, local, fwd.inputs):
                 if g is None or name in constants:
-                    continue
-                if type(g) is not np.ndarray or g.dtype is not FLOAT64:
-                    g = np.asarray(g, dtype=FLOAT64)
-                g = sum_to(g, fwd.inputs[k].shape)
-                g.setflags(write=False)
-                sent[k] = g
-                grads[name] = frozen(grads[name] + g) if name in grads else g
+                    g = None
+                else:
+                    if type(g) is not np.ndarray or g.dtype is not FLOAT64:
+                        g = np.asarray(g, dtype=FLOAT64)
+                    if g.shape != x.shape:
+                        g = sum_to(g, x.shape)
+                    g.setflags(False)
+                    grads[name] = frozen(grads[name] + g) if name in grads else g
+                sent.append(g)
+        sent += [None] * (len(spec.inputs) - len(sent))  # nothing sent, or a layer that sent fewer
+        later = self._used_later[i]
         return Step(i, phase, spec, fwd.inputs, fwd.output, fwd.saved, values,
                     MappingProxyType(grads), dout, tuple(sent), before,
-                    self._used_later[i].intersection(grads), check)
+                    later.intersection(grads) if later else later, check)
 
 
 def run(scenario: Scenario) -> Engine:

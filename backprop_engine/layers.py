@@ -185,16 +185,18 @@ class SoftmaxWithLoss(Layer):
         return ()
 
     def forward(self, x, t):
-        x2d = x.reshape(-1, x.shape[-1])
-        y = softmax(x2d)
+        y = softmax(x)
+        n = 1 if x.ndim == 1 else len(x)
         if t.shape == x.shape:  # one-hot
-            onehot = t.reshape(y.shape)
-        else:
+            onehot = t
+        elif x.ndim == 1:  # one label
             onehot = np.zeros_like(y)
-            onehot[np.arange(len(y)), t.reshape(-1).astype(np.intp)] = 1.0
-        n = len(y)
+            onehot[t.astype(np.intp)] = 1.0
+        else:  # a label per row
+            onehot = np.zeros_like(y)
+            onehot[np.arange(n), t.astype(np.intp)] = 1.0
         loss = -np.sum(onehot * np.log(y + 1e-7)) / n
-        return loss, {"y": y.reshape(x.shape), "t": onehot.reshape(x.shape), "N": n}
+        return loss, {"y": y, "t": onehot, "N": n}
 
     def backward(self, dout, saved):
         return (saved["y"] - saved["t"]) / saved["N"] * dout, None
