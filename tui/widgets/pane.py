@@ -312,7 +312,7 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
     # -- the mouse on the scrollbars, as on Textual's -------------------------------
     def _bar_under(self, event: events.MouseEvent) -> tuple[KeptScrollBar, str] | None:
         offset = event.get_content_offset(self)
-        return None if offset is None or self._bars is None else bar_at(self, self._bars, self._drawn, offset)
+        return None if offset is None or self._bars is None else bar_at(self, self._bars, self._draw_bars(), offset)
 
     def on_mouse_down(self, event: events.MouseDown) -> None:
         found = self._bar_under(event)

@@ -149,6 +149,8 @@ def bar_at(view, bars: tuple[KeptScrollBar, KeptScrollBar], drawn: Bars,
     for bar, region in zip(bars, (v, h)):
         if region is not None and region.contains_point(offset):
             strip = drawn.right[offset.y] if bar.vertical else drawn.bottom
+            if strip is None:
+                return None
             x = offset.x - region.x
             meta = next((s.style.meta for s in strip.crop(x, x + 1) if s.style), {})
             return bar, meta.get("@mouse.down", "grab")
