@@ -223,3 +223,16 @@ async def test_a_fourth_language_is_one_more_file(tmp_path):
         assert "Suivant" in str(app.screen.query_one("Footer").query("FooterKey").first().render())
         assert "∂L/∂tax = ∂L/∂price · ∂price/∂tax = 1 × 200 = 200" in text(app, "step")  # English where untranslated
     assert read_catalog(tmp_path / "fr.toml").layer("Add") == "Add"
+
+
+def test_a_catalog_reads_the_same_when_its_tables_are_read_later():
+    """At start only each catalog's [language] table is read; its code, name
+    and order and, once used, its texts and layer names are the file's own."""
+    import tomllib
+    for path in sorted(CATALOG_DIR.glob("*.toml")):
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        catalog = read_catalog(path)
+        assert (catalog.code, catalog.name, catalog.order) == (
+            doc["language"]["code"], doc["language"]["name"], doc["language"]["order"])
+        assert dict(catalog.texts) == doc["texts"] and dict(catalog.layers) == doc["layers"]
+        assert catalog(next(iter(doc["texts"]))) == next(iter(doc["texts"].values()))
