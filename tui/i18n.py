@@ -18,7 +18,7 @@ from functools import cached_property
 from pathlib import Path
 
 CATALOG_DIR = Path(__file__).parent / "catalogs"
-LANGUAGE_TABLE = re.compile(r"^\[language\][^\n]*\n(.*?)(?=^\[|\Z)", re.M | re.S)
+LANGUAGE_TABLE = re.compile(r"^\[language\][^\n]*\n(.*?)(?=^\[|\Z)", re.MULTILINE | re.DOTALL)
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed as itself: a key of what the panes keep
