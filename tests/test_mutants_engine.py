@@ -40,9 +40,23 @@ def test_a_fan_out_part_is_told_by_the_parts_still_to_come_or_already_there():
     assert first.is_part("x") is True and "x" not in first.partial and "x" in first.grads_before
     assert first.is_part("a") is False and second.is_part("b") is False
     assert join.is_part("xa") is False
+    assert join.partial == frozenset()  # x has parts to come, but no gradient yet: nothing waits
     squared = backward_steps(Engine(scenario({"x": 3.0}, [layer("Mul", ["x", "x"], "y", "sq")])))["sq"]
     assert squared.is_part("x") is True
     assert Engine(sc).seek(1).is_part("x") is False  # a forward step: no gradients before it
+
+
+def test_a_gradient_waits_only_for_parts_from_layers_that_lead_to_the_output():
+    """partial: x, taken by the last layer and by one before it, waits after the
+    last layer's backward step and is complete after the other's; a layer whose
+    output leads nowhere sends nothing, so x waits for nothing from it."""
+    sc = scenario({"x": 2.0, "a": 3.0},
+                  [layer("Relu", ["x"], "nowhere", "unused"), layer("Mul", ["x", "a"], "xa", "first"),
+                   layer("Mul", ["xa", "x"], "f", "last")])
+    steps = backward_steps(Engine(sc))
+    assert steps["last"].partial == {"x"} and float(steps["last"].grads["x"]) == 6.0  # ∂f/∂x from last: xa
+    assert steps["first"].partial == frozenset() and float(steps["first"].grads["x"]) == 12.0  # + x·a
+    assert steps["unused"].partial == frozenset() and steps["unused"].input_grads == (None,)
 
 
 def test_stepping_past_either_end_says_which_end():
