@@ -376,9 +376,9 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
         line, right = self._content_line(y), bars.right[y]
         if right is None:
             return line
-        key = id(line), id(right)  # (the lines and the scrollbars' lines are kept: so are the rows made of them)
+        key = id(line), id(right)  # (an entry holds its line and cells: no other object has their ids)
         joined = self._joined.get(key)
-        if joined is None or joined[0] is not line or joined[1] is not right:
+        if joined is None:
             if len(self._joined) >= JOINED:
                 self._joined.clear()
             # (as the screen joined a line and a scrollbar beside it: without the line's empty pieces)
