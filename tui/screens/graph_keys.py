@@ -83,9 +83,9 @@ class GraphKeys:
         if not self.drawing:
             return None, current_line(self.engine)
         box = next((b for b in layout(self.engine.scenario).boxes if step and b.index == step.layer.index), None)
-        region = graph.view_size
+        view = graph.view_size
         if box is None:
             return 0, 0
-        x = 0 if box.x + box.w + 12 <= region.width else box.x - 4  # 12: room for the numbers after it
-        y = 0 if box.y + box.h <= region.height else box.y - 1
+        x = 0 if box.x + box.w + 12 <= view.width else box.x - 4  # 12: room for the numbers after it
+        y = 0 if box.y + box.h <= view.height else box.y - 1
         return max(0, x), max(0, y)
