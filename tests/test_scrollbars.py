@@ -85,3 +85,17 @@ async def test_a_press_on_the_graphs_scrollbar_scrolls_and_does_not_step():
         await pilot.wait_for_animation()
         assert graph.scroll_offset.y == 4
         assert steps(app).engine.position == 0
+
+
+async def test_a_scrollbar_is_drawn_in_one_piece_per_look():
+    """Textual's scrollbar makes a piece per cell, and the terminal is sent a
+    colour change per piece (95 on mnist_size's horizontal scrollbar); the
+    pane sends one per look: the thumb, the track, the corner."""
+    app = BackpropApp(load(bundled()["mnist_size"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        graph = steps(app).panes["graph"]
+        region = graph.content_region
+        assert graph.scrollbars_enabled == (True, True)
+        row = app.screen._compositor.render_strips()[region.bottom - 1].crop(region.x, region.right)
+        assert [len(segment.text) for segment in row] == [region.width - 3, 1, 2]  # thumb, track, corner

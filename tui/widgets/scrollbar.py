@@ -35,7 +35,9 @@ def _lines(widget: Widget, width: int, height: int) -> list[Strip]:
     visual = visualize(widget, widget.render())
     strips = Visual.to_strips(widget, visual, width, height, widget.visual_style)
     style = widget.visual_style.rich_style
-    return [strip.adjust_cell_length(width, style) for strip in strips[:height]] + \
+    # (simplified: Textual's scrollbar makes a piece per cell, and each piece
+    # is a colour change written to the terminal: 95 where one will do)
+    return [strip.adjust_cell_length(width, style).simplify() for strip in strips[:height]] + \
         [Strip.blank(width, style)] * (height - len(strips))
 
 
