@@ -31,8 +31,9 @@ The app runs in a real terminal emulator -- tmux, 100x30, ``TERM=xterm-256color`
   that differ between the app's screens at that step, from ready-made strips.
   So it changes what the app changes, measured from the app's own screens,
   with no rendering, scrolling or layout of its own: what Textual, Python, the
-  pty and tmux need for that change. Its screens are checked to read exactly
-  as the app's, step by step, before anything is timed. The floor's walks are
+  pty and tmux need for that change. Its screens are checked to be the app's,
+  colours included (tmux's captures compared as they are), step by step,
+  before anything is timed. The floor's walks are
   interleaved with the app's, round by round, the order alternating.
 * start-up: process start (``tmux new-session`` with the command) -> first
   drawn screen, i.e. until the pane shows a known text: the scenario title
@@ -110,6 +111,7 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager
+from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
 
@@ -455,7 +457,45 @@ def floor_data(walk: Walk, what: str) -> dict:
         raise Failure(f"{what}: no keys in the footer:\n{walk.screens[0]}")
     return {"regions": regions, "titles": {name: name for name in PANES},
             "footer": list(zip(tokens[::2], tokens[1::2])),
-            "screens": [[line.ljust(WIDTH) for line in screen] for screen in walk.colours]}
+            "screens": [sent_lines(screen) for screen in walk.colours]}
+
+
+def sent_lines(screen: list[str]) -> list[str]:
+    """A screen as tmux captures it with colours (``capture-pane -e``) made into
+    lines that each say all their colours, as Textual would send them: tmux
+    writes a colour where it changes, also from one line to the next, and by
+    its 256-colour number; Textual writes a colour given by number through its
+    ANSI theme, which lands on a neighbour (253 on 252). So each colour is
+    given by an RGB that Textual writes as that number."""
+    from rich.color import ColorSystem  # the app's own dependency, only for the floor's data
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(width=WIDTH, color_system="truecolor")
+    return ["".join(_sent_style(style).render(text, color_system=ColorSystem.TRUECOLOR)
+                    for text, style, _ in line.render(console, end=""))
+            for line in Text.from_ansi("\n".join(screen)).split("\n", allow_blank=True)]
+
+
+@lru_cache(maxsize=None)
+def _sent_style(style):
+    return style.without_color + style.from_color(_sent_colour(style.color), _sent_colour(style.bgcolor))
+
+
+@lru_cache(maxsize=None)
+def _sent_colour(colour):
+    """An RGB colour that Textual sends to a 256-colour terminal as ``colour``'s number."""
+    from rich.color import Color, ColorSystem, ColorType
+    from rich.color_triplet import ColorTriplet
+
+    if colour is None or colour.type == ColorType.DEFAULT:
+        return None  # (none: the line's cell has the terminal's, not a widget's)
+    if colour.type != ColorType.EIGHT_BIT:
+        return colour
+    for rgb in [colour.get_truecolor(), *(ColorTriplet(v, v, v) for v in range(256))]:
+        if Color.from_triplet(rgb).downgrade(ColorSystem.EIGHT_BIT).number == colour.number:
+            return Color.from_triplet(rgb)
+    raise Failure(f"no RGB colour is sent as colour {colour.number}")
 
 
 def rows_changed(data: dict) -> dict[str, float]:
@@ -477,11 +517,16 @@ def rows_changed(data: dict) -> dict[str, float]:
 
 
 def check_floor(floor: Walk, app: Walk, what: str) -> None:
-    """The floor's screens must read as the app's, step by step (colours aside:
-    the floor's come from the app's, and tmux's text is what is compared)."""
+    """The floor's screens must be the app's, step by step, colours included
+    (tmux's captures with colours: the same screen gives the same capture)."""
     for k, (ours, theirs) in enumerate(zip(floor.screens, app.screens)):
         if ours != theirs:
             raise Failure(f"{what}: after key {k} the floor shows\n{ours}\nbut the app showed\n{theirs}")
+    for k, (ours, theirs) in enumerate(zip(floor.colours, app.colours, strict=True)):
+        row = next((y for y, (a, b) in enumerate(zip(ours, theirs, strict=True)) if a != b), None)
+        if row is not None:
+            raise Failure(f"{what}: after key {k} the floor's row {row} has other colours:\n"
+                          f"{ours[row]!r}\nbut the app's:\n{theirs[row]!r}")
 
 
 class BareWalk:
@@ -549,7 +594,7 @@ def floors(tmux: Tmux, exe: Path, folder: str) -> dict[str, tuple[list[str], dic
         path.write_text(json.dumps(data))
         argv = [sys.executable, str(FLOOR), str(path)]
         floor = Walk(tmux, argv, f"floor {name}")
-        floor.round()
+        floor.round(colours=True)
         floor.end()
         check_floor(floor, app, f"floor {name}")
         made[name] = argv, rows_changed(data)
