@@ -22,7 +22,6 @@ from collections.abc import Hashable
 from itertools import groupby
 
 from rich.console import RenderableType
-from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -33,6 +32,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..textual_compat import update_scrollbars, use_scrollbars
+from .lines import render_strips
 from .scrollbar import Bars, Grab, KeptScrollBar, bar_at, corner_line, dragged_to, draw_bars
 
 KEPT = 32  # contents kept per pane; the one shown or prepared least recently goes first
@@ -156,12 +156,14 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _refresh_rows(self, changed, x: int, width: int) -> None:
         """Repaint the rows that ``changed`` (a bool per row) says differ, ``width`` cells from ``x``."""
-        row = 0
+        row, regions = 0, []
         for differs, rows in groupby(changed):
             n = len(list(rows))
             if differs:
-                self.refresh(Region(x, row, width, n))
+                regions.append(Region(x, row, width, n))
             row += n
+        if regions:
+            self.refresh(*regions)  # (at once: each refresh also clears the pane's cached styles and sizes)
 
     def refresh_bars(self) -> None:
         """Textual changed a scrollbar (shown, moved, resized): repaint the
@@ -258,12 +260,7 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
 
     def _render(self, content: RenderableType, form: tuple[int, Style]) -> list[Strip]:
         """The content's lines at the form's width, in its style: what the screen shows."""
-        width, style = max(form[0], form[2]), form[1]
-        console = self.app.console
-        options = console.options.update_width(width).update(highlight=False)
-        lines = Segment.split_and_crop_lines(console.render(content, options), width, pad=True,
-                                             include_new_lines=False)
-        return [Strip(line, width).apply_style(style).simplify() for line in lines]  # one run per style
+        return render_strips(self.app.console, content, max(form[0], form[2]), form[1])
 
     def _render_lines(self) -> None:
         """Make ``_lines`` fit the pane's current width and style."""
