@@ -33,13 +33,13 @@ from textual.strip import Strip
 
 from ..textual_compat import update_scrollbars, use_scrollbars
 from .lines import render_strips
-from .scrollbar import Bars, Grab, KeptScrollBar, bar_at, corner_line, dragged_to, draw_bars
+from .scrollbar import Bars, BarsMouse, KeptScrollBar, corner_line, draw_bars
 
 KEPT = 32  # contents kept per pane; the one shown or prepared least recently goes first
 JOINED = 1024  # rows of a line and a scrollbar's cells kept per pane, then dropped all at once
 
 
-class Pane(ScrollView, can_focus=True, inherit_bindings=False):
+class Pane(BarsMouse, ScrollView, can_focus=True, inherit_bindings=False):
     """Shows one renderable; scrolls when it is taller than the pane."""
 
     # Up, down and the page keys scroll a focused pane. Left, right, home and
@@ -70,13 +70,12 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
         self._texts: list[str] | None = None  # the lines' text, once asked for (line_where)
         self._form: tuple[int, Style, int] | None = None  # what _lines were made for (see _current_form)
         self._style: Style | None = None  # the pane's rich_style, until the styles change
+        self._sized: tuple[tuple, Size, Size] | None = None  # see _sizes
         self._bars: tuple[KeptScrollBar, KeptScrollBar] | None = None  # vertical, horizontal
         self._drawn = Bars((), None)  # the scrollbars as drawn by the last repaint
         self._corner: Strip | None = None  # between the two scrollbars, until the styles change
         self._bars_look: tuple[tuple, Bars] | None = None  # the scrollbars drawn last, and for what
         self._joined: dict[tuple[int, int], tuple[Strip, Strip, Strip]] = {}  # (line, scrollbar) -> row
-        self._grab: Grab | None = None  # a scrollbar's thumb being dragged
-        self._pressed_bar = False  # the mouse went down on a scrollbar: no click on the content
         # key -> [content, form, lines(, their texts)]; a prepared entry's lines may be for an old form
         self._kept: OrderedDict[Hashable, list] = OrderedDict()
 
@@ -84,16 +83,25 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
     def inner_size(self) -> Size:
         """The size within the border: ``content_region``'s, without its look-up
         of the pane on screen (asked several times a step)."""
-        width, height = self.outer_size
-        gutter = self.styles.gutter
-        return Size(max(0, width - gutter.width), max(0, height - gutter.height))
+        return self._sizes()[1]
 
     @property
     def view_size(self) -> Size:
         """The size of the content in view (within the border, less the
         scrollbars): ``scrollable_content_region``'s, as ``inner_size``."""
-        width, height = self.inner_size
-        return Size(max(0, width - self.scrollbar_size_vertical), max(0, height - self.scrollbar_size_horizontal))
+        return self._sizes()[2]
+
+    def _sizes(self) -> tuple[tuple, Size, Size]:
+        """(what they are for, inner_size, view_size): worked out again for a
+        new size, a scrollbar shown or hidden, new styles (the border's,
+        the scrollbars' thickness); asked about 30 times a step."""
+        key = self.outer_size, self.show_vertical_scrollbar, self.show_horizontal_scrollbar
+        if self._sized is None or self._sized[0] != key:
+            (width, height), gutter = key[0], self.styles.gutter
+            inner = Size(max(0, width - gutter.width), max(0, height - gutter.height))
+            self._sized = key, inner, Size(max(0, inner.width - self.scrollbar_size_vertical),
+                                           max(0, inner.height - self.scrollbar_size_horizontal))
+        return self._sized
 
     @property
     def content(self) -> RenderableType:
@@ -235,7 +243,7 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
         """Textual calls this when the stylesheet is applied to the pane again
         (a class or a pseudo-class of it or of an ancestor changed, a theme)."""
         super().notify_style_update()
-        self._style = self._corner = self._bars_look = None
+        self._style = self._corner = self._bars_look = self._sized = None
         for bar in self._bars or ():
             bar.forget()  # (their colours come from the pane's styles)
 
@@ -305,56 +313,6 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
             self._pressed_bar = False
         elif offset is not None:
             self.post_message(self.Clicked(self, offset.x + self.scroll_offset.x, offset.y + self.scroll_offset.y))
-
-    # -- the mouse on the scrollbars, as on Textual's -------------------------------
-    def _bar_under(self, event: events.MouseEvent) -> tuple[KeptScrollBar, str] | None:
-        offset = event.get_content_offset(self)
-        return None if offset is None or self._bars is None else bar_at(self, self._bars, self._draw_bars(), offset)
-
-    def on_mouse_down(self, event: events.MouseDown) -> None:
-        found = self._bar_under(event)
-        self._pressed_bar = found is not None
-        if found is None:
-            return
-        event.prevent_default()  # (Textual's own handling reads the bar's marks as the pane's actions)
-        event.stop()
-        self._hover(found)
-        bar, press = found
-        if press == "grab":
-            self._grab = Grab(bar, event.screen_offset, self.scroll_y if bar.vertical else self.scroll_x)
-            bar.grabbed = event.screen_offset
-            self.capture_mouse()
-        elif press == "scroll_up":
-            (self.scroll_page_up if bar.vertical else self.scroll_page_left)()
-        else:
-            (self.scroll_page_down if bar.vertical else self.scroll_page_right)()
-
-    def on_mouse_move(self, event: events.MouseMove) -> None:
-        if self._grab is not None:
-            if self._grab.bar.window_size:
-                x, y = dragged_to(self._grab, event)
-                self.scroll_to(x, y, animate=not self.app.supports_smooth_scrolling, duration=0.1)
-            event.stop()
-            return
-        self._hover(self._bar_under(event))
-
-    def on_leave(self) -> None:
-        if self._grab is None:
-            self._hover(None)
-
-    def _hover(self, found: tuple[KeptScrollBar, str] | None) -> None:
-        for bar in self._bars or ():
-            bar.mouse_over = found is not None and found[0] is bar
-
-    def on_mouse_up(self, event: events.MouseUp) -> None:
-        if self._grab is not None:
-            self.release_mouse()
-            event.stop()
-
-    def on_mouse_release(self) -> None:
-        if self._grab is not None:
-            self._grab.bar.grabbed = None
-            self._grab = None
 
     def on_resize(self) -> None:
         self._render_lines()

@@ -165,3 +165,62 @@ def dragged_to(grab: Grab, event: events.MouseMove) -> tuple[float | None, float
     if bar.vertical:
         return None, grab.position + (event.screen_y - grab.mouse.y) * (bar.window_virtual_size / bar.window_size)
     return grab.position + (event.screen_x - grab.mouse.x) * (bar.window_virtual_size / bar.window_size), None
+
+
+class BarsMouse:
+    """The mouse on the scrollbars that a view (a Pane) draws in its rows, as
+    on Textual's own: a press on the track pages, the thumb drags, a bar
+    lights up under the mouse and while dragged. A press on a scrollbar is no
+    click on the content: ``_pressed_bar`` says so to the view's ``on_click``."""
+
+    _grab: Grab | None = None  # a scrollbar's thumb being dragged
+    _pressed_bar = False  # the mouse went down on a scrollbar
+
+    def _bar_under(self, event: events.MouseEvent) -> tuple[KeptScrollBar, str] | None:
+        offset = event.get_content_offset(self)
+        return None if offset is None or self._bars is None else bar_at(self, self._bars, self._draw_bars(), offset)
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        found = self._bar_under(event)
+        self._pressed_bar = found is not None
+        if found is None:
+            return
+        event.prevent_default()  # (Textual's own handling reads the bar's marks as the pane's actions)
+        event.stop()
+        self._hover(found)
+        bar, press = found
+        if press == "grab":
+            self._grab = Grab(bar, event.screen_offset, self.scroll_y if bar.vertical else self.scroll_x)
+            bar.grabbed = event.screen_offset
+            self.capture_mouse()
+        elif press == "scroll_up":
+            (self.scroll_page_up if bar.vertical else self.scroll_page_left)()
+        else:
+            (self.scroll_page_down if bar.vertical else self.scroll_page_right)()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if self._grab is not None:
+            if self._grab.bar.window_size:
+                x, y = dragged_to(self._grab, event)
+                self.scroll_to(x, y, animate=not self.app.supports_smooth_scrolling, duration=0.1)
+            event.stop()
+            return
+        self._hover(self._bar_under(event))
+
+    def on_leave(self) -> None:
+        if self._grab is None:
+            self._hover(None)
+
+    def _hover(self, found: tuple[KeptScrollBar, str] | None) -> None:
+        for bar in self._bars or ():
+            bar.mouse_over = found is not None and found[0] is bar
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        if self._grab is not None:
+            self.release_mouse()
+            event.stop()
+
+    def on_mouse_release(self) -> None:
+        if self._grab is not None:
+            self._grab.bar.grabbed = None
+            self._grab = None
