@@ -52,6 +52,8 @@ class Pane(BarsMouse, ScrollView, can_focus=True, inherit_bindings=False):
         Binding("pagedown", "page_down", "Page down", show=False),
     ]
 
+    _rows_compared = False  # show is putting new lines in (see refresh)
+
     DEFAULT_CSS = """
     Pane {
         scrollbar-gutter: stable;  /* a scrollbar appearing must not change the width */
@@ -143,9 +145,13 @@ class Pane(BarsMouse, ScrollView, can_focus=True, inherit_bindings=False):
         self._key = key
         self._content = self._kept[key][0]
         self._form = None  # take the kept lines, or render them for this form
-        self._render_lines()
-        if place is not None:
-            self._scroll_quietly(*place(self))
+        self._rows_compared = True  # (a scrollbar shown or hidden now: its rows are compared below)
+        try:
+            self._render_lines()
+            if place is not None:
+                self._scroll_quietly(*place(self))
+        finally:
+            self._rows_compared = False
         after = self._on_screen(self._draw_bars())
         if self._form is None or self._form != form or len(after) != len(before):
             self.refresh()  # a new width or style (or nothing drawn yet): every line is new
@@ -161,6 +167,15 @@ class Pane(BarsMouse, ScrollView, can_focus=True, inherit_bindings=False):
                                    old[1].crop(old[0], old[0] + width) != new[1].crop(new[0], new[0] + width))
                    for old, new in zip(before, after))
         self._refresh_rows(changed, 0, self.inner_size.width)
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
+                recompose: bool = False) -> Pane:
+        """As Textual's; but while ``show`` puts new lines in, a request to
+        repaint the whole pane (Textual's, when a scrollbar is shown or
+        hidden) is left to ``show``, which repaints the rows that differ."""
+        if self._rows_compared and not regions and not recompose:
+            return self
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
     def _refresh_rows(self, changed, x: int, width: int) -> None:
         """Repaint the rows that ``changed`` (a bool per row) says differ, ``width`` cells from ``x``."""
