@@ -46,7 +46,12 @@ FLOAT_NOTE = ("Floats are binary fractions, and most decimals (1.1, 0.1) have no
               "full floats.")
 EXACT_NOTE = ("Every number on screen now is the same in full as at {digits} significant digits: no "
               "rounding is hidden here. Where one is not (200 × 1.1 = 220.00000000000003), f shows it.")
-PREFETCH_DELAY = 0.02  # s after a step is drawn before the steps next to it render
+# s after a key before the steps next to it render: a moment after the screen
+# is drawn (5-10 ms after the key). The timer starts with the key, not once the
+# screen is drawn: then Textual's writer thread sends the screen's update to
+# the terminal, and waits for the GIL while anything runs (the steps ahead
+# rendering: 1-2 ms; a timer started then: 0.5 ms, measured).
+PREFETCH_DELAY = 0.03
 # Keys that share a line of the help.
 ENDS = Binding.Group("to the start / to the end")
 # Keys that would change or judge the scenario while training runs: they wait for it.
@@ -123,6 +128,7 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScr
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self._prefetch_timer = self.set_interval(PREFETCH_DELAY, self._prefetch, pause=True)
         self._arrange()
         self.query_one("#graph", Pane).focus()  # up and down scroll the graph until tab moves on
         self.watch(self.app, "catalog", self._translate)  # also now
@@ -159,10 +165,7 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScr
             pane.show(key, places.get(pane.id))
         if not self._prefetching:
             self._prefetching = True
-            # A moment after the screen is drawn: Textual's writer thread sends
-            # the screen's update to the terminal, and would wait for the GIL
-            # while the steps ahead render (measured: 1-2 ms of every key).
-            self.call_after_refresh(self.set_timer, PREFETCH_DELAY, self._prefetch)
+            self._prefetch_timer.reset()
 
     def _place_in_values(self, values: Pane) -> tuple[None, int]:
         """Where the values pane scrolls to keep in view what the current step
@@ -226,6 +229,7 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScr
     def _prefetch(self) -> None:
         """Render the panes of the steps next to this one while the learner
         reads it (after the screen is drawn), so that n and p only swap lines."""
+        self._prefetch_timer.pause()  # (until refresh_view starts it again)
         self._prefetching = False
         e, here = self.engine, self.engine.position
         try:
