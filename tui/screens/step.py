@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid
 from textual.reactive import reactive
+from textual.timer import Timer
 from textual.widgets import Footer
 
 from backprop_engine import BACKWARD, Engine, Scenario
@@ -94,6 +95,7 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScr
         self.set_reactive(StepScreen.drawn, drawn)
         self._explained_floats = False
         self._prefetching = False  # a _prefetch is waiting for the screen to be drawn
+        self._prefetch_timer: Timer | None = None  # paused between prefetches
         self._panes: dict[str, Pane] = {}
 
     @property
@@ -128,7 +130,6 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScr
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self._prefetch_timer = self.set_interval(PREFETCH_DELAY, self._prefetch, pause=True)
         self._arrange()
         self.query_one("#graph", Pane).focus()  # up and down scroll the graph until tab moves on
         self.watch(self.app, "catalog", self._translate)  # also now
@@ -165,6 +166,8 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScr
             pane.show(key, places.get(pane.id))
         if not self._prefetching:
             self._prefetching = True
+            if self._prefetch_timer is None:  # (the first view: a key may come before on_mount)
+                self._prefetch_timer = self.set_interval(PREFETCH_DELAY, self._prefetch, pause=True)
             self._prefetch_timer.reset()
 
     def _place_in_values(self, values: Pane) -> tuple[None, int]:
