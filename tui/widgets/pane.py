@@ -72,7 +72,8 @@ class Pane(BarsMouse, ScrollView, can_focus=True, inherit_bindings=False):
         self._texts: list[str] | None = None  # the lines' text, once asked for (line_where)
         self._form: tuple[int, Style, int] | None = None  # what _lines were made for (see _current_form)
         self._style: Style | None = None  # the pane's rich_style, until the styles change
-        self._sized: tuple[tuple, Size, Size] | None = None  # see _sizes
+        self._sized: tuple[Size, Size, Size] | None = None  # see _sizes
+        self._rows: tuple[tuple, tuple, list] | None = None  # the last _on_screen, and for what
         self._bars: tuple[KeptScrollBar, KeptScrollBar] | None = None  # vertical, horizontal
         self._drawn = Bars((), None)  # the scrollbars as drawn by the last repaint
         self._corner: Strip | None = None  # between the two scrollbars, until the styles change
@@ -93,17 +94,22 @@ class Pane(BarsMouse, ScrollView, can_focus=True, inherit_bindings=False):
         scrollbars): ``scrollable_content_region``'s, as ``inner_size``."""
         return self._sizes()[2]
 
-    def _sizes(self) -> tuple[tuple, Size, Size]:
-        """(what they are for, inner_size, view_size): worked out again for a
-        new size, a scrollbar shown or hidden, new styles (the border's,
-        the scrollbars' thickness); asked about 30 times a step."""
-        key = self.outer_size, self.show_vertical_scrollbar, self.show_horizontal_scrollbar
-        if self._sized is None or self._sized[0] != key:
-            (width, height), gutter = key[0], self.styles.gutter
-            inner = Size(max(0, width - gutter.width), max(0, height - gutter.height))
-            self._sized = key, inner, Size(max(0, inner.width - self.scrollbar_size_vertical),
-                                           max(0, inner.height - self.scrollbar_size_horizontal))
+    def _sizes(self) -> tuple[Size, Size, Size]:
+        """(the pane's size, inner_size, view_size): worked out again for a
+        new size, a scrollbar shown or hidden, new styles (the border's, the
+        scrollbars' thickness); asked about 30 times a step."""
+        size = self.outer_size
+        if self._sized is None or self._sized[0] != size:
+            gutter = self.styles.gutter
+            inner = Size(max(0, size.width - gutter.width), max(0, size.height - gutter.height))
+            self._sized = size, inner, Size(max(0, inner.width - self.scrollbar_size_vertical),
+                                            max(0, inner.height - self.scrollbar_size_horizontal))
         return self._sized
+
+    def watch_show_vertical_scrollbar(self) -> None:
+        self._sized = None  # (the view is narrower or wider: see _sizes)
+
+    watch_show_horizontal_scrollbar = watch_show_vertical_scrollbar
 
     @property
     def content(self) -> RenderableType:
@@ -210,6 +216,9 @@ class Pane(BarsMouse, ScrollView, can_focus=True, inherit_bindings=False):
         scrollbar, if there is one)."""
         x, top = self.scroll_offset
         height = self.view_size.height
+        key = x, top, height, id(self._lines), id(bars)  # (the entry keeps both alive: ids are theirs)
+        if self._rows is not None and self._rows[0] == key:
+            return self._rows[2]  # (show asks again for the rows it saw after the last step)
         rows = []
         for row, right in enumerate(bars.right):
             y = row if row < self.pinned else top + row
@@ -217,6 +226,7 @@ class Pane(BarsMouse, ScrollView, can_focus=True, inherit_bindings=False):
                 rows.append((0, bars.bottom, None))
             else:
                 rows.append((x, self._lines[y] if y < len(self._lines) else None, right))
+        self._rows = key, (self._lines, bars), rows
         return rows
 
     def _scroll_quietly(self, x: int | None, y: int | None) -> None:
