@@ -97,6 +97,7 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScr
         self._prefetching = False  # a _prefetch is waiting for the screen to be drawn
         self._prefetch_timer: Timer | None = None  # paused between prefetches
         self._panes: dict[str, Pane] = {}
+        self._status: tuple[tuple, Text] | None = None  # the status line's text, and what it says
 
     @property
     def busy(self) -> bool:
@@ -143,11 +144,15 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScr
         self._show_training()
 
     def _status_text(self, width: int) -> Text:
-        marks = [self.tr("full precision")] * self.full_precision + [self.tr("edited (s saves)")] * self.changed
-        if self.quiz:
-            right, asked = self._score()
-            marks.append(self.tr("quiz {right}/{asked}", right=right, asked=asked))
-        return status_text(self.engine, marks, self.tr, width)
+        """The status line's text, made again only when what it says changes."""
+        e, tr, score = self.engine, self.tr, self.quiz and self._score()
+        key = e, e.position, self.full_precision, self.changed, score, tr, width
+        if self._status is None or self._status[0] != key:
+            marks = [tr("full precision")] * self.full_precision + [tr("edited (s saves)")] * self.changed
+            if score:
+                marks.append(tr("quiz {right}/{asked}", right=score[0], asked=score[1]))
+            self._status = key, status_text(e, marks, tr, width)
+        return self._status[1]
 
     # -- the panes ------------------------------------------------------------
     def watch_position(self) -> None:
