@@ -341,10 +341,12 @@ async def test_train_keys_lower_the_loss_and_plot_it():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("n")
         assert steps(app).lr == sc.lr == 0.5
+        assert not app.query("#loss-plot")  # (made with the first losses: not at every start)
         await pilot.press("t")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert len(steps(app).trained.losses) == 1 and steps(app).engine.position == 1
+        assert len(app.query_one("#loss-plot").data) == 2
         await pilot.press("T")
         await app.workers.wait_for_complete()
         await pilot.pause()

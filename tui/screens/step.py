@@ -120,7 +120,8 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScr
 
     # -- layout -------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield StatusLine(self._status_text, id="status")
+        self._status_line = StatusLine(self._status_text, id="status")
+        yield self._status_line
         yield ErrorBar(id="error")
         yield NoteBar(id="note")
         yield TrainingBar()
@@ -162,7 +163,7 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScr
         self.refresh_view()
 
     def refresh_view(self) -> None:
-        self.query_one("#status").refresh()
+        self._status_line.refresh()
         self._prepare_view()
         key = self._view_key()
         # the current layer in view in the graph pane, and what it writes in the values pane
