@@ -113,35 +113,45 @@ def test_the_app_starts_without_reading_the_report_modules():
 
 
 async def test_a_moment_after_a_key_the_steps_next_to_it_are_rendered_once():
-    """PREFETCH_DELAY after a key, the panes of the steps before and after
-    the one shown are rendered, so that n and p only swap lines; then the
-    timer waits for the next key (one prefetch per key, none while idle)."""
-    from tui.screens.step import PREFETCH_DELAY, StepScreen
+    """A moment after a key (PREFETCH_DELAY, once the panes are drawn), the
+    panes of the steps before and after the one shown are rendered, so that
+    n and p only swap lines; then the timer waits for the next key (one
+    prefetch per key, none while idle)."""
+    from tui.screens.step import PREFETCH_DELAY, PREFETCH_WAITS, StepScreen
 
     app = BackpropApp(load(bundled()["mnist_size"]))
     calls = []
     real = StepScreen._prefetch
 
     def counted(self):
-        calls.append(self.engine.position)
-        return real(self)
+        real(self)
+        if not self._prefetching:  # (done: not waiting for the panes to be drawn)
+            calls.append(self.engine.position)
 
     StepScreen._prefetch = counted
     try:
         async with app.run_test(size=SIZE) as pilot:
             screen = steps(app)
-            await pilot.pause(PREFETCH_DELAY * 3)
+            await pilot.pause(PREFETCH_DELAY * 10)
             calls.clear()
             for _ in range(2):
                 await pilot.press("n")
-                await pilot.pause(PREFETCH_DELAY * 4)
+                await pilot.pause(PREFETCH_DELAY * 10)
             assert calls == [1, 2]
             e = screen.engine
             for there in (1, 3):
                 e.seek(there)
                 assert all(pane.prepared(screen._view_key()) for pane in screen.panes.values()), there
             e.seek(2)
-            await pilot.pause(PREFETCH_DELAY * 4)
+            await pilot.pause(PREFETCH_DELAY * 10)
             assert calls == [1, 2]
+            # a pane not drawn yet (as under a dialog): the prefetch waits, at most PREFETCH_WAITS ticks
+            screen.panes["graph"].awaiting_repaint = True
+            screen._prefetching = True
+            screen._prefetch_timer.reset()
+            await pilot.pause(PREFETCH_DELAY * 5)
+            assert calls == [1, 2]
+            await pilot.pause(PREFETCH_DELAY * (PREFETCH_WAITS + 5))
+            assert calls == [1, 2, 2]
     finally:
         StepScreen._prefetch = real

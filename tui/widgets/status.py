@@ -32,7 +32,11 @@ class StatusLine(Widget):
 
     @property
     def content(self) -> Text:
-        return self._make(self.content_region.width or self.app.size.width)
+        return self._make(self._width() or self.app.size.width)
+
+    def _width(self) -> int:
+        """The width within the padding: content_region's, without its look-up of the widget on screen."""
+        return max(0, self.outer_size.width - self.styles.gutter.width)
 
     def render(self) -> Text:
         return self.content
@@ -42,7 +46,7 @@ class StatusLine(Widget):
         self._style = None
 
     def render_line(self, y: int) -> Strip:
-        width = self.content_region.width
+        width = self._width()
         if self._style is None:
             self._style = self.rich_style
         text = self._make(width)
