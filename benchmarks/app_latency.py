@@ -492,9 +492,12 @@ def _sent_colour(colour):
         return None  # (none: the line's cell has the terminal's, not a widget's)
     if colour.type != ColorType.EIGHT_BIT:
         return colour
-    for rgb in [colour.get_truecolor(), *(ColorTriplet(v, v, v) for v in range(256))]:
-        if Color.from_triplet(rgb).downgrade(ColorSystem.EIGHT_BIT).number == colour.number:
-            return Color.from_triplet(rgb)
+    # its own RGB; the greys; then any, on a grid of 4 (Rich sends an RGB of
+    # low saturation to the grey ramp: 59's own RGB is one)
+    grid = ((r, g, b) for r in range(0, 256, 4) for g in range(0, 256, 4) for b in range(0, 256, 4))
+    for rgb in itertools.chain([tuple(colour.get_truecolor())], ((v, v, v) for v in range(256)), grid):
+        if Color.from_triplet(ColorTriplet(*rgb)).downgrade(ColorSystem.EIGHT_BIT).number == colour.number:
+            return Color.from_triplet(ColorTriplet(*rgb))
     raise Failure(f"no RGB colour is sent as colour {colour.number}")
 
 

@@ -48,10 +48,10 @@ class Rows(Widget):
         self.x, self.y, self.w, self.h = region
         self._strips: list[Strip] = []
 
-    def cut(self, screen: list[str]) -> list[Strip]:
-        """This region of a screen of ANSI lines, as strips."""
+    def cut(self, screen: list[Text]) -> list[Strip]:
+        """This region of a screen (its lines read from ANSI), as strips."""
         console = self.app.console
-        return [Strip(Text.from_ansi(line)[self.x:self.x + self.w].render(console, end=""), self.w).simplify()
+        return [Strip(line[self.x:self.x + self.w].render(console, end=""), self.w).simplify()
                 for line in screen[self.y:self.y + self.h]]
 
     def show(self, strips: list[Strip]) -> None:
@@ -95,7 +95,8 @@ class Floor(App):
 
     def _made(self, index: int) -> dict[str, list[Strip]]:
         if index not in self.made:
-            self.made[index] = {w.id: w.cut(self.screens[index]) for w in self.query(Rows)}
+            screen = [Text.from_ansi(line) for line in self.screens[index]]  # (each line read once)
+            self.made[index] = {w.id: w.cut(screen) for w in self.query(Rows)}
         return self.made[index]
 
     def _make_all(self) -> None:
