@@ -53,7 +53,7 @@ class Pane(BarsMouse, ScrollView, can_focus=True, inherit_bindings=False):
     ]
 
     _rows_compared = False  # show is putting new lines in (see refresh)
-    awaiting_repaint = False  # show asked for a repaint that is not drawn yet
+    awaiting_repaint = False  # a repaint was asked for (see refresh) and is not drawn yet
 
     DEFAULT_CSS = """
     Pane {
@@ -162,7 +162,6 @@ class Pane(BarsMouse, ScrollView, can_focus=True, inherit_bindings=False):
         after = self._on_screen(self._draw_bars())
         if self._form is None or self._form != form or len(after) != len(before):
             self.refresh()  # a new width or style (or nothing drawn yet): every line is new
-            self.awaiting_repaint = True
             return
         # Repaint only the rows that show something else now: a step changes a
         # few lines of the graph and of the values table, and the screen's work
@@ -174,20 +173,22 @@ class Pane(BarsMouse, ScrollView, can_focus=True, inherit_bindings=False):
         changed = (old != new and (not wide or old[1] is None or new[1] is None or old[2] != new[2] or
                                    old[1].crop(old[0], old[0] + width) != new[1].crop(new[0], new[0] + width))
                    for old, new in zip(before, after))
-        self.awaiting_repaint = self._refresh_rows(changed, 0, self.inner_size.width) or self.awaiting_repaint
+        self._refresh_rows(changed, 0, self.inner_size.width)
 
     def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
                 recompose: bool = False) -> Pane:
-        """As Textual's; but while ``show`` puts new lines in, a request to
-        repaint the whole pane (Textual's, when a scrollbar is shown or
-        hidden) is left to ``show``, which repaints the rows that differ."""
+        """As Textual's, and it marks the pane ``awaiting_repaint``; but while
+        ``show`` puts new lines in, a request to repaint the whole pane
+        (Textual's, when a scrollbar is shown or hidden) is left to ``show``,
+        which repaints the rows that differ."""
         if self._rows_compared and not regions and not recompose:
             return self
+        if repaint:
+            self.awaiting_repaint = True  # (until render_lines draws it)
         return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
-    def _refresh_rows(self, changed, x: int, width: int) -> bool:
-        """Repaint the rows that ``changed`` (a bool per row) says differ,
-        ``width`` cells from ``x``; whether any do."""
+    def _refresh_rows(self, changed, x: int, width: int) -> None:
+        """Repaint the rows that ``changed`` (a bool per row) says differ, ``width`` cells from ``x``."""
         row, regions = 0, []
         for differs, rows in groupby(changed):
             n = len(list(rows))
@@ -196,7 +197,6 @@ class Pane(BarsMouse, ScrollView, can_focus=True, inherit_bindings=False):
             row += n
         if regions:
             self.refresh(*regions)  # (at once: each refresh also clears the pane's cached styles and sizes)
-        return bool(regions)
 
     def refresh_bars(self) -> None:
         """Textual changed a scrollbar (shown, moved, resized): repaint the
