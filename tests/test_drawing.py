@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from backprop_engine import Engine, bundled, load
 from backprop_engine.scenario import from_dict
-from tui.explain.numbers import num
+from tui.format import num
 from tui.i18n import ENGLISH
 from tui.views import drawing
 

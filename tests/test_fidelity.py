@@ -18,7 +18,7 @@ from backprop_engine.scenario import from_dict
 from tests.conftest import SIZE, notifications, rendered, screen_text, steps
 from tui.app import BackpropApp
 from tui.i18n import ENGLISH
-from tui.views.tables import step_view
+from tui.views.rich import step_view
 
 
 def shown(step, scenario) -> str:

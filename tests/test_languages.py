@@ -18,7 +18,7 @@ from tests.conftest import SIZE, rendered, steps, text
 from tui.app import BackpropApp
 from tui.explain import EXPLANATIONS
 from tui.i18n import CATALOG_DIR, ENGLISH, Catalog, catalogs, read_catalog
-from tui.views.tables import values_table
+from tui.views.values_table import values_table
 
 TUI = Path(__file__).parent.parent / "tui"
 LANGS = catalogs()
@@ -99,7 +99,7 @@ async def test_every_text_asked_at_run_time_is_in_the_catalog(code, name):
     await _every_screen(BackpropApp(load(bundled()[name]), lang=code, languages={"en": ENGLISH, code: catalog}),
                         name)
     from tui.views.markdown import run_markdown
-    from tui.views.tables import step_view
+    from tui.views.rich import step_view
     engine = Engine(load(bundled()[name]))
     while not engine.at_end:
         rendered(step_view(engine.next(), catalog, 6))

@@ -18,7 +18,7 @@ from tests.conftest import SIZE, notifications, rendered, steps
 from tui.app import BackpropApp
 from tui.dialogs.edit import EditDialog
 from tui.dialogs.nudge import NudgeDialog
-from tui.explain.numbers import num
+from tui.format import num
 from tui.screens.training import TrainingScreen
 from tui.views.plot import Series, line_plot
 

@@ -18,7 +18,7 @@ from tui.app import BackpropApp
 from tui.dialogs.gradcheck import GradCheckDialog
 from tui.dialogs.nudge import NudgeDialog
 from tui.explain import explanation
-from tui.explain.numbers import num
+from tui.format import num
 from tui.i18n import ENGLISH
 
 
@@ -306,7 +306,7 @@ def test_sigmoid_of_a_constant_prints():
 
     from backprop_engine.scenario import from_dict
     from tui.views.markdown import run_markdown
-    from tui.views.tables import step_view
+    from tui.views.rich import step_view
     sc = from_dict({"title": "c", "constants": {"k": 0.5}, "values": {"w": 2.0},
                     "layers": [{"type": "Sigmoid", "inputs": ["k"], "output": "s"},
                                {"type": "Mul", "inputs": ["s", "w"], "output": "y"}]}, "c.toml")

@@ -10,10 +10,10 @@ import pytest
 from backprop_engine import Engine, bundled, load
 from tests.conftest import rendered, steps
 from tui.app import BackpropApp
-from tui.explain.numbers import EDGE, num
+from tui.format import EDGE, num
 from tui.i18n import ENGLISH
-from tui.views.grids import grid, keep
-from tui.views.tables import values_table
+from tui.views.rich import grid, keep
+from tui.views.values_table import values_table
 from tui.widgets.pane import Pane
 
 

@@ -13,7 +13,7 @@ from backprop_engine import Scenario
 from backprop_engine.literal import LiteralError, parse_literal
 from backprop_engine.scenario import toml_value
 
-from ..explain.numbers import shape_str
+from ..format import shape_str
 from ..widgets.steady_input import SteadyInput
 from .base import Dialog
 

@@ -20,7 +20,7 @@ from backprop_engine import Engine
 from backprop_engine.gradcheck import BOOK_SAMPLES, H, SAMPLE, BookCheck, book_check, check_gradients
 
 from ..views.book_check import book_check_view, book_title
-from ..views.tables import gradcheck_table
+from ..views.gradcheck_table import gradcheck_table
 from .base import Dialog
 
 

@@ -13,8 +13,8 @@ from backprop_engine import Engine
 from backprop_engine.gradcheck import nudge
 from backprop_engine.quiz import index_text
 
-from ..explain.numbers import num
-from ..views.grids import GRAD_STYLE
+from ..format import num
+from ..views.rich import GRAD_STYLE
 from .base import Dialog
 
 

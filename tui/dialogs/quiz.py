@@ -12,8 +12,8 @@ from backprop_engine import Step
 from backprop_engine.quiz import entry_context, index_text, is_right, quiz_entries
 
 from ..explain import explanation
-from ..explain.numbers import array_str, num, short
-from ..views.grids import GRAD_STYLE, grid
+from ..format import array_str, num, short
+from ..views.rich import GRAD_STYLE, grid
 from ..widgets.steady_input import SteadyInput
 from .base import Dialog
 

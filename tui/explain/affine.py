@@ -5,7 +5,7 @@ reshaped to (N, D) for the product, and dx back to x's shape."""
 from functools import partial
 
 from .base import Explanation
-from .numbers import d, shape_str
+from ..format import d, shape_str
 from .sections import DIM, GRAD, line
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from backprop_engine import Step
 from backprop_engine.scenario import LayerSpec
 
-from .numbers import d, num, shape_str
+from ..format import d, num, shape_str
 from .sections import DIM, GRAD, Arrays, Line, Section, line
 
 

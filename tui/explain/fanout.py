@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from backprop_engine import Step
 
-from .numbers import d, num, shape_str
+from ..format import d, num, shape_str
 from .sections import BOLD, DIM, GRAD, Line, line
 
 

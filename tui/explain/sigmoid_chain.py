@@ -14,7 +14,7 @@ import numpy as np
 from backprop_engine import Step
 from backprop_engine.scenario import LayerSpec
 
-from .numbers import d, num
+from ..format import d, num
 from .sections import BOLD, DIM, GRAD, Line, line
 
 

@@ -5,7 +5,7 @@ the probabilities minus the labels (one-hot), divided by the batch size."""
 import numpy as np
 
 from .base import Explanation
-from .numbers import d, num, shape_str
+from ..format import d, num, shape_str
 from .sections import DIM, GRAD, VALUE, Arrays, line
 
 

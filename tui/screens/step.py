@@ -7,7 +7,6 @@ them all by itself.
 
 from __future__ import annotations
 
-
 from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.app import ComposeResult
@@ -21,13 +20,13 @@ from backprop_engine import BACKWARD, Engine, Scenario
 
 from ..explain import step_title
 from ..explain.learner import summary_sections
-from ..explain.numbers import FULL, first_rounded
+from ..format import FULL, first_rounded
 from ..textual_compat import translate_bindings
 from ..views.drawing import draw, layout
-from ..views.graph import graph_view
+from ..views.layer_list import graph_view
 from ..views.paragraphs import paragraphs
-from ..views.grids import rich_sections
-from ..views.tables import step_view, values_table
+from ..views.rich import rich_sections, step_view
+from ..views.values_table import values_table
 from ..widgets.error_bar import ErrorBar
 from ..widgets.note_bar import NoteBar
 from ..widgets.pane import Pane
@@ -37,8 +36,8 @@ from .base import MainScreen
 from .graph_keys import GraphKeys
 from .practice import PracticeKeys
 from .sample_keys import SampleKeys
-from .understanding import UnderstandingKeys
 from .status import status_text
+from .understanding import UnderstandingKeys
 
 PANES = ("graph", "step", "values")
 FLOAT_NOTE = ("Floats are binary fractions, and most decimals (1.1, 0.1) have none exact: a product "

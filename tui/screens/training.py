@@ -15,7 +15,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Label, ProgressBar
 
-from ..explain.numbers import num
+from ..format import num
 from ..textual_compat import translate_bindings
 from ..views.plot import Series, line_plot
 from ..widgets.plot import Plot

@@ -17,7 +17,7 @@ from rich.text import Text
 from backprop_engine import Scenario
 from backprop_engine.gradcheck import BOOK_LIMIT, BookCheck, BookParam, book_check
 
-from .tables import verdict
+from .gradcheck_table import verdict
 
 
 def duration(seconds: float) -> str:

@@ -28,9 +28,9 @@ from rich.text import Text
 from backprop_engine import Engine
 
 from ..explain import explanation
-from ..explain.numbers import num, shape_str, short
-from .graph import layer_style
-from .grids import GRAD_STYLE, VALUE_STYLE
+from ..format import num, shape_str, short
+from .layer_list import layer_style
+from .rich import GRAD_STYLE, VALUE_STYLE
 from .layout import DUMMY, LAYER, LEAF, SINK, Graph, graph, lead
 
 SLOT = 7   # the width of a scalar's number on an edge; a longer one is shown with fewer digits

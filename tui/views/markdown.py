@@ -14,10 +14,10 @@ from backprop_engine import Engine, Scenario, run
 
 from ..explain import step_sections, step_title
 from ..explain.learner import summary_sections
-from ..explain.numbers import shape_str
+from ..format import shape_str
 from ..explain.sections import Arrays, Line, Section
 from .drawing import draw, layout
-from .grids import cell_text, elided
+from .rich import cell_text, elided
 from .paragraphs import paragraphs
 
 

@@ -16,10 +16,11 @@ from backprop_engine.train import train_quietly
 
 from ..explain import step_title
 from ..explain.learner import summary_sections
-from .grids import rich_sections
-from ..explain.numbers import array_str, num
+from ..format import array_str, num
 from .drawing import draw, layout
-from .tables import gradcheck_table, step_view, values_table, verdict
+from .gradcheck_table import gradcheck_table, verdict
+from .rich import rich_sections, step_view
+from .values_table import values_table
 
 
 def _console() -> Console:
@@ -59,7 +60,9 @@ def check(scenario: Scenario, tr, precision: int) -> int:
                               "exactly 0 across its kink, where it has no derivative; left out", name=g.name,
                               n=g.kink_count,
                               entries=_entries(g.name, g.shape, g.kink_entries)), "yellow"))
-    from .book_check import print_book_check  # with [data]: the book's form (5.7.3), every entry
+    from .book_check import (
+        print_book_check,  # with [data]: the book's form (5.7.3), every entry
+    )
     book = print_book_check(out, scenario, tr).params if scenario.data is not None else ()
     expects = check_expect(scenario)
     if expects:

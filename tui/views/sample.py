@@ -20,7 +20,7 @@ from rich.text import Text
 
 from backprop_engine import Step
 
-from ..explain.numbers import num
+from ..format import num
 
 BARS = " ▁▂▃▄▅▆▇█"
 

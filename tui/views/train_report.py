@@ -16,7 +16,7 @@ from rich.text import Text
 from backprop_engine import Scenario
 from backprop_engine.train import MiniBatchSGD
 
-from ..explain.numbers import num
+from ..format import num
 
 BAR_AFTER = 1.0  # seconds: a run that ends sooner shows no progress bar
 

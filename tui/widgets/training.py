@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 
-from ..explain.numbers import num
+from ..format import num
 from .status import StatusLine
 
 

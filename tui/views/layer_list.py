@@ -12,8 +12,8 @@ from rich.text import Text
 from backprop_engine import BACKWARD, Engine
 
 from ..explain import explanation
-from ..explain.numbers import short
-from .grids import GRAD_STYLE, VALUE_STYLE
+from ..format import short
+from .rich import GRAD_STYLE, VALUE_STYLE
 
 CURRENT = "bold reverse"
 DONE = "green"

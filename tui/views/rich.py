@@ -17,8 +17,12 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from ..explain.numbers import EDGE, array_str, num, shape_str
+from backprop_engine import Step
+from backprop_engine.scenario import LayerSpec
+
+from ..explain import step_sections
 from ..explain.sections import BAD, BOLD, DIM, GOOD, GRAD, PLAIN, VALUE, Arrays, Line, Section
+from ..format import EDGE, array_str, num, shape_str
 
 STYLES = {PLAIN: "", GRAD: "bold magenta", VALUE: "cyan", DIM: "dim", BOLD: "bold", GOOD: "bold green",
           BAD: "bold red"}
@@ -194,3 +198,9 @@ def rich_sections(sections: list[Section], tr, precision: int | None) -> Rendera
             from rich.columns import Columns  # (not for the first screen)
             out.append(Columns([kv_table(a, tr, precision) for a in s.parts], padding=(0, 3)))
     return Group(*out)
+
+
+def step_view(step: Step, tr, precision: int | None, layers: tuple[LayerSpec, ...] = ()) -> RenderableType:
+    """What one step did, as Rich tables; ``layers``: the scenario's, for a
+    step explained by its neighbours (the decomposed sigmoid)."""
+    return rich_sections(step_sections(step, tr, precision, layers), tr, precision)
