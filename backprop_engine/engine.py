@@ -5,6 +5,12 @@ then the same layers backward in reverse. ``Engine`` walks that plan. Each step
 it computes becomes a ``Step`` record that is never changed again: its arrays
 are read-only and later steps make new arrays instead of writing into old
 ones, so stepping back and forth shows the same numbers every time.
+
+One layer's forward and backward are ``forward_layer`` and ``backward_layer``;
+``forward`` and ``backward`` run them over every layer without records, for
+training and the numerical gradient. The layer that computes a spec is
+``scenario.op(spec)``; what a layer keeps in ``saved`` is its own business
+(``--layers`` keeps its checks there, see learner/beside.py).
 """
 
 from __future__ import annotations
@@ -15,11 +21,11 @@ from typing import Mapping, NamedTuple
 
 import numpy as np
 
+from .layers import Layer
 from .scenario import LayerSpec, Scenario, frozen
 
 FORWARD, BACKWARD = "forward", "backward"
 NO_GRADS: Mapping[str, np.ndarray] = MappingProxyType({})
-FLOAT64 = np.dtype(np.float64)
 
 
 def sum_to(grad: np.ndarray, shape: tuple) -> np.ndarray:
@@ -32,10 +38,78 @@ def sum_to(grad: np.ndarray, shape: tuple) -> np.ndarray:
     return grad.sum(axis=axes, keepdims=True).reshape(shape)
 
 
+# -- one layer ------------------------------------------------------------------
+
+def forward_layer(op: Layer, spec: LayerSpec, values: Mapping[str, np.ndarray]) -> tuple[tuple, np.ndarray, dict]:
+    """One layer forward: its inputs (from ``values``), its output and what it
+    keeps for backward (the book's ``self.x``, ``self.mask`` ...)."""
+    inputs = tuple(values[n] for n in spec.inputs)
+    out, saved = op.forward(*inputs)
+    return inputs, out, saved
+
+
+def first_dout(scenario: Scenario, output: np.ndarray) -> np.ndarray:
+    """The gradient backward starts from: ``[backward] dout``, in the final output's shape."""
+    dout = scenario.dout
+    return dout if dout.shape == output.shape else frozen(np.broadcast_to(dout, output.shape))
+
+
+def backward_layer(op: Layer, spec: LayerSpec, saved: Mapping, values: Mapping[str, np.ndarray],
+                   grads: dict[str, np.ndarray], constants=frozenset()) -> tuple[np.ndarray | None, ...]:
+    """One layer backward from ``grads[spec.output]``: what it sends to each
+    input, read-only float64 in the input's shape (broadcasting undone), or
+    None (a constant, or nothing sent); each added into ``grads`` (fan-out:
+    the parts add up)."""
+    sent = []
+    for name, g in zip(spec.inputs, op.backward(grads[spec.output], saved)):
+        if g is not None and name not in constants:
+            g = frozen(sum_to(np.asarray(g, dtype=np.float64), values[name].shape))
+            grads[name] = frozen(grads[name] + g) if name in grads else g
+        sent.append(None if name in constants else g)
+    return tuple(sent) + (None,) * (len(spec.inputs) - len(sent))  # a layer that sent fewer
+
+
+# -- every layer, no records (training, the numerical gradient) --------------
+
+def forward(scenario: Scenario, values: dict[str, np.ndarray], layers: int | None = None) -> list[dict]:
+    """The layers (the first ``layers`` of them) forward in file order, each
+    output put into ``values``; what each layer keeps for its backward."""
+    saved = []
+    for spec in scenario.layers[:layers]:
+        _, values[spec.output], kept = forward_layer(scenario.op(spec), spec, values)
+        saved.append(kept)
+    return saved
+
+
+def backward(scenario: Scenario, values: Mapping[str, np.ndarray], saved: list) -> dict[str, np.ndarray]:
+    """Each layer backward in reverse file order, as the book's
+    ``TwoLayerNet.gradient``: the gradient of every value reached (constants get none)."""
+    grads = {scenario.output: first_dout(scenario, values[scenario.output])}
+    for spec, kept in zip(reversed(scenario.layers), reversed(saved)):
+        if spec.output in grads:  # else the layer does not lead to the output
+            backward_layer(scenario.op(spec), spec, kept, values, grads, scenario.constants)
+    return grads
+
+
+def loss(scenario: Scenario, output) -> float:
+    """The number backward differentiates: the final output itself when it is a
+    scalar, else sum(output * dout) (so its gradient is what dout starts)."""
+    return float(np.sum(output * scenario.dout))
+
+
+def loss_at(scenario: Scenario, leaves: Mapping[str, np.ndarray]) -> float:
+    """The loss for these leaves, by the forward pass alone."""
+    values = dict(leaves)
+    forward(scenario, values)
+    return loss(scenario, values[scenario.output])
+
+
+# -- stepping -----------------------------------------------------------------
+
 class Step(NamedTuple):
     """What one step did. Forward fields are set on both phases; the backward
     fields (``dout``, ``input_grads`` ...) only on backward steps. A record,
-    immutable like a tuple (which makes it cheap to build)."""
+    immutable like a tuple."""
 
     index: int                      # position in the plan, 0-based
     phase: str                      # FORWARD or BACKWARD
@@ -50,7 +124,6 @@ class Step(NamedTuple):
                                                      # (None for a constant)
     grads_before: Mapping[str, np.ndarray] | None = None  # backward: the gradients before this step
     partial: frozenset[str] = frozenset()  # gradients still waiting for a fan-out contribution
-    check: object = None  # --layers: the learner's layer beside the built-in (learner.beside.StepCheck)
 
     def is_part(self, name: str) -> bool:
         """Whether what this backward step sends to ``name`` is only a part of
@@ -74,9 +147,7 @@ def _used_later(layers: tuple[LayerSpec, ...]) -> tuple[frozenset[str], ...]:
     """For each step of the plan, the names that backward steps after it still
     send a gradient to: a gradient is partial until its last fan-out part
     arrives. Only live layers (whose output leads to the final output) send
-    any, and only names that more than one live layer takes have parts (so a
-    plan without fan-out has only empty sets). It depends on the layers alone
-    (see ``_planned``)."""
+    any, and only names that more than one live layer takes have parts."""
     live, needed = set(), {layers[-1].output}
     for layer in reversed(layers):
         if layer.output in needed:
@@ -93,34 +164,16 @@ def _used_later(layers: tuple[LayerSpec, ...]) -> tuple[frozenset[str], ...]:
     return tuple(reversed(used_later))
 
 
-_PLANNED: dict[int, tuple] = {}
-
-
-def _planned(layers: tuple[LayerSpec, ...]) -> tuple:
-    """``plan_of(layers)`` and ``_used_later(layers)``, worked out once per
-    layers tuple (scenarios made with ``replace`` share theirs), not once per
-    engine. Found by the tuple's identity: hashing its LayerSpecs would cost as
-    much as the rest of starting an engine, and the plan is made of the
-    scenario's own LayerSpec objects. An entry keeps its tuple alive, so the id
-    stays that tuple's."""
-    planned = _PLANNED.get(id(layers))
-    if planned is None:
-        if len(_PLANNED) >= 64:
-            _PLANNED.clear()
-        planned = _PLANNED[id(layers)] = (layers, plan_of(layers), _used_later(layers))
-    return planned[1], planned[2]
-
-
 class Engine:
     """Walks a scenario's plan. ``position`` is the number of steps done."""
 
     def __init__(self, scenario: Scenario):
         self.scenario = scenario
-        self.plan, self._used_later = _planned(scenario.layers)  # the scenario's own LayerSpec objects
+        self.plan = plan_of(scenario.layers)
+        self._used_later = _used_later(scenario.layers)
         self.position = 0
         self._steps: list[Step] = []  # computed steps; kept when stepping back
-        self._leaves = MappingProxyType(scenario.leaves.copy())  # read-only arrays (see Scenario)
-        self._ops = [scenario.op(spec) for spec in scenario.layers]  # what computes each layer
+        self._leaves = MappingProxyType(dict(scenario.leaves))  # read-only arrays (see Scenario)
 
     # -- where we are -----------------------------------------------------
     def __len__(self) -> int:
@@ -192,57 +245,31 @@ class Engine:
         return list(self._steps)
 
     # -- computing ----------------------------------------------------------
-    # _compute runs once per step, so it is written for speed: a MappingProxyType's .copy() is its
-    # dict's own copy (far quicker than dict(proxy)); setflags(False) is setflags(write=False), as
-    # numpy parses the keyword at twice the cost.
     def _compute(self, i: int) -> Step:
         phase, spec = self.plan[i]
         prev = self._steps[i - 1] if i else None
         values = prev.values if prev else self._leaves
         grads = prev.grads if prev else NO_GRADS
-        op = self._ops[spec.index]
+        op = self.scenario.op(spec)
         if phase == FORWARD:
-            inputs = tuple([values[n] for n in spec.inputs])
-            out, saved = op.forward(*inputs)
-            check = saved.pop("check", None)  # the layer's own new dict
+            inputs, out, saved = forward_layer(op, spec, values)
             for v in saved.values():  # the layer's own new dict: freeze what it keeps
                 if isinstance(v, np.ndarray):
-                    v.setflags(False)
+                    v.setflags(write=False)
             out = frozen(out)
-            values = values.copy()
-            values[spec.output] = out
             # forward leaves the gradients as they were: the same read-only mapping
             return Step(i, phase, spec, inputs, out, MappingProxyType(saved),
-                        MappingProxyType(values), grads, check=check)
+                        MappingProxyType({**values, spec.output: out}), grads)
         fwd = self._steps[spec.index]  # the same layer's forward step
-        before, grads = grads, grads.copy()
+        before, grads = grads, dict(grads)
         if i == len(self.plan) // 2:  # first backward step: feed dout into the final output
-            dout = self.scenario.dout  # read-only (see Scenario)
-            grads[spec.output] = (dout if dout.shape == fwd.output.shape
-                                  else frozen(np.broadcast_to(dout, fwd.output.shape)))
+            grads[spec.output] = first_dout(self.scenario, fwd.output)
         dout = grads.get(spec.output)
-        sent: list[np.ndarray | None] = []
-        check = None
-        if dout is not None:
-            local = op.backward(dout, fwd.saved)
-            check = getattr(local, "check", None)
-            constants = self.scenario.constants
-            for name, g, x in zip(spec.inputs, local, fwd.inputs):
-                if g is None or name in constants:
-                    g = None
-                else:
-                    if type(g) is not np.ndarray or g.dtype is not FLOAT64:
-                        g = np.asarray(g, dtype=FLOAT64)
-                    if g.shape != x.shape:
-                        g = sum_to(g, x.shape)
-                    g.setflags(False)
-                    grads[name] = frozen(grads[name] + g) if name in grads else g
-                sent.append(g)
-        sent += [None] * (len(spec.inputs) - len(sent))  # nothing sent, or a layer that sent fewer
-        later = self._used_later[i]
+        sent = ((None,) * len(spec.inputs) if dout is None else
+                backward_layer(op, spec, fwd.saved, values, grads, self.scenario.constants))
         return Step(i, phase, spec, fwd.inputs, fwd.output, fwd.saved, values,
-                    MappingProxyType(grads), dout, tuple(sent), before,
-                    later.intersection(grads) if later else later, check)
+                    MappingProxyType(grads), dout, sent, before,
+                    self._used_later[i].intersection(grads))
 
 
 def run(scenario: Scenario) -> Engine:
@@ -250,18 +277,3 @@ def run(scenario: Scenario) -> Engine:
     engine = Engine(scenario)
     engine.to_end()
     return engine
-
-
-def loss(scenario: Scenario, output) -> float:
-    """The number backward differentiates: the final output itself when it is a
-    scalar, else sum(output * dout) (so its gradient is what dout starts)."""
-    return float(np.sum(output * scenario.dout))
-
-
-def forward_output(scenario: Scenario, leaves: Mapping[str, np.ndarray]) -> np.ndarray:
-    """The final output for the given leaves: the forward pass alone, no records.
-    Used by the numerical gradient."""
-    values = dict(leaves)
-    for spec in scenario.layers:
-        values[spec.output] = scenario.op(spec).forward(*(values[n] for n in spec.inputs))[0]
-    return values[scenario.layers[-1].output]

@@ -1,16 +1,24 @@
-"""The numerical gradient (4.3; 5.7.3 "gradient check") as an oracle for backprop.
+"""The numerical gradient (4.4; 5.7.3 "gradient check") as an oracle for backprop.
 
-For a final output that is not a scalar, the function differentiated is
-L = sum(output * dout), whose gradient is what backward computes from dout.
-Large arrays are checked on a fixed sample of entries so a check stays quick.
+``numerical_gradient`` is the book's central difference on a function of one
+array. Two verdicts are built on it:
 
-An entry where a Relu input is exactly 0 sits at a kink: there is no
-derivative, and the central difference gives the mean of the two slopes
-(0.5·dout for one Relu) while backprop takes the slope of x <= 0. Such an
-entry is found exactly: a Relu input that is 0 has a different mask at
-x − h than at x + h. It is reported as a kink and left out of the verdict.
-(An input within h of 0, but not 0, has a derivative: the check compares
-it, and a smaller h passes.)
+* ``check_gradients``: every ``[values]`` leaf on a fixed sample of its
+  entries, backprop and numeric compared entry by entry (``GradCheck``);
+* ``book_check_steps``/``book_check``: the book's form (5.7.3), every entry of
+  every trained param on the first 3 rows of the batch, judged by the mean
+  |backprop - numerical| (``BookCheck``).
+
+The function differentiated is the loss, L = sum(output * dout) for a final
+output that is not a scalar (``engine.loss``), computed by the built-in
+layers, with ``--layers`` too: they are the oracle.
+
+A kink: an entry whose ±h nudge puts a Relu input on different sides of 0
+(its mask differs at x - h and at x + h). There the central difference is the
+mean of two slopes (0.5·dout for one Relu at 0), not a derivative, so the
+entry is reported and left out of the verdict. The sampled check looks only
+at the Relu inputs that are exactly 0 (one within h of 0 has a derivative:
+it is compared, and a smaller h passes); the book's form at every Relu input.
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .engine import forward_output, loss, run
+from .engine import forward, loss, loss_at, run
 from .scenario import Scenario
 from .train import gradients
 
@@ -29,6 +37,67 @@ RTOL, ATOL = 1e-4, 1e-7   # backprop vs numeric: |a - n| <= ATOL + RTOL * |n|
 EXPECT_RTOL, EXPECT_ATOL = 1e-9, 1e-12  # [expect], as the contract says
 SAMPLE = 20         # entries checked per array at most
 
+
+def numerical_gradient(f, x: np.ndarray, entries, h: float = H):
+    """The book's numerical_gradient (4.4, common/gradient.py), one flat entry
+    of ``x`` at a time: (f(x + h) - f(x - h)) / 2h, and whether the entry is at
+    a kink. ``f`` returns (value, sides), sides saying which side of 0 each
+    Relu input is on: a kink where the two differ. The book nudges x itself
+    and restores it; this nudges a private copy, so an array handed out is
+    never written. A generator: a long check can show progress and stop
+    between entries."""
+    x = np.array(x, dtype=np.float64)  # the private copy
+    flat = x.reshape(-1)  # a view: nudging it nudges x
+    for e in entries:
+        kept = flat[e]
+        flat[e] = kept + h
+        up, up_sides = f(x)
+        flat[e] = kept - h
+        down, down_sides = f(x)
+        flat[e] = kept
+        yield (up - down) / (2 * h), up_sides != down_sides
+
+
+def loss_and_sides(scenario: Scenario, exact: bool = False, only=None):
+    """The loss as a function of the leaves, for ``numerical_gradient``:
+    leaves -> (loss, which side of 0 each Relu input is on, as bytes: two
+    lists are equal exactly when no Relu input changed sides). ``only``: per
+    Relu, the entries to look at (default: all).
+
+    ``exact``, and the net ending in SoftmaxWithLoss: the cross-entropy
+    without the 1e-7 that the layer's log(y + 1e-7) adds, computed as
+    log-softmax, which is the function backprop's (y - t)/N is the derivative
+    of. With the 1e-7 the two differ by about 1e-7 / y_t per row: a true
+    difference of two functions, not an error of either. Otherwise: the loss
+    as the layers compute it."""
+    scenario = replace(scenario, ops={})  # the built-in layers
+    relus = [spec.inputs[0] for spec in scenario.layers if spec.type == "Relu"]
+    exact = exact and scenario.layers[-1].type == "SoftmaxWithLoss"
+    score, label = scenario.layers[-1].inputs[:2] if exact else (None, None)
+
+    def f(leaves) -> tuple[float, list[bytes]]:
+        values = dict(leaves)
+        forward(scenario, values, -1 if exact else None)
+        masks = [values[n] <= 0 for n in relus]
+        sides = [m.tobytes() for m in (masks if only is None else (m[o] for m, o in zip(masks, only)))]
+        if not exact:
+            return loss(scenario, values[scenario.output]), sides
+        x, t = values[score], values[label]
+        x2d = x.reshape(-1, x.shape[-1])
+        shifted = x2d - x2d.max(axis=1, keepdims=True)
+        logy = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        picked = (np.sum(logy * t.reshape(logy.shape)) if t.shape == x.shape else
+                  np.sum(logy[np.arange(len(logy)), t.reshape(-1).astype(np.intp)]))
+        return float(-picked / len(logy) * scenario.dout), sides
+    return f
+
+
+def book_loss(scenario: Scenario, exact: bool = True):
+    """The book's form's function (``loss_and_sides``): exact by default."""
+    return loss_and_sides(scenario, exact)
+
+
+# -- the sampled check ------------------------------------------------------------
 
 @dataclass(frozen=True)
 class GradCheck:
@@ -94,55 +163,22 @@ def sample_entries(size: int, k: int = SAMPLE, seed: int = 0) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(size, k, replace=False))
 
 
-def loss_at(scenario: Scenario, leaves) -> float:
-    """The loss (see engine.loss) for these leaves, by the forward pass alone."""
-    return loss(scenario, forward_output(scenario, leaves))
-
-
-def numerical_gradient(scenario: Scenario, name: str, entries, h: float = H) -> np.ndarray:
-    """Central difference (f(x+h) - f(x-h)) / 2h of the loss, at each flat entry of ``name``."""
-    return central_difference(scenario, name, entries, h)[0]
-
-
-def _loss_and_relu_inputs(scenario: Scenario, leaves) -> tuple[float, list[np.ndarray]]:
-    """The loss, and the input of every Relu layer, by the forward pass alone."""
-    values, relu_inputs = dict(leaves), []
-    for spec in scenario.layers:
-        inputs = [values[n] for n in spec.inputs]
-        values[spec.output] = spec.op.forward(*inputs)[0]
-        if spec.type == "Relu":
-            relu_inputs.append(inputs[0])
-    return loss(scenario, values[scenario.output]), relu_inputs
-
-
-def central_difference(scenario: Scenario, name: str, entries, h: float = H) -> tuple[np.ndarray, np.ndarray]:
-    """The central difference at each flat entry of ``name``, and whether the
-    entry sits at a Relu kink: a Relu input that is exactly 0 here lies on
-    different sides of the kink (its mask differs) at x - h and x + h."""
-    base = scenario.leaves[name]
-    zeros = [a == 0 for a in _loss_and_relu_inputs(scenario, scenario.leaves)[1]]
-    out, kinks = np.empty(len(entries)), np.zeros(len(entries), bool)
-    for k, e in enumerate(entries):
-        nudged = []
-        for sign in (1, -1):
-            x = base.copy()  # our own copy: the scenario's array is never written
-            x.flat[e] += sign * h
-            nudged.append(_loss_and_relu_inputs(scenario, {**scenario.leaves, name: x}))
-        (up, up_inputs), (down, down_inputs) = nudged
-        out[k] = (up - down) / (2 * h)
-        kinks[k] = any(np.any(((u <= 0) != (d <= 0)) & z) for u, d, z in zip(up_inputs, down_inputs, zeros))
-    return out, kinks
-
-
 def check_gradients(scenario: Scenario, h: float = H, sample: int = SAMPLE) -> list[GradCheck]:
-    """Backprop against the numerical gradient for every ``[values]`` leaf."""
+    """Backprop against the numerical gradient for every ``[values]`` leaf.
+    Only a Relu input that is exactly 0 here makes a kink."""
     engine = run(scenario)  # a run of its own: an engine someone is stepping stays where it is
+    values = dict(scenario.leaves)
+    forward(replace(scenario, ops={}), values)
+    at_zero = [values[s.inputs[0]] == 0 for s in scenario.layers if s.type == "Relu"]
+    f = loss_and_sides(scenario, only=at_zero)
     results = []
     for name in scenario.params:
         shape = scenario.shapes[name]
         entries = sample_entries(int(np.prod(shape)), sample)
         grad = engine.grads.get(name, np.zeros(shape))  # not reached: the gradient is 0
-        numeric, kinks = central_difference(scenario, name, entries, h)
+        found = list(numerical_gradient(lambda x: f({**scenario.leaves, name: x}), scenario.leaves[name],
+                                        entries, h))
+        numeric, kinks = np.array([g for g, _ in found]), np.array([k for _, k in found], bool)
         results.append(GradCheck(name, shape, entries, np.asarray(grad).ravel()[entries], numeric, h, kinks))
     return results
 
@@ -279,63 +315,16 @@ class BookCheck:
         return not self.failed
 
 
-def book_rows(scenario: Scenario, samples: int = BOOK_SAMPLES) -> dict[str, np.ndarray]:
-    """The leaves with ``[data]``'s x and t cut to their first ``samples`` rows
-    (the book's x_train[:3], t_train[:3]); the params writable copies."""
-    leaves = dict(scenario.leaves)
+def book_rows(scenario: Scenario, samples: int = BOOK_SAMPLES) -> tuple[Scenario, dict[str, np.ndarray]]:
+    """The scenario and its leaves with ``[data]``'s x and t cut to their first
+    ``samples`` rows (the book's x_train[:3], t_train[:3]), and a dout with a
+    row per batch row (a final output that is no scalar) cut as x is."""
+    leaves, rows = dict(scenario.leaves), len(scenario.leaves[scenario.data.spec.x])
     for name in (scenario.data.spec.x, scenario.data.spec.t):
         leaves[name] = leaves[name][:samples]
-    for name in scenario.trained:
-        leaves[name] = np.array(leaves[name], dtype=np.float64)
-    return leaves
-
-
-def _rows_of_dout(scenario: Scenario, samples: int) -> Scenario:
-    """A dout with a row per batch row (a final output that is no scalar) cut as x is."""
-    dout, rows = scenario.dout, len(scenario.leaves[scenario.data.spec.x])
-    return replace(scenario, dout=dout[:samples]) if dout.ndim and dout.shape[0] == rows else scenario
-
-
-def _forward(layers, values) -> list[bytes]:
-    """``layers`` forward over ``values`` (filled in), and each Relu's mask (x <= 0,
-    which the layer computes anyway) as bytes: two passes' lists compare equal
-    exactly when no Relu input changed sides, at far less than a pass costs."""
-    masks = []
-    for spec in layers:
-        values[spec.output], saved = spec.op.forward(*[values[n] for n in spec.inputs])
-        if spec.type == "Relu":
-            masks.append(saved["mask"].tobytes())
-    return masks
-
-
-def book_loss(scenario: Scenario, exact: bool = True):
-    """The loss as a function of the leaves, for the numerical side, returning
-    (loss, the mask of every Relu input). ``exact``, and the net ending in
-    SoftmaxWithLoss: the cross-entropy without the 1e-7 that the layer's
-    log(y + 1e-7) adds, computed as log-softmax, which is the function
-    backprop's (y - t)/N is the derivative of. With the 1e-7 the two differ by
-    about 1e-7 / y_t per row: a true difference of two functions, not an error
-    of either. Otherwise: the scenario's loss as its layers compute it."""
-    last = scenario.layers[-1]
-    if not exact or last.type != "SoftmaxWithLoss":
-        def layers_loss(leaves) -> tuple[float, list[bytes]]:
-            values = dict(leaves)
-            masks = _forward(scenario.layers, values)
-            return loss(scenario, values[scenario.output]), masks
-        return layers_loss
-    body, (score, label) = scenario.layers[:-1], last.inputs
-
-    def cross_entropy(leaves) -> tuple[float, list[bytes]]:
-        values = dict(leaves)
-        masks = _forward(body, values)
-        x, t = values[score], values[label]
-        x2d = x.reshape(-1, x.shape[-1])
-        shifted = x2d - x2d.max(axis=1, keepdims=True)
-        logy = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        picked = (np.sum(logy * t.reshape(logy.shape)) if t.shape == x.shape else
-                  np.sum(logy[np.arange(len(logy)), t.reshape(-1).astype(np.intp)]))
-        return float(-picked / len(logy) * scenario.dout), masks
-    return cross_entropy
+    if scenario.dout.ndim and scenario.dout.shape[0] == rows:
+        scenario = replace(scenario, dout=scenario.dout[:samples])
+    return scenario, leaves
 
 
 def book_check_steps(scenario: Scenario, samples: int = BOOK_SAMPLES, h: float = BOOK_H, exact: bool = True):
@@ -343,27 +332,18 @@ def book_check_steps(scenario: Scenario, samples: int = BOOK_SAMPLES, h: float =
     current batch, as a generator: it yields (entries done, total) before the
     first entry and after each one, so a caller can show progress and stop
     between entries (close it); its return value (StopIteration.value) is the
-    ``BookCheck``. The numerical side is the book's numerical_gradient: each
-    entry nudged by ±h in place, (f(x + h) - f(x - h)) / 2h, then restored.
-    An entry whose two evaluations see a Relu input on different sides of 0
-    (masks that differ) straddles a kink: marked, and left out of the mean."""
-    scenario = _rows_of_dout(scenario, samples)
-    leaves, f = book_rows(scenario, samples), book_loss(scenario, exact)
+    ``BookCheck``. Every Relu input counts for a kink."""
+    scenario, leaves = book_rows(scenario, samples)
+    f = loss_and_sides(scenario, exact)
     total, done, spent, numeric, kinks = sum(leaves[n].size for n in scenario.trained), 0, 0.0, {}, {}
     yield done, total
     for name in scenario.trained:
         p = leaves[name]
-        grad, crossed, flat = np.zeros(p.shape), np.zeros(p.shape, bool), p.reshape(-1)  # flat: a view of p
+        slopes = numerical_gradient(lambda x, name=name: f({**leaves, name: x}), p, range(p.size), h)
+        grad, crossed = np.zeros(p.shape), np.zeros(p.shape, bool)
         for k in range(p.size):
             start = time.perf_counter()
-            kept = flat[k]
-            flat[k] = kept + h
-            up, up_masks = f(leaves)
-            flat[k] = kept - h
-            down, down_masks = f(leaves)
-            flat[k] = kept
-            grad.flat[k] = (up - down) / (2 * h)
-            crossed.flat[k] = up_masks != down_masks
+            grad.flat[k], crossed.flat[k] = next(slopes)
             spent += time.perf_counter() - start
             done += 1
             yield done, total

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .layers import LAYER_TYPES
+
 QUIZ_RTOL, QUIZ_ATOL = 1e-3, 1e-6  # a prediction within 0.1 % counts as right
 
 
@@ -46,7 +48,7 @@ def entry_context(step, name: str, entry: int | None) -> list[tuple[str, object]
         at = index_text(entry, step.inputs[0].shape)
         return [(f"y{at}", float(step.saved["y"][index])), (f"t{at}", float(step.saved["t"][index])),
                 ("N", float(step.saved["N"])), ("dout", float(step.dout))]
-    if not step.layer.op.elementwise:
+    if not LAYER_TYPES[step.layer.type].elementwise:
         return []
     shape = step.grads[name].shape
     index, at = np.unravel_index(entry, shape), index_text(entry, shape)

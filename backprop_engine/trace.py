@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from .engine import Engine
+from .learner.beside import check_of
 
 
 def plain(a):
@@ -35,8 +36,8 @@ def trace(engine: Engine) -> dict:
             s["mask"] = plain(step.mask)
         if step.phase == "forward" and step.layer.type == "SoftmaxWithLoss":
             s["y"] = plain(step.saved["y"])  # the softmax output (contract section 3)
-        if step.check is not None:  # --layers: the learner's layer beside the built-in one
-            s["yours"] = step.check.verdict
+        if (check := check_of(step)) is not None:  # --layers: the learner's layer beside the built-in one
+            s["yours"] = check.verdict
         steps.append(s)
     return {
         "title": engine.scenario.title,

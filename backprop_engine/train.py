@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .engine import FLOAT64, forward_output, loss, run, sum_to
+from .engine import BACKWARD, FORWARD, backward, forward, loss, loss_at, run
+from .learner.beside import check_of, recorded
 from .scenario import Scenario
 
 
@@ -17,7 +18,7 @@ def sgd_step(scenario: Scenario, lr: float | None = None) -> tuple[float, Scenar
         raise ValueError(f"the learning rate must be > 0, got {lr!r}")
     engine = run(scenario)
     for step in engine.steps() if scenario.ops else ():
-        stop_if_failed(step.check)
+        stop_if_failed(check_of(step))
     before = loss(scenario, engine.values[scenario.output])
     updated = {n: engine.scenario.leaves[n] - lr * engine.grads[n]
                for n in scenario.trained if n in engine.grads}
@@ -39,7 +40,7 @@ def train_quietly(scenario: Scenario, steps: int, lr: float | None = None) -> tu
     loss before each step and after the last one, and the result."""
     with np.errstate(all="ignore"):
         losses, trained = train(scenario, steps, lr)
-        return [*losses, loss(trained, forward_output(trained, trained.leaves))], trained
+        return [*losses, loss_at(trained, trained.leaves)], trained
 
 
 class LayerFailed(RuntimeError):
@@ -60,14 +61,11 @@ def stop_if_failed(check) -> None:
 
 class Net:
     """A scenario's layers as the book's ``TwoLayerNet`` holds them (5.7.2):
-    forward and backward called directly, with no step records. What stays the
-    same from one batch to the next is looked up once: each layer's op and
-    which of its inputs get a gradient (by position; constants get none)."""
+    forward and backward called directly (``engine.forward``,
+    ``engine.backward``), with no step records."""
 
     def __init__(self, scenario: Scenario):
-        self.layers = [(scenario.op(spec), spec.inputs, spec.output,
-                        tuple((k, n) for k, n in enumerate(spec.inputs) if n not in scenario.constants))
-                       for spec in scenario.layers]
+        self.scenario = scenario
         self.output, self.dout = scenario.output, scenario.dout
         self.own = bool(scenario.ops)  # --layers: training stops where the learner's code fails
 
@@ -75,12 +73,9 @@ class Net:
         """The layers (the first ``layers`` of them) forward in file order, each
         output put into ``values``; what each keeps for its backward (the
         book's ``self.x``, ``self.mask`` ...)."""
-        saved = []
-        for op, inputs, output, _ in self.layers[:layers]:
-            values[output], kept = op.forward(*[values[n] for n in inputs])
-            if self.own:
-                stop_if_failed(kept.get("check"))
-            saved.append(kept)
+        saved = forward(self.scenario, values, layers)
+        for kept in saved if self.own else ():
+            stop_if_failed(recorded(kept, FORWARD))
         return saved
 
     def loss(self, values: dict[str, np.ndarray]) -> float:
@@ -94,23 +89,9 @@ class Net:
         ``TwoLayerNet.gradient``: the gradient of every value reached."""
         values = dict(leaves)
         saved = self.forward(values)
-        dout, shape = self.dout, values[self.output].shape
-        grads = {self.output: dout if dout.shape == shape else np.broadcast_to(dout, shape)}
-        for (op, _, output, wanted), kept in zip(reversed(self.layers), reversed(saved)):
-            dout = grads.get(output)
-            if dout is None:
-                continue  # the layer does not lead to the output
-            local = op.backward(dout, kept)  # one gradient per input
-            if self.own:
-                stop_if_failed(getattr(local, "check", None))
-            for k, name in wanted:
-                g = local[k]
-                if g is None:
-                    continue
-                if type(g) is not np.ndarray or g.dtype is not FLOAT64:
-                    g = np.asarray(g, dtype=FLOAT64)
-                g = sum_to(g, values[name].shape)  # undo broadcasting
-                grads[name] = grads[name] + g if name in grads else g  # fan-out: the parts add up
+        grads = backward(self.scenario, values, saved)
+        for kept in reversed(saved) if self.own else ():
+            stop_if_failed(recorded(kept, BACKWARD))
         return grads
 
 

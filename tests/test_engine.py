@@ -1,7 +1,10 @@
-"""The stepping engine: fan-out, broadcasting, immutability, stepping, training."""
+"""The stepping engine: fan-out, broadcasting, immutability, stepping, the
+layers' numbers, float64 gradients, training."""
 
 from __future__ import annotations
 
+import warnings
+from dataclasses import replace
 from types import SimpleNamespace
 
 import numpy as np
@@ -10,10 +13,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from backprop_engine import BACKWARD, FORWARD, Engine, bundled, load, run
-from backprop_engine.gradcheck import check_gradients, numerical_gradient
-from backprop_engine.layers import Relu
+from backprop_engine.engine import forward, loss, loss_at, sum_to
+from backprop_engine.gradcheck import check_gradients, loss_and_sides, numerical_gradient
+from backprop_engine.layers import Relu, sigmoid_decomposed_backward, softmax
+from backprop_engine.learner.beside import check_of
 from backprop_engine.scenario import from_dict
+from backprop_engine.trace import trace
 from backprop_engine.train import sgd_step, train, train_quietly
+
+pytestmark = pytest.mark.engine
+
 
 BUNDLED = bundled()
 
@@ -36,9 +45,10 @@ def layer(type_, inputs, output, name=None):
 
 def numeric(sc, name):
     """The full central-difference gradient of ``name``, in its shape."""
-    shape = sc.shapes[name]
+    shape, f = sc.shapes[name], loss_and_sides(sc)
     entries = np.arange(int(np.prod(shape)))
-    return numerical_gradient(sc, name, entries).reshape(shape)
+    slopes = numerical_gradient(lambda x: f({**sc.leaves, name: x}), sc.leaves[name], entries)
+    return np.array([g for g, _ in slopes]).reshape(shape)
 
 
 # -- fan-out --------------------------------------------------------------------
@@ -441,48 +451,6 @@ def test_constants_get_no_gradients():
     assert set(engine2.grads) == (set(sc.leaves) - sc.constants) | {l.output for l in sc.layers}
 
 
-# -- the gradient check at a Relu kink -------------------------------------------------
-
-def test_an_entry_where_a_relu_input_is_exactly_0_is_a_kink_left_out():
-    """At x = 0 Relu has no derivative: the central difference gives 0.5·dout,
-    backprop 0 (the mask of x <= 0). The entry is a kink, not a failure."""
-    sc = scenario({"x": [[1.0, 0.0], [-2.0, 3.0]]}, [layer("Relu", ["x"], "y")], dout=[[1.0, 2.0], [3.0, 4.0]])
-    (g,) = check_gradients(sc)
-    np.testing.assert_allclose(g.numeric, [1.0, 1.0, 0.0, 4.0], atol=1e-9)  # 0.5 · dout = 1 at [0, 1]
-    assert g.analytic.tolist() == [1.0, 0.0, 0.0, 4.0]
-    assert g.at_kink.tolist() == [False, True, False, False]
-    assert g.kink_count == 1 and g.kink_entries.tolist() == [1]
-    assert g.ok and g.abs_diff < 1e-9 and g.rel_err < 1e-9  # the kink is left out of all three
-    without = type(g)(g.name, g.shape, g.entries, g.analytic, g.numeric, g.h)  # no kinks known
-    assert not without.ok and without.kink_count == 0 and without.abs_diff == pytest.approx(1.0)
-
-
-def test_a_kink_behind_an_affine_layer_marks_the_entries_that_move_it():
-    """a = x·W + b; a[0, 0] = 1·1 + 1·(-1) + 0 = 0 feeds the Relu. Every entry
-    that moves a[0, 0] sits at the kink: x[0, :], W[:, 0], b[0]; the others do not."""
-    sc = scenario({"x": [[1.0, 1.0], [2.0, 0.5]], "W": [[1.0, 0.5], [-1.0, 2.0]], "b": [0.0, 0.25]},
-                  [layer("Affine", ["x", "W", "b"], "a"), layer("Relu", ["a"], "h")],
-                  dout=[[1.0, 2.0], [3.0, 4.0]])
-    assert float(run(sc).values["a"][0, 0]) == 0.0
-    kinks = {g.name: g.at_kink.reshape(g.shape).tolist() for g in check_gradients(sc)}
-    assert kinks == {"x": [[True, True], [False, False]], "W": [[True, False], [True, False]],
-                     "b": [True, False]}
-    assert all(g.ok for g in check_gradients(sc))
-
-
-def test_no_kink_where_the_zero_input_does_not_move_or_is_only_near_0():
-    # relu(x·x) at x = 0: x·x stays >= 0 on both sides: a derivative (0) exists
-    square = scenario({"x": [0.0, 1.0]}, [layer("Mul", ["x", "x"], "s"), layer("Relu", ["s"], "y")])
-    (g,) = check_gradients(square)
-    assert g.kink_count == 0 and g.ok
-    # an input within h of 0 but not 0 has a derivative: compared, and it fails at this h
-    near = scenario({"x": [1e-6, 1.0]}, [layer("Relu", ["x"], "y")])
-    (g,) = check_gradients(near)
-    assert g.kink_count == 0 and not g.ok
-    (g,) = check_gradients(near, h=1e-7)
-    assert g.ok
-
-
 # -- training ---------------------------------------------------------------------
 
 def test_sgd_step_lowers_loss():
@@ -571,3 +539,191 @@ def test_backward_step_is_a_layers_step_once_backward_has_run_it():
     assert all(s.phase == BACKWARD for s in map(engine.backward_step, range(n)))
     engine.to_start()
     assert engine.backward_step(0) is None
+
+
+# -- fan-out parts, the plan's ends, dead branches -----------------------------------
+
+def backward_steps(engine: Engine) -> dict[str, object]:
+    engine.to_end()
+    return {s.layer.name: s for s in engine.steps() if s.phase == BACKWARD}
+
+
+def test_a_fan_out_part_is_told_by_the_parts_still_to_come_or_already_there():
+    """is_part: a fan-out's first and last parts and a value used twice are parts; others are not."""
+    sc = scenario({"x": 2.0, "a": 3.0, "b": 5.0},
+                  [layer("Mul", ["x", "a"], "xa", "first"), layer("Mul", ["x", "b"], "xb", "second"),
+                   layer("Add", ["xa", "xb"], "f", "join")])
+    steps = backward_steps(Engine(sc))
+    second, first, join = steps["second"], steps["first"], steps["join"]
+    assert second.is_part("x") is True and "x" in second.partial and "x" not in second.grads_before
+    assert first.is_part("x") is True and "x" not in first.partial and "x" in first.grads_before
+    assert first.is_part("a") is False and second.is_part("b") is False
+    assert join.is_part("xa") is False
+    assert join.partial == frozenset()  # x has parts to come, but no gradient yet: nothing waits
+    squared = backward_steps(Engine(scenario({"x": 3.0}, [layer("Mul", ["x", "x"], "y", "sq")])))["sq"]
+    assert squared.is_part("x") is True
+    assert Engine(sc).seek(1).is_part("x") is False  # a forward step: no gradients before it
+
+
+def test_a_gradient_waits_only_for_parts_from_layers_that_lead_to_the_output():
+    """partial: x, taken by the last layer and by one before it, waits after the
+    last layer's backward step and is complete after the other's; a layer whose
+    output leads nowhere sends nothing, so x waits for nothing from it."""
+    sc = scenario({"x": 2.0, "a": 3.0},
+                  [layer("Relu", ["x"], "nowhere", "unused"), layer("Mul", ["x", "a"], "xa", "first"),
+                   layer("Mul", ["xa", "x"], "f", "last")])
+    steps = backward_steps(Engine(sc))
+    assert steps["last"].partial == {"x"} and float(steps["last"].grads["x"]) == 6.0  # ∂f/∂x from last: xa
+    assert steps["first"].partial == frozenset() and float(steps["first"].grads["x"]) == 12.0  # + x·a
+    assert steps["unused"].partial == frozenset() and steps["unused"].input_grads == (None,)
+
+
+def test_stepping_past_either_end_says_which_end():
+    """next() at the end and back() at the start raise IndexError naming the end."""
+    engine = Engine(load(BUNDLED["apple"]))
+    with pytest.raises(IndexError, match="^already at the start of the plan$"):
+        engine.back()
+    engine.to_end()
+    with pytest.raises(IndexError, match="^already at the end of the plan$"):
+        engine.next()
+    with pytest.raises(IndexError, match=r"^position 5 is outside the plan \(0 to 4\)$"):
+        engine.seek(5)
+
+
+def test_a_dead_branch_step_has_no_check_and_traces():
+    """A backward step nothing flows back to: dout None, check None, and the trace has no "yours" for it."""
+    sc = scenario({"x": 2.0, "y": 3.0}, [layer("Mul", ["x", "x"], "dead", "dead"), layer("Add", ["y", "y"], "f", "f")])
+    engine = run(sc)
+    dead = backward_steps(engine)["dead"]
+    assert dead.dout is None and check_of(dead) is None and dead.input_grads == (None, None)
+    assert [s.get("yours") for s in trace(Engine(sc))["steps"]] == [None] * 4
+
+
+def forward_output(sc):
+    """The final output by the forward pass alone (engine.forward)."""
+    values = dict(sc.leaves)
+    forward(sc, values)
+    return values[sc.output]
+
+
+def test_the_forward_pass_alone_gives_the_last_layers_output():
+    """forward and loss_at: the final output of affine_softmax (its loss), not another layer's."""
+    sc = load(BUNDLED["affine_softmax"])
+    assert float(forward_output(sc)) == 1.283014503515868
+    assert loss_at(sc, sc.leaves) == 1.283014503515868
+    fruit = load(BUNDLED["fruit"])
+    assert float(forward_output(fruit)) == 715.0000000000001
+    assert loss(fruit, forward_output(fruit)) == 715.0000000000001
+
+
+# -- the layers' numbers ---------------------------------------------------------------
+
+def test_the_decomposed_sigmoid_backward_gives_the_books_numbers():
+    """sigmoid_decomposed_backward(x, dout) = dout·y(1−y), exactly as the four nodes compute it."""
+    x = np.array([-2.0, 0.0, 1.0, 3.0])
+    dout = np.array([1.0, 2.0, -1.0, 0.5])
+    got = sigmoid_decomposed_backward(x, dout)
+    assert got.tolist() == [0.10499358540350652, 0.5, -0.19661193324148188, 0.022588329865456072]
+    y = 1 / (1 + np.exp(-x))
+    np.testing.assert_allclose(got, dout * y * (1 - y), rtol=1e-14)
+    assert sigmoid_decomposed_backward(np.array(1.0), np.array(1.0)) == 0.19661193324148188
+
+
+def test_sum_to_undoes_leading_axes_and_size_1_axes_together():
+    """sum_to sums leading axes and size-1 axes together: (1, 3, 5) of ones to (3, 1) is 5s."""
+    assert sum_to(np.ones((1, 3, 5)), (3, 1)).tolist() == [[5.0], [5.0], [5.0]]
+    g = np.arange(24.0).reshape(2, 3, 4)
+    assert sum_to(g, (3, 1)).tolist() == g.sum(axis=(0, 2)).reshape(3, 1).tolist()
+    assert sum_to(g, (2, 3, 4)) is g
+
+
+def test_softmax_of_a_row_and_of_rows():
+    """layers.softmax works along the last axis: a 1-D x is one row, each row of a matrix sums to 1."""
+    row = softmax(np.array([1.0, 2.0, 3.0]))
+    np.testing.assert_allclose(row, np.exp([1.0, 2.0, 3.0]) / np.exp([1.0, 2.0, 3.0]).sum(), rtol=1e-15)
+    rows = softmax(np.array([[1.0, 2.0, 3.0], [1000.0, 1000.0, 1000.0]]))
+    np.testing.assert_allclose(rows[0], row, rtol=1e-15)
+    assert rows[1].tolist() == [1 / 3, 1 / 3, 1 / 3]
+
+
+def test_affine_dx_takes_the_shape_of_a_batch_of_one_image():
+    """A batch of one image, x (1, 2, 3): dx is dout·Wᵀ reshaped back to
+    (1, 2, 3) (an axis of size 1 is where a missing reshape shows), and equals
+    the numerical gradient."""
+    rng = np.random.default_rng(0)
+    sc = scenario({"x": rng.normal(size=(1, 2, 3)).tolist(), "W": rng.normal(size=(6, 2)).tolist(),
+                   "b": [0.5, -0.5]},
+                  [layer("Affine", ["x", "W", "b"], "out")], dout=[[1.0, 2.0]])
+    dx = run(sc).grads["x"]
+    assert dx.shape == (1, 2, 3)
+    np.testing.assert_allclose(dx, (np.array([[1.0, 2.0]]) @ sc.leaves["W"].T).reshape(1, 2, 3), rtol=1e-12)
+    np.testing.assert_allclose(dx, numeric(sc, "x"), rtol=1e-6)
+
+
+def test_softmax_with_loss_takes_a_one_element_label_list_for_a_1d_x():
+    """x (3,) with t = [2] (labels for a batch of one): the loss is
+    −log(softmax(x)[2] + 1e-7) and dx = softmax(x) − onehot(2), as with t = 2."""
+    x = [0.3, -1.2, 2.0]
+    sc = scenario({"x": x}, [layer("SoftmaxWithLoss", ["x", "t"], "L")], constants={"t": [2.0]})
+    engine = run(sc)
+    y = np.exp(x) / np.exp(x).sum()
+    assert engine.values["L"] == pytest.approx(-np.log(y[2] + 1e-7), rel=1e-12)
+    np.testing.assert_allclose(engine.grads["x"], y - np.array([0.0, 0.0, 1.0]), rtol=1e-12)
+
+
+# -- every gradient is float64 -----------------------------------------------------------
+
+class Float32Relu:
+    """A stand-in layer (as --layers puts in Scenario.ops) whose gradient comes back as float32."""
+
+    inputs, elementwise = ("x",), True
+
+    def shape(self, x):
+        return x
+
+    def forward(self, x):
+        return np.maximum(x, 0.0), {}
+
+    def backward(self, dout, saved):
+        return (np.asarray(dout, dtype=np.float32) * 2,)
+
+
+def test_every_gradient_the_engine_keeps_is_float64():
+    """A layer returning a float32 gradient: the engine converts it to float64 before keeping it."""
+    sc = scenario({"x": [1.0, -2.0]}, [layer("Relu", ["x"], "y", "r")], dout=[0.1, 0.2])
+    engine = run(replace(sc, ops={"Relu": Float32Relu()}))
+    g = engine.grads["x"]
+    assert g.dtype == np.float64 and g.tolist() == [float(np.float32(0.1)) * 2, float(np.float32(0.2)) * 2]
+    assert backward_steps(engine)["r"].input_grads[0].dtype == np.float64
+
+
+# -- training's rate and its quiet mode ----------------------------------------------------
+
+def test_training_uses_the_learning_rate_it_is_given():
+    """train(lr=…) and train_quietly(lr=…) step with that rate, not the scenario's."""
+    sc = load(BUNDLED["apple"])
+    assert sc.lr == 0.1
+    losses, trained = train(sc, 1, lr=0.001)
+    assert losses == [220.00000000000003] and float(trained.leaves["tax"]) == 0.9000000000000001
+    quiet, q = train_quietly(sc, 1, lr=0.001)
+    assert quiet == [220.00000000000003, 170.09625780000002] and float(q.leaves["tax"]) == 0.9000000000000001
+    _, default = train(sc, 1)
+    assert float(default.leaves["tax"]) == -18.9  # 1.1 - 0.1 · 200
+
+
+def test_quiet_training_shows_overflow_as_a_result_not_a_warning():
+    """train_quietly on a run that overflows gives inf or nan losses, even where numpy would raise on overflow."""
+    sc = load(BUNDLED["apple"])
+    with warnings.catch_warnings(), np.errstate(all="raise"):  # whatever the process's numpy state
+        warnings.simplefilter("error")
+        losses, _ = train_quietly(sc, 200, lr=10.0)
+    assert not np.isfinite(losses[-1])
+
+
+def test_a_learning_rate_of_zero_or_less_is_refused_with_its_value():
+    """sgd_step says the rate it got."""
+    sc = load(BUNDLED["apple"])
+    with pytest.raises(ValueError, match=r"^the learning rate must be > 0, got 0\.0$"):
+        sgd_step(sc, 0.0)
+    with pytest.raises(ValueError, match=r"^the learning rate must be > 0, got -1$"):
+        sgd_step(sc, -1)

@@ -5,6 +5,7 @@ book records, the batch the scenario holds, and accuracy counted exactly."""
 from __future__ import annotations
 
 import textwrap
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -18,6 +19,10 @@ from backprop_engine.train import (
     label_classes,
     one_hot,
 )
+from tests.test_engine import Float32Relu, layer, scenario
+
+pytestmark = pytest.mark.engine
+
 
 PARAMS = ("W1", "b1", "W2", "b2")
 
@@ -177,3 +182,29 @@ def test_a_hand_made_data_set_trains_as_the_engine_steps(tmp_path, labels):
         for n in params:
             np.testing.assert_allclose(sgd.leaves[n], params[n], rtol=0, atol=1e-12, err_msg=f"{n} at {k}")
     np.testing.assert_array_equal(sgd.scenario.leaves["t"], sc.data.batch(4)[1])
+
+
+# -- the lean backward's gradients ------------------------------------------------------
+
+class ListRelu(Float32Relu):
+    """A stand-in layer whose gradient comes back as a plain list."""
+
+    def backward(self, dout, saved):
+        return (list(np.asarray(dout) * 3),)
+
+
+@pytest.mark.parametrize("op, factor", [(Float32Relu(), 2), (ListRelu(), 3)])
+def test_the_lean_backward_keeps_every_gradient_as_float64(op, factor):
+    """train.gradients with a layer returning float32 or a list: x's gradient is a float64 array."""
+    sc = replace(scenario({"x": [1.0, -2.0]}, [layer("Relu", ["x"], "y", "r")], dout=[0.5, 0.25]), ops={"Relu": op})
+    g = gradients(sc, sc.leaves)["x"]
+    assert type(g) is np.ndarray and g.dtype == np.float64 and g.tolist() == [0.5 * factor, 0.25 * factor]
+
+
+def test_the_lean_backward_goes_on_past_a_dead_layer():
+    """A layer that does not lead to the output, between two that do, is skipped; the layers before it still run."""
+    sc = scenario({"x": 2.0, "y": 3.0, "z": 1.0},
+                  [layer("Mul", ["x", "y"], "a", "m"), layer("Relu", ["z"], "dead", "dead"),
+                   layer("Add", ["a", "a"], "f")])
+    grads = gradients(sc, sc.leaves)
+    assert (float(grads["x"]), float(grads["y"]), "z" in grads) == (6.0, 4.0, False)

@@ -14,7 +14,7 @@ import pytest
 
 from backprop_engine import Engine, bundled, load
 from backprop_engine.learner import Learner
-from backprop_engine.learner.beside import own_layers
+from backprop_engine.learner.beside import check_of, own_layers
 from tests.conftest import SIZE, steps, text
 from tests.test_cli import cli
 from tui.app import BackpropApp
@@ -84,7 +84,7 @@ def test_the_sigmoid_without_its_factor_is_named_where_dout_reaches_it(buggy):
     from dataclasses import replace
     engine = Engine(replace(sc, ops=ops))
     engine.to_end()
-    check = next(s.check for s in engine.steps() if s.check and s.phase == "backward")
+    check = next(check_of(s) for s in engine.steps() if check_of(s) and s.phase == "backward")
     assert check.verdict == "differs"
     assert check.differences[0].cause == "dx = dout × y: the factor (1 − y) is missing, dx = dout × (1 − y) × y"
 
@@ -97,7 +97,7 @@ def test_the_in_place_relu_leaves_the_engines_records_intact(buggy):
     mine.to_end()
     reference.to_end()
     back = mine.steps()[-1]
-    assert back.check.changed == ("dout",) and back.check.verdict == "writes in place"
+    assert check_of(back).changed == ("dout",) and check_of(back).verdict == "writes in place"
     for a, b in zip(mine.steps(), reference.steps()):
         np.testing.assert_array_equal(a.dout if a.dout is not None else 0, b.dout if b.dout is not None else 0)
         for name in b.grads:
@@ -205,7 +205,7 @@ async def test_a_wrong_return_is_one_clear_line(tmp_path):
     with Learner(path) as learner:
         engine = Engine(own_layers(load(bundled()["relu"]), learner))
         engine.to_end()
-        error = engine.steps()[-1].check.error
+        error = check_of(engine.steps()[-1]).error
         assert error.startswith("Relu.backward returned") and "\n" not in error
 
 

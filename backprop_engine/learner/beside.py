@@ -6,9 +6,10 @@ and the learner's class (in the child process of ``Learner``) on the same
 inputs, compares what they return, and goes on with the learner's numbers,
 so that later layers show the consequences. Where the learner's code fails
 or returns a shape the run cannot use, it goes on with the built-in's.
-The comparison rides along as a ``StepCheck``: forward in ``saved["check"]``,
-backward as the ``check`` of the returned gradients; the engine puts it on
-the step record.
+The comparison is a ``StepCheck`` that the layer records in what it keeps
+for backward (``saved``, the layer's own, held by the step record), one per
+phase, each written once by that phase's call: ``check_of(step)`` gives it
+back, the same record each time a step is shown. The engine does not know.
 """
 
 from __future__ import annotations
@@ -47,13 +48,19 @@ class StepCheck:
                 else "writes in place" if self.changed else "agrees")
 
 
-class Grads(tuple):
-    """A backward result: one gradient per input, and the step's ``check``."""
-
-    check: StepCheck | None = None
-
-
 SAVED_INPUTS = "learner inputs"  # the forward inputs, kept in ``saved`` for the learner's backward
+CHECKS = "learner checks"  # in ``saved``: each phase's StepCheck, by phase
+
+
+def recorded(saved, phase: str) -> StepCheck | None:
+    """The check a Beside layer recorded in ``saved`` for ``phase`` (None for a built-in layer)."""
+    return saved.get(CHECKS, {}).get(phase)
+
+
+def check_of(step) -> StepCheck | None:
+    """The step's check: the learner's layer beside the built-in one, or None
+    (a built-in layer, or a backward step that nothing flows back to)."""
+    return recorded(step.saved, step.phase)
 
 
 def _names(op: Layer, phase: str) -> tuple[str, ...]:
@@ -80,7 +87,7 @@ class Beside(Layer):
         call = self.learner.call(self.type, inputs)
         check, outputs = self._check("forward", call, (np.asarray(expected, dtype=np.float64),),
                                      inputs, None, [(np.shape(expected),)])
-        return outputs[0], {**saved, "check": check, SAVED_INPUTS: inputs}
+        return outputs[0], {**saved, SAVED_INPUTS: inputs, CHECKS: {"forward": check}}
 
     def _expected(self, dout, saved) -> tuple:
         return tuple(None if g is None else np.asarray(g, dtype=np.float64)
@@ -95,9 +102,8 @@ class Beside(Layer):
         check, outputs = self._check("backward", call, expected, inputs, dout, shapes)
         if check.ok and not np.any(dout):
             check = self._probe(inputs, saved, np.ones_like(dout), shapes) or check
-        grads = Grads(outputs)
-        grads.check = check
-        return grads
+        saved[CHECKS]["backward"] = check
+        return outputs
 
     def _probe(self, inputs: tuple, saved, dout: np.ndarray, shapes: list) -> StepCheck | None:
         """A dout of 0 hides any mistake (0 × anything is 0): the learner's
@@ -145,8 +151,8 @@ def layer_checks(scenario, steps) -> list[tuple[object, dict[str, StepCheck]]]:
     layer and its steps' checks by phase (those run so far)."""
     found: dict[str, dict[str, StepCheck]] = {}
     for step in steps:
-        if step.check is not None:
-            found.setdefault(step.layer.name, {})[step.phase] = step.check
+        if (check := check_of(step)) is not None:
+            found.setdefault(step.layer.name, {})[step.phase] = check
     return [(spec, found[spec.name]) for spec in scenario.layers if spec.name in found]
 
 

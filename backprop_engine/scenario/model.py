@@ -44,10 +44,6 @@ class LayerSpec:
     inputs: tuple[str, ...]
     output: str
 
-    @property
-    def op(self) -> Layer:
-        return LAYER_TYPES[self.type]
-
 
 @dataclass(frozen=True)
 class Scenario:
@@ -82,7 +78,7 @@ class Scenario:
 
     def op(self, spec: LayerSpec) -> Layer:
         """The layer that computes ``spec``: the learner's (``--layers``) or the built-in one."""
-        return self.ops.get(spec.type) or spec.op
+        return self.ops.get(spec.type) or LAYER_TYPES[spec.type]
 
     @property
     def output(self) -> str:

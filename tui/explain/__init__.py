@@ -10,6 +10,7 @@ and its catalog entries.
 from __future__ import annotations
 
 from backprop_engine import BACKWARD, Step
+from backprop_engine.learner.beside import check_of
 from backprop_engine.scenario import LayerSpec
 
 from .add import AddExplanation
@@ -47,7 +48,8 @@ def step_sections(step: Step, tr, precision: int | None, layers: tuple[LayerSpec
     ``layers``: the whole graph, for a step explained by its neighbours.
     With ``--layers``, first what the learner's layer did beside the built-in one."""
     parts = _sections(step, tr, precision, layers)
-    return parts if step.check is None else [*learner_sections(step.check, tr, precision), *parts]
+    check = check_of(step)
+    return parts if check is None else [*learner_sections(check, tr, precision), *parts]
 
 
 def _sections(step: Step, tr, precision: int | None, layers: tuple[LayerSpec, ...]) -> list[Section]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from backprop_engine import Step
+from backprop_engine.layers import LAYER_TYPES
 from backprop_engine.scenario import LayerSpec
 
 from ..format import d, num, shape_str
@@ -33,7 +34,7 @@ class Explanation:
     @staticmethod
     def names(step: Step) -> dict[str, str]:
         """The formulas' fields: each input's role ("x", "W" ...) -> its name, and "out"."""
-        return {**dict(zip(step.layer.op.inputs, step.layer.inputs)), "out": step.layer.output}
+        return {**dict(zip(LAYER_TYPES[step.layer.type].inputs, step.layer.inputs)), "out": step.layer.output}
 
     def local(self, saved) -> tuple | None:
         """The local derivatives' numbers, from what forward kept; None for a

@@ -1,6 +1,6 @@
 """The learner's layer beside the built-in one (backprop_engine/learner/beside.py),
 run in this process: an in-process stand-in for ``Learner`` calls the adapter
-directly (test_mutants_learner.py checks that it answers as the child does), so
+directly (the learner's tests check that it answers as the child does), so
 each step's check, the probe with dout = 1, the outputs the run goes on with,
 and training's stop are checked exactly, and counted call by call."""
 
@@ -15,10 +15,12 @@ import pytest
 
 from backprop_engine import BACKWARD, FORWARD, bundled, load, run
 from backprop_engine.learner import adapt
-from backprop_engine.learner.beside import Beside, StepCheck, layer_checks, own_layers, worst
+from backprop_engine.learner.beside import Beside, StepCheck, check_of, layer_checks, own_layers, worst
 from backprop_engine.learner.runner import Call
 from backprop_engine.train import LayerFailed, MiniBatchSGD, sgd_step
 from tests.test_engine import layer, scenario
+
+pytestmark = pytest.mark.engine
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 
@@ -55,9 +57,9 @@ def checks(engine) -> list[tuple]:
     """(layer, phase, type, class, verdict, differences as (name, line, cause), changed, replaced, probed)."""
     found = [(s.layer.name, c.phase, c.type, c.cls, c.verdict,
               [(d.name, d.line(), d.cause) for d in c.differences], c.changed, c.replaced, c.probed)
-             for s in engine.steps() if (c := s.check) is not None]
-    assert [c.phase for s in engine.steps() if (c := s.check)] == [s.phase for s in engine.steps() if s.check]
-    assert all(c.frames == () and c.error is None for s in engine.steps() if (c := s.check))
+             for s in engine.steps() if (c := check_of(s)) is not None]
+    assert [c.phase for s in engine.steps() if (c := check_of(s))] == [s.phase for s in engine.steps() if check_of(s)]
+    assert all(c.frames == () and c.error is None for s in engine.steps() if (c := check_of(s)))
     return found
 
 
@@ -145,7 +147,7 @@ def test_a_failing_call_is_the_whole_check_and_the_run_goes_on_with_the_built_in
     """)
     sc = scenario({"x": [1.0, -2.0]}, [layer("Relu", ["x"], "y", "r")], dout=[3.0, 4.0])
     engine = run(own_layers(sc, mine))
-    fwd, bwd = (s.check for s in engine.steps())
+    fwd, bwd = (check_of(s) for s in engine.steps())
     assert fwd.verdict == "differs" and engine.values["y"].tolist() == [1.0, 1.0]
     assert bwd == StepCheck("Relu", "Relu", BACKWARD, (), ("dout",), "ZeroDivisionError: division by zero",
                             (("mine.py", 8, "backward", "return 1 / 0"),), "in backward\n")
@@ -161,7 +163,7 @@ def test_an_output_of_a_shape_the_run_cannot_use_is_replaced_by_the_built_ins(tm
     """)
     sc = scenario({"x": [1.0, 2.0, 3.0]}, [layer("Sigmoid", ["x"], "s", "sig")])
     engine = run(own_layers(sc, mine))
-    sig = engine.steps()[0].check
+    sig = check_of(engine.steps()[0])
     assert sig.replaced == ("out",) and [d.line() for d in sig.differences] == [
         "out: yours has shape (1,), expected (3,)"]
     assert engine.values["s"].tolist() == [0.7310585786300049, 0.8807970779778823, 0.9525741268224334]
@@ -187,7 +189,7 @@ def test_a_gradient_of_the_inputs_shape_or_of_the_broadcast_shape_is_used(tmp_pa
     sc = scenario({"x": [1.0, 2.0, 3.0], "y": [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]},
                   [layer("Mul", ["x", "y"], "f", "m")], dout=[[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]])
     engine = run(own_layers(sc, mine))
-    m = engine.steps()[1].check
+    m = check_of(engine.steps()[1])
     assert m.replaced == () and [d.line() for d in m.differences] == differs
     assert engine.grads["x"].tolist() == [5.0, 7.0, 9.0]
     assert engine.grads["y"].tolist() == [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]]
@@ -295,7 +297,7 @@ def test_a_right_backward_under_a_dout_that_is_not_0_is_not_probed(tmp_path):
     sc = scenario({"x": 2.0, "y": 3.0}, [layer("Mul", ["x", "y"], "f", "m")], dout=2.0)
     engine = run(own_layers(sc, mine))
     assert mine.calls == [("Mul", None), ("Mul", 2.0)]
-    fwd, bwd = (s.check for s in engine.steps())
+    fwd, bwd = (check_of(s) for s in engine.steps())
     assert (fwd.printed, bwd.printed) == ("forward\n", "backward\n")
     assert bwd.ok and bwd.frames == () and bwd.error is None and not bwd.probed
 
@@ -311,7 +313,7 @@ def test_the_probe_uses_ones_of_douts_shape(tmp_path):
     """)
     sc = scenario({"x": [1.0, 2.0], "y": [3.0, 4.0]}, [layer("Add", ["x", "y"], "f", "a")], dout=[0.0, 0.0])
     engine = run(own_layers(sc, mine))
-    check = engine.steps()[1].check
+    check = check_of(engine.steps()[1])
     assert check.probed and [(d.line(), d.cause) for d in check.differences] == [
         ("dy[0]: yours 0, expected 1", "dy is 0: an add node passes dout on unchanged to both inputs, dy = dout")]
     assert mine.calls == [("Add", None), ("Add", [0.0, 0.0]), ("Add", [1.0, 1.0])]
