@@ -58,11 +58,11 @@ def numerical_gradient(f, x: np.ndarray, entries, h: float = H):
         yield (up - down) / (2 * h), up_sides != down_sides
 
 
-def loss_and_sides(scenario: Scenario, exact: bool = False, only=None):
+def loss_and_sides(scenario: Scenario, exact: bool = False, zero_at=None):
     """The loss as a function of the leaves, for ``numerical_gradient``:
     leaves -> (loss, which side of 0 each Relu input is on, as bytes: two
-    lists are equal exactly when no Relu input changed sides). ``only``: per
-    Relu, the entries to look at (default: all).
+    lists are equal exactly when no Relu input changed sides). ``zero_at``:
+    leaves; only the Relu inputs exactly 0 there are looked at (default: all).
 
     ``exact``, and the net ending in SoftmaxWithLoss: the cross-entropy
     without the 1e-7 that the layer's log(y + 1e-7) adds, computed as
@@ -74,6 +74,11 @@ def loss_and_sides(scenario: Scenario, exact: bool = False, only=None):
     relus = [spec.inputs[0] for spec in scenario.layers if spec.type == "Relu"]
     exact = exact and scenario.layers[-1].type == "SoftmaxWithLoss"
     score, label = scenario.layers[-1].inputs[:2] if exact else (None, None)
+    only = None
+    if zero_at is not None:
+        values = dict(zero_at)
+        forward(scenario, values)
+        only = [values[n] == 0 for n in relus]
 
     def f(leaves) -> tuple[float, list[bytes]]:
         values = dict(leaves)
@@ -167,10 +172,7 @@ def check_gradients(scenario: Scenario, h: float = H, sample: int = SAMPLE) -> l
     """Backprop against the numerical gradient for every ``[values]`` leaf.
     Only a Relu input that is exactly 0 here makes a kink."""
     engine = run(scenario)  # a run of its own: an engine someone is stepping stays where it is
-    values = dict(scenario.leaves)
-    forward(replace(scenario, ops={}), values)
-    at_zero = [values[s.inputs[0]] == 0 for s in scenario.layers if s.type == "Relu"]
-    f = loss_and_sides(scenario, only=at_zero)
+    f = loss_and_sides(scenario, zero_at=scenario.leaves)
     results = []
     for name in scenario.params:
         shape = scenario.shapes[name]

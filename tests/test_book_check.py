@@ -39,6 +39,7 @@ def row(text: str, name: str) -> list[str]:
 
 # -- the engine ---------------------------------------------------------------------------
 
+@pytest.mark.engine
 def test_every_param_of_digits_agrees_with_the_numerical_gradient_below_1e_8(digits):
     """Every entry of W1, b1, W2, b2 (3,760) on the first 3 samples: each mean |difference| < 1e-8."""
     assert [p.name for p in digits.params] == ["W1", "b1", "W2", "b2"]
@@ -51,6 +52,7 @@ def test_every_param_of_digits_agrees_with_the_numerical_gradient_below_1e_8(dig
     assert digits.ratio > 50  # 7,520 forward passes against one forward and backward pass
 
 
+@pytest.mark.engine
 def test_the_gradients_are_those_of_the_first_samples_only(digits):
     """Backprop in the check equals backprop on the batch's first 3 rows alone (x and t cut)."""
     from backprop_engine.train import gradients
@@ -61,6 +63,7 @@ def test_the_gradients_are_those_of_the_first_samples_only(digits):
         np.testing.assert_array_equal(p.backprop, alone[p.name])
 
 
+@pytest.mark.engine
 def test_with_the_losss_1e_7_the_numerical_side_differentiates_another_function():
     """exact=False: the numerical gradient of log(y + 1e-7) as the layer computes it differs from
     backprop's (y − t)/N by far more than rounding (b2 above 1e-8); exact: the same function, below."""
@@ -70,6 +73,7 @@ def test_with_the_losss_1e_7_the_numerical_side_differentiates_another_function(
     assert exact.params[3].mean_diff < 1e-9
 
 
+@pytest.mark.engine
 def test_a_backward_0_1_percent_off_fails_every_param(monkeypatch):
     """Affine's backward scaled by 1.001: every mean difference is over the 1e-7 limit."""
     affine = LAYER_TYPES["Affine"]
@@ -80,6 +84,7 @@ def test_a_backward_0_1_percent_off_fails_every_param(monkeypatch):
     assert min(p.mean_diff for p in result.params) > BOOK_LIMIT
 
 
+@pytest.mark.engine
 def test_progress_reports_every_entry_up_to_the_total():
     reports = []
     result = book_check(load(DIGITS), samples=1, progress=lambda done, total: reports.append((done, total)))
@@ -87,6 +92,7 @@ def test_progress_reports_every_entry_up_to_the_total():
     assert reports == [(k, 3760) for k in range(3761)]  # 0 before the first entry, then one per entry
 
 
+@pytest.mark.engine
 def test_cancelling_stops_between_entries():
     reports = []
     start = time.perf_counter()
@@ -243,6 +249,7 @@ def trained() -> dict:
     return out
 
 
+@pytest.mark.engine
 @pytest.mark.parametrize("iteration", sorted(KINKS))
 def test_after_training_the_entries_across_a_relu_kink_are_left_out_and_every_param_passes(trained, iteration):
     """After 1 and 15 iterations a Relu input lies within h of 0: the W1 and b1 entries whose ±h
@@ -258,6 +265,7 @@ def test_after_training_the_entries_across_a_relu_kink_are_left_out_and_every_pa
         assert np.mean(np.abs(p.backprop - p.numeric)) > BOOK_LIMIT
 
 
+@pytest.mark.engine
 def test_the_entries_left_out_are_exactly_those_whose_relu_input_changes_sides(trained):
     """Worked out apart: a1 = x·W1 + b1 on the 3 samples; W1[i, j] ± h moves a1[n, j] by ± h·x[n, i],
     b1[j] ± h by ± h; the entries left out are those where some a1[n, j] lands on both sides of 0."""
@@ -273,6 +281,7 @@ def test_the_entries_left_out_are_exactly_those_whose_relu_input_changes_sides(t
     assert result.params[2].kink_count == result.params[3].kink_count == 0  # after the Relu: no kink to cross
 
 
+@pytest.mark.engine
 def test_a_backward_0_1_percent_off_still_fails_with_the_kinks_left_out(monkeypatch, trained):
     """Affine's backward scaled by 1.001 on the scenario after 1 iteration: the same entries are left
     out and every param still fails: leaving kinks out hides no real error."""
@@ -285,12 +294,14 @@ def test_a_backward_0_1_percent_off_still_fails_with_the_kinks_left_out(monkeypa
     assert min(p.mean_diff for p in result.params) > BOOK_LIMIT
 
 
+@pytest.mark.engine
 def test_a_kink_free_scenario_leaves_no_entry_out(digits):
     """digits before training: no Relu input within h of 0; 0 left out per param, no line about kinks."""
     assert [p.kink_count for p in digits.params] == [0, 0, 0, 0]
     assert "left out:" not in rendered(book_check_view(digits, ENGLISH))
 
 
+@pytest.mark.engine
 def test_a_param_whose_every_entry_is_at_a_kink_has_no_verdict():
     """b1 = −x[0]·W1 puts every hidden unit's Relu input at 0 for the one sample: all 50 b1 entries
     and the W1 entries of the sample's nonzero pixels are left out; b1 has no verdict (not a failure)."""

@@ -12,6 +12,8 @@ from backprop_engine.gradcheck import check_expect, check_gradients
 from backprop_engine.layers import SoftmaxWithLoss
 from backprop_engine.scenario import from_dict
 
+pytestmark = pytest.mark.engine
+
 BUNDLED = bundled()
 
 

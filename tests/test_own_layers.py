@@ -75,6 +75,7 @@ def test_check_names_each_bug_of_the_buggy_layers_on_its_layer_and_entry(name):
     assert "FAILED:" in r.stdout
 
 
+@pytest.mark.engine
 def test_the_sigmoid_without_its_factor_is_named_where_dout_reaches_it(buggy):
     """On a graph where dout reaches the fused sigmoid (the built-in layers
     around it), the missing (1 − y) is named: yours = dout × y."""
@@ -89,6 +90,7 @@ def test_the_sigmoid_without_its_factor_is_named_where_dout_reaches_it(buggy):
     assert check.differences[0].cause == "dx = dout × y: the factor (1 − y) is missing, dx = dout × (1 − y) × y"
 
 
+@pytest.mark.engine
 def test_the_in_place_relu_leaves_the_engines_records_intact(buggy):
     """The book's dout[mask] = 0 is reported as a write into dout; the
     engine's dout and every gradient stay as with the built-in layer."""
@@ -344,6 +346,7 @@ def test_a_one_row_affine_written_as_in_5_6_1_agrees(tmp_path):
     assert "every layer agrees (1)" in r.stdout
 
 
+@pytest.mark.engine
 def test_a_loss_without_the_books_delta_is_named():
     """A cross-entropy without the 1e-7 inside the log differs by a hair; the cause says why."""
     from backprop_engine.learner.compare import compare

@@ -13,6 +13,8 @@ from backprop_engine import BACKWARD, run
 from backprop_engine.gradcheck import check_gradients
 from backprop_engine.scenario import from_dict
 
+pytestmark = pytest.mark.engine
+
 TYPES = ["Mul", "Add", "Relu", "Sigmoid", "Exp", "Reciprocal", "Affine", "SoftmaxWithLoss"]
 
 # |v| in [0.25, 2]: away from the Relu kink and from 0 for Reciprocal. A fresh
