@@ -509,3 +509,50 @@ async def test_a_quiz_starts_over_with_another_file(in_tmp):
         assert steps(app)._score() == (0, 2)
         app.open_path(bundled()["fruit"])
         assert steps(app).answers == {} and steps(app)._score() == (0, 0)
+
+
+# -- training and saving: what the app says and writes -------------------------------------------
+
+async def test_training_in_the_app_names_its_params_and_leaves_the_data_alone():
+    sc = load(bundled()["affine_softmax"])
+    app = BackpropApp(sc)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "training W1, b1, W2, b2 · lr" in str(app.screen.query_one("#train-text").render())
+        np.testing.assert_array_equal(steps(app).engine.scenario.leaves["x"], sc.leaves["x"])
+        assert not np.array_equal(steps(app).engine.scenario.leaves["W1"], sc.leaves["W1"])
+
+
+async def test_training_a_price_says_it_is_no_loss_before_the_first_step():
+    app = BackpropApp(load(bundled()["apple"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        await app.workers.wait_for_complete()
+        assert any("price is not a loss" in n.message for n in notifications(app))
+
+
+async def test_a_save_writes_the_learning_rate_in_use(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = BackpropApp(load(bundled()["affine_softmax"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("left_square_bracket", "left_square_bracket", "s", "enter")
+        await pilot.pause()
+    assert load(tmp_path / "affine_softmax-edited.toml").lr == load(bundled()["affine_softmax"]).lr / 4
+
+
+async def test_a_save_after_training_diverged_is_refused_and_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app = BackpropApp(load(bundled()["apple"]))
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(4):
+            await pilot.press("T")  # a price has no minimum: it runs off to -inf
+            await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not np.all(np.isfinite(steps(app).engine.scenario.leaves["apple"]))
+        await pilot.press("s")
+        await pilot.pause()
+        assert len(app.screen_stack) == 1  # no dialog asks for a name
+        assert any(n.message.startswith("not saved: ") and "not finite" in n.message for n in notifications(app))
+    assert list(tmp_path.iterdir()) == []
