@@ -142,6 +142,7 @@ def test_each_data_refusal_is_one_error_line_and_exit_2(files, case):
     assert r.stderr == f"error: {path}: {message.format(dir=files)}\n"
 
 
+@pytest.mark.engine
 def test_the_data_sets_arrays_are_read_only(files):
     """The arrays a data set hands out (sets, rows) cannot be written into, so
     no caller can corrupt later batches."""
@@ -158,6 +159,7 @@ def _write(folder: Path, text: str) -> str:
     return "net.toml"
 
 
+@pytest.mark.engine
 def test_the_same_files_without_their_fault_load(files):
     """The refusals above are about the fault alone: ok.npz and its net load and train."""
     path = files / "net.toml"
@@ -165,6 +167,7 @@ def test_the_same_files_without_their_fault_load(files):
     assert cli(path, "--train", "3").returncode == 0
 
 
+@pytest.mark.engine
 @pytest.mark.parametrize("source", ["big_batch.npz", "big_array.npz"])
 def test_the_size_caps_refuse_before_reading_an_array(files, monkeypatch, source):
     """The 10,000,000-element batch and 100,000,000-element array caps come from the headers: no array is read."""
@@ -183,6 +186,7 @@ def data_set(files: Path, seed: int, batch: int = 10) -> DataSet:
     return DataSet(DataSpec("ok.npz", batch=batch), files / "ok.npz", seed)
 
 
+@pytest.mark.engine
 def test_the_split_is_seeded_disjoint_and_covers_every_row(files):
     """Same seed, same test rows; another seed, others; train and test rows never overlap and cover all 50."""
     a, again, other = data_set(files, 0), data_set(files, 0), data_set(files, 1)
@@ -194,6 +198,7 @@ def test_the_split_is_seeded_disjoint_and_covers_every_row(files):
         assert sorted([*d.test_rows, *d.train_rows]) == list(range(50))
 
 
+@pytest.mark.engine
 def test_the_batches_of_an_epoch_are_disjoint_training_rows(files):
     """An epoch's 4 batches of 10 are 40 different training rows; the next epoch draws a new order."""
     d = data_set(files, 0)
@@ -229,6 +234,7 @@ output = "L"
 """
 
 
+@pytest.mark.engine
 def test_the_books_mnist_layout_loads_scaled_with_its_own_test_set(tmp_path):
     """x_train uint8 (N, 28, 28) is flattened and divided by 255; x_test, y_test are the test set."""
     rng = np.random.default_rng(3)
@@ -253,6 +259,7 @@ def test_the_books_mnist_layout_loads_scaled_with_its_own_test_set(tmp_path):
 
 # -- learning ----------------------------------------------------------------------------
 
+@pytest.mark.engine
 def test_the_bundled_digits_learn_above_93_percent_in_300_iterations():
     """300 iterations of mini-batch SGD on digits reach over 93 % test accuracy (measured: 95.5 %)."""
     sgd = MiniBatchSGD(load(bundled()["digits"]))
@@ -280,6 +287,7 @@ def expected_rows(steps: int, shown) -> list[tuple[str, str, str, str]]:
     return rows
 
 
+@pytest.mark.engine
 def test_train_30_on_digits_prints_every_step_and_accuracy_at_epoch_ends():
     """--train 30: steps 0-30, the loss on each batch, accuracy at steps 14, 28 (epoch ends) and 30 (last)."""
     r = cli("digits", "--train", "30")
@@ -297,6 +305,7 @@ def test_train_30_on_digits_prints_every_step_and_accuracy_at_epoch_ends():
                         rf"test accuracy {re.escape(test)}; \d+\.\d\d s", lines[-1]), lines[-1]
 
 
+@pytest.mark.engine
 def test_train_beyond_100_steps_on_digits_shows_every_kth_each_epoch_end_and_the_last():
     """--train 250: k = 3, so steps 0, 3, 6 ..., plus every epoch's end (14, 28 ...) and 250."""
     r = cli("digits", "--train", "250")
@@ -316,6 +325,7 @@ def run_with_bar(steps: int, terminal: bool, after: float) -> str:
     return err.getvalue()
 
 
+@pytest.mark.engine
 def test_the_progress_bar_shows_only_on_a_terminal_after_its_delay_and_is_erased():
     """A run shorter than the delay writes nothing to stderr; a longer one draws the bar there, then erases it."""
     assert run_with_bar(20, terminal=True, after=BAR_AFTER) == ""
@@ -325,6 +335,7 @@ def test_the_progress_bar_shows_only_on_a_terminal_after_its_delay_and_is_erased
     assert drawn.endswith("\x1b[2K")  # transient: the bar's line is cleared at the end
 
 
+@pytest.mark.engine
 def test_accuracy_keeps_the_batch_shape_for_values_of_the_batchs_size(tmp_path):
     """A constant with a row per sample (batch, 3) still fits when accuracy
     runs the last, short chunk of rows: it is filled up to a batch, and each
@@ -346,6 +357,7 @@ def test_accuracy_keeps_the_batch_shape_for_values_of_the_batchs_size(tmp_path):
     assert cli(tmp_path / "net.toml", "--train", "5").returncode == 0
 
 
+@pytest.mark.engine
 def test_a_saved_scenario_names_its_data_file_relative_to_where_it_is_written(tmp_path):
     """Saving into another folder writes the .npz path relative to that folder
     (never x or t), and the saved file loads the same data from there."""
@@ -364,6 +376,7 @@ def test_a_saved_scenario_names_its_data_file_relative_to_where_it_is_written(tm
 
 # -- the refusals in this process: the command line's one line, raised by load() -----------
 
+@pytest.mark.engine
 @pytest.mark.parametrize("case", REFUSALS)
 def test_each_data_refusal_is_the_command_lines_line_in_process(files, case):  # noqa: F811
     """load() raises ScenarioError whose one problem is the line the command line prints."""
@@ -420,6 +433,7 @@ def nets(tmp_path):
     return {name: from_dict(tomllib.loads(text), tmp_path / "net.toml") for name, text in NETS.items()}
 
 
+@pytest.mark.engine
 def test_labels_are_made_one_hot_once_a_batch_only_for_a_single_softmax_size(nets):
     """label_classes: 10 for digits; None when t feeds two losses of 3 and 4 classes, or also a Mul."""
     assert label_classes(load_digits()) == 10
@@ -431,6 +445,7 @@ def load_digits():
     return load(bundled()["digits"])
 
 
+@pytest.mark.engine
 def test_the_trainer_holds_digits_labels_as_one_hot_rows_before_and_after_a_step():
     """MiniBatchSGD on digits: t is (100, 10) one-hot rows of the batch's labels, then of the next batch's."""
     sc = load_digits()
@@ -443,6 +458,7 @@ def test_the_trainer_holds_digits_labels_as_one_hot_rows_before_and_after_a_step
     assert trainer.leaves["t"].argmax(axis=1).tolist() == labels.astype(int).tolist()
 
 
+@pytest.mark.engine
 def test_the_trainer_takes_its_own_rate_and_refuses_none_or_no_data():
     """lr given wins over the scenario's; 0 is refused with its value; a scenario without [data] is refused."""
     sc = load_digits()
@@ -453,6 +469,7 @@ def test_the_trainer_takes_its_own_rate_and_refuses_none_or_no_data():
         MiniBatchSGD(load(bundled()["apple"]))
 
 
+@pytest.mark.engine
 def test_the_loss_of_a_net_without_a_loss_layer_is_its_output_times_dout(nets):
     """rows: the loss on the batch is Σ a·dout over the 4×3 output, a number."""
     sc = nets["rows"]
@@ -460,6 +477,7 @@ def test_the_loss_of_a_net_without_a_loss_layer_is_its_output_times_dout(nets):
     assert MiniBatchSGD(sc).loss() == pytest.approx(float(np.sum(a * sc.dout)), rel=1e-15)
 
 
+@pytest.mark.engine
 def test_accuracy_is_only_for_a_net_ending_in_softmax_on_the_datas_labels(nets):
     """A net ending in Affine, or in a loss on other labels: no accuracy, train and test both None."""
     assert accuracy(nets["rows"], nets["rows"].leaves) == {"train": None, "test": None}
@@ -515,6 +533,7 @@ TABLE_REFUSALS = {
 }
 
 
+@pytest.mark.engine
 @pytest.mark.parametrize("case", TABLE_REFUSALS)
 def test_each_fault_of_the_data_table_is_its_own_line(case):
     """The [data] table's keys checked one by one: each fault its line, and nothing more than follows from it."""
@@ -548,6 +567,7 @@ MORE_REFUSALS = {
 }
 
 
+@pytest.mark.engine
 @pytest.mark.parametrize("source", MORE_REFUSALS)
 def test_each_fault_of_a_data_file_is_its_own_line(tmp_path, source):
     """Another dtype, labels not 1-D, inputs 1-D, a test set with nan or a negative label, the size limit's edge."""
@@ -562,6 +582,7 @@ def _set(folder, name, **arrays):
     return DataSet(DataSpec(name, batch=2, test=0.0), folder / name, 0)
 
 
+@pytest.mark.engine
 def test_integer_inputs_are_divided_by_their_dtypes_maximum_and_bools_are_0_and_1_over_255(tmp_path):
     """uint8 by 255, int16 by 32767, bool as uint8 (True is 1/255), floats as they are."""
     t = np.array([0, 1, 0, 1])
@@ -574,6 +595,7 @@ def test_integer_inputs_are_divided_by_their_dtypes_maximum_and_bools_are_0_and_
     assert f.scale == 1.0 and f.inputs(f.x, np.array([0])).tolist() == [[3.5, 3.5]]
 
 
+@pytest.mark.engine
 def test_a_test_set_of_its_own_is_scaled_by_its_own_dtype(tmp_path):
     """x uint8 (÷255) with x_test float (÷1): each set's rows come scaled by their own array's dtype."""
     np.savez(tmp_path / "own.npz", x=np.full((4, 2), 255, dtype=np.uint8), t=[0, 1, 0, 1],
@@ -584,6 +606,7 @@ def test_a_test_set_of_its_own_is_scaled_by_its_own_dtype(tmp_path):
     assert d.inputs(x, rows[:1]).tolist() == [[1.0, 1.0]] and d.inputs(x_test, test_rows[:1]).tolist() == [[0.5, 0.5]]
 
 
+@pytest.mark.engine
 def test_one_hot_targets_are_rows_of_a_single_1(tmp_path):
     """one_hot = true: a batch's t is (batch, classes) with one 1.0 per row, at the label."""
     np.savez(tmp_path / "oh.npz", x=np.zeros((4, 2)), t=[2, 0, 1, 2])
@@ -602,6 +625,7 @@ def _npz(path, version, **arrays):
                 np.lib.format.write_array(f, np.asarray(a), version=version)
 
 
+@pytest.mark.engine
 def test_npy_format_2_loads_and_3_is_refused_by_its_version(tmp_path):
     """.npy 1.0 and 2.0 headers are read; a 3.0 member is named with its version (not called 'not a .npz file')."""
     rng = np.random.default_rng(0)
@@ -616,6 +640,7 @@ def test_npy_format_2_loads_and_3_is_refused_by_its_version(tmp_path):
         "data.source: array 'x': .npy format version 3.0 is not supported (1.0 and 2.0 are)"]
 
 
+@pytest.mark.engine
 def test_a_directory_or_a_path_through_a_file_is_one_line(tmp_path):
     """A folder named like a .npz, and a path whose parent is a file, are refused with the path."""
     (tmp_path / "dir.npz").mkdir()
@@ -668,6 +693,7 @@ FILE_REFUSALS = {
 }
 
 
+@pytest.mark.engine
 @pytest.mark.parametrize("case", FILE_REFUSALS)
 def test_each_fault_of_the_files_arrays_is_its_own_line(tmp_path, case):
     """Missing arrays (none at all, x, half a test set), a test set of other lengths or rows, and the limits' edges."""
@@ -678,6 +704,7 @@ def test_each_fault_of_the_files_arrays_is_its_own_line(tmp_path, case):
     assert raised.value.problems == [line.format(dir=tmp_path)]
 
 
+@pytest.mark.engine
 def test_a_fresh_data_set_can_start_in_epoch_1(tmp_path):
     """rows() of epoch 1 first (no epoch drawn yet) is epoch 1's permutation, as after epoch 0."""
     np.savez(tmp_path / "ok.npz", x=np.zeros((8, 2)), t=np.arange(8) % 3)
@@ -714,6 +741,7 @@ def _twenty_rows(folder, bad_row=None):
     return folder / "net.toml"
 
 
+@pytest.mark.engine
 def test_a_1d_score_vector_with_batch_1_has_as_many_classes_as_entries(tmp_path):
     """SoftmaxWithLoss of s = (3,) on labels of batch 1: label_classes 3; accuracy counts label 1 (s's highest)."""
     sc = from_dict(tomllib.loads(ONE_D.format(s="[0.1, 0.5, 0.2]")), _twenty_rows(tmp_path))
@@ -723,6 +751,7 @@ def test_a_1d_score_vector_with_batch_1_has_as_many_classes_as_entries(tmp_path)
     assert accuracy(sc, sc.leaves) == {"train": train, "test": test} == {"train": 3 / 16, "test": 1 / 2}
 
 
+@pytest.mark.engine
 def test_a_label_beyond_a_1d_score_vector_is_refused_by_its_classes(tmp_path):
     """s = (2,) with labels 0-2: the one line says label 2 is out of range for its 2 classes."""
     with pytest.raises(ScenarioError) as raised:
@@ -735,6 +764,7 @@ class _LossLayerRan(Exception):
     pass
 
 
+@pytest.mark.engine
 def test_accuracy_runs_the_layers_up_to_the_scores_never_the_loss_layer(nets):
     """accuracy with a SoftmaxWithLoss that raises when run: the same shares as with the built-in one."""
     from dataclasses import replace
@@ -755,6 +785,7 @@ LABEL_3 = ("layer 2 'softmaxwithloss1' (SoftmaxWithLoss): label 3 in 't' is out 
            "labels are whole numbers 0 to 2")
 
 
+@pytest.mark.engine
 def test_a_refused_seed_is_read_as_0_for_the_rest_of_the_check(tmp_path):
     """seed = -1: its line, then seed 0's: row 3 (label 3) is in seed 0's first batch, not in seed 1's."""
     path = _twenty_rows(tmp_path, bad_row=3)
@@ -770,6 +801,7 @@ def test_a_refused_seed_is_read_as_0_for_the_rest_of_the_check(tmp_path):
                                       "its input 'a' has 3 classes (labels 0 to 2)"]
 
 
+@pytest.mark.engine
 def test_the_loss_of_a_1d_output_over_data_is_its_sum_times_dout(tmp_path):
     """Relu of s = (3,) with [data] of batch 1: the loss is Σ relu(s)·dout = 0.1·1 + 0 + 0.2·3, a number."""
     text = ONE_D.format(s="[0.1, -0.5, 0.2]").replace('"SoftmaxWithLoss"', '"Relu"').replace(
@@ -866,12 +898,14 @@ def data_net(tmp_path):
     return load(tmp_path / "net.toml")
 
 
+@pytest.mark.engine
 def test_a_saved_data_scenario_writes_every_non_default_key_as_toml(data_net, tmp_path):
     """to_toml writes [data]'s non-default keys as TOML and the source relative to the folder."""
     assert to_toml(data_net, folder=tmp_path / "out") == DATA_SAVED.format(source="../sub/set.npz")
     assert to_toml(data_net) == DATA_SAVED.format(source=str(tmp_path / "sub" / "set.npz"))
 
 
+@pytest.mark.engine
 def test_a_saved_data_scenario_loads_back_with_the_same_data_table(data_net, tmp_path):
     """The written file, loaded from where it was written, has the same [data] spec and numbers."""
     (tmp_path / "out").mkdir()
@@ -885,17 +919,20 @@ def test_a_saved_data_scenario_loads_back_with_the_same_data_table(data_net, tmp
     assert again.leaves["W"].tolist() == data_net.leaves["W"].tolist() and again.trained == ("W",)
 
 
+@pytest.mark.engine
 def test_the_bundled_set_is_written_by_name_and_seed_0_left_out():
     """digits: source = "digits", no seed line (0 is the default), x and t not written (the defaults)."""
     text = to_toml(load(bundled()["digits"]))
     assert '[data]\nsource = "digits"\n\n[values]' in text and "seed" not in text
 
 
+@pytest.mark.engine
 def test_the_picker_sees_a_data_scenario_with_a_relative_file_as_a_scenario(data_net, tmp_path):
     """sniff loads the file from its own path, so that [data]'s relative source is found."""
     assert sniff(tmp_path / "net.toml") == ("scenario", "Ünïcode net")
 
 
+@pytest.mark.engine
 def test_from_dict_reads_a_data_scenario_relative_to_the_path_given(data_net, tmp_path):
     """The same document from another folder does not find sub/set.npz."""
     doc = tomllib.loads(DATA_NET)
@@ -904,6 +941,7 @@ def test_from_dict_reads_a_data_scenario_relative_to_the_path_given(data_net, tm
         from_dict(doc, tmp_path / "elsewhere" / "net.toml")
 
 
+@pytest.mark.engine
 def test_a_batch_of_one_is_a_batch():
     """[data] batch = 1 loads (the limit is >= 1): the digits through Affine (64, 10) into SoftmaxWithLoss."""
     doc = tomllib.loads(net("digits", batch=1))
@@ -912,6 +950,7 @@ def test_a_batch_of_one_is_a_batch():
     assert sc.data.spec.batch == 1 and sc.leaves["x"].shape == (1, 64)
 
 
+@pytest.mark.engine
 def test_a_refused_data_table_keeps_its_t_name_unknown_not_undefined(tmp_path):
     """[data] with t = "labels" and a missing file: one line for the file, none for the layer that reads labels."""
     text = net("missing.npz", data='t = "labels"').replace('["a", "t"]', '["a", "labels"]')

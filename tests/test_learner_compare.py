@@ -16,6 +16,8 @@ import pytest
 from backprop_engine import FORWARD, bundled, load, run
 from backprop_engine.learner.compare import ATOL, RTOL, Difference, compare
 
+pytestmark = pytest.mark.engine
+
 EXAMPLES = Path(__file__).parent.parent / "examples"
 BOOK_CLASS = {"Mul": "MulLayer", "Add": "AddLayer", "Relu": "Relu", "Sigmoid": "Sigmoid",
               "Affine": "Affine", "SoftmaxWithLoss": "SoftmaxWithLoss"}

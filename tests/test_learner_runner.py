@@ -24,6 +24,8 @@ import pytest
 from backprop_engine.layers import LAYER_TYPES
 from backprop_engine.learner import Call, Learner, LearnerError, adapt, child
 
+pytestmark = pytest.mark.engine
+
 BOOK = '''
 import numpy as np
 

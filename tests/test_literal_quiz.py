@@ -12,6 +12,8 @@ from backprop_engine.quiz import QUIZ_ATOL, QUIZ_RTOL, entry_context, index_text
 from backprop_engine.scenario import from_dict, sniff
 from tests.test_engine import layer, scenario
 
+pytestmark = pytest.mark.engine
+
 
 def _scenario(values: dict, layers: list[tuple[str, list[str], str]], constants: dict | None = None):
     doc = {"title": "t", "values": values,

@@ -17,6 +17,8 @@ from backprop_engine.scenario import from_dict, to_toml, toml_value
 from backprop_engine.scenario.values import leaf_problem
 from tests.test_engine import layer, scenario
 
+pytestmark = pytest.mark.engine
+
 OK_LAYERS = """
 [[layers]]
 name = "r"

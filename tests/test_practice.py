@@ -34,6 +34,7 @@ def in_tmp(tmp_path, monkeypatch):
 
 # -- the scenario writer ---------------------------------------------------------------
 
+@pytest.mark.engine
 @pytest.mark.parametrize("name", sorted(bundled()))
 def test_to_toml_loads_back_to_the_same_numbers(name):
     sc = load(bundled()[name])
@@ -369,6 +370,7 @@ async def test_train_keys_lower_the_loss_and_plot_it():
         assert steps(app).lr == 1.0
 
 
+@pytest.mark.engine
 def test_train_rejects_a_learning_rate_of_zero_or_less():
     sc = load(bundled()["affine_softmax"])
     for lr in (0.0, -0.1):
@@ -376,6 +378,7 @@ def test_train_rejects_a_learning_rate_of_zero_or_less():
             train(sc, 1, lr)
 
 
+@pytest.mark.engine
 @pytest.mark.parametrize("lr", ["0", "-0.5"])
 def test_a_scenario_with_a_bad_learning_rate_is_refused(tmp_path, lr):
     path = tmp_path / "s.toml"
@@ -388,6 +391,7 @@ def test_a_scenario_with_a_bad_learning_rate_is_refused(tmp_path, lr):
 
 # -- export ------------------------------------------------------------------------------
 
+@pytest.mark.engine
 def test_markdown_command_line():
     r = subprocess.run([sys.executable, "-m", "tui.cli", "relu", "--markdown"],
                        capture_output=True, text=True, check=True)
@@ -399,6 +403,7 @@ def test_markdown_command_line():
     assert "∂L/∂x = ∂L/∂y · ∂y/∂x" in md
 
 
+@pytest.mark.engine
 def test_markdown_has_the_chain_rule_numbers():
     md = subprocess.run([sys.executable, "-m", "tui.cli", "apple", "--markdown"],
                         capture_output=True, text=True, check=True).stdout
@@ -434,6 +439,7 @@ async def test_training_that_diverges_is_said_not_crashed():
         assert steps(app).engine.position == 1
 
 
+@pytest.mark.engine
 def test_the_app_needs_a_terminal():
     r = subprocess.run([sys.executable, "-m", "tui.cli", "apple"], capture_output=True, text=True,
                        stdin=subprocess.DEVNULL)
