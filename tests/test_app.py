@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import gc
 import io
+import re
 import subprocess
 import sys
 import weakref
 from pathlib import Path
 
+import numpy as np
 import pytest
 from rich.console import Console
 from textual.widgets import OptionList, Static
 
 from backprop_engine import Engine, bundled, load
-from tests.conftest import SIZE, notifications, steps, text
+from backprop_engine.scenario import from_dict
+from tests.conftest import SIZE, notifications, screen_text, steps, text
 from tui.app import BackpropApp
 from tui.dialogs.help import HelpDialog
 from tui.dialogs.picker import PickerDialog
@@ -484,3 +487,89 @@ async def test_escape_closes_the_notes():
         assert len(notifications(app)) == 1 and bar.display
         await pilot.press("escape")
         assert not bar.display and steps(app).full_precision
+
+
+# -- the gradient check, the values pane, notes and narrow screens -------------------------------
+
+async def test_the_check_names_the_worst_entry_by_its_index():
+    app = BackpropApp(load(bundled()["affine_softmax"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        await pilot.pause()
+        w1 = next(l for l in screen_text(app).splitlines() if l.startswith("W1 "))
+        assert re.search(r"\[\d, \d\] ", w1), w1  # W1[i, j], not a flat [k]
+
+
+async def test_the_values_pane_shows_what_the_step_writes():
+    """affine_softmax at the Relu's backward step: the gradient of a1 is in
+    view (it is below the first screenful), under the table's header."""
+    app = BackpropApp(load(bundled()["affine_softmax"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*["n"] * 7)
+        await pilot.pause()
+        values = steps(app).query_one("#values")
+        assert values.scroll_offset.y > 0
+        row = values.line_where(lambda t: t.split()[:1] == ["grad"], values.line_where(lambda t: t.startswith("a1 ")))
+        assert values.pinned <= row - values.scroll_offset.y < values.scrollable_content_region.height  # a1's gradient
+        assert "value / gradient" in values.render_line(0).text  # the header stays on top
+
+
+# -- the f note is about a number on screen ------------------------------------------------------
+
+@pytest.mark.parametrize("name, keys, said", [
+    ("apple", ["end"], "Here price is 220.00000000000003 in full, shown as 220 at 6 significant digits"),
+    ("fruit", ["end"], "Here price is 715.0000000000001 in full, shown as 715"),
+    ("apple", [], "Every number on screen now is the same in full as at 6 significant digits"),
+])
+async def test_the_full_precision_note_is_about_a_number_on_screen(name, keys, said):
+    app = BackpropApp(load(bundled()[name]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*keys, "f")
+        assert any(said in n.message for n in notifications(app))
+
+
+# -- the training line at 80 columns; no note over a pane or a dialog --------------------------
+
+async def test_at_80_columns_the_loss_plot_stays_and_the_line_is_not_cut_mid_word():
+    app = BackpropApp(load(bundled()["affine_softmax"]))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("t")
+        await app.workers.wait_for_complete()
+        await pilot.press("T")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        plot = steps(app).query_one("#loss-plot")
+        line = steps(app).query_one("#train-text").content.plain
+        assert plot.region.width >= 10 and plot.region.right <= 80
+        assert line.endswith("0.002586") and "…" not in line  # the hint and the names gave way whole
+
+
+async def test_a_note_covers_neither_the_values_nor_a_dialog():
+    app = BackpropApp(load(bundled()["apple"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("end", "f", "c")
+        await pilot.pause()
+        note = steps(app).query_one("#note")
+        values = steps(app).query_one("#values")
+        assert note.display and not note.region.overlaps(values.region)
+        assert type(app.screen).__name__ == "GradCheckDialog"
+        assert not app.screen.query("NoteBar") and not app.screen.query("Toast")  # nothing drawn over the dialog
+
+
+# -- long names are cut, not wrapped -------------------------------------------------------------
+
+async def test_a_long_layer_name_is_cut_in_the_graph_and_titles_in_a_narrow_picker():
+    sc = from_dict({"title": "long", "values": {"x": 1.0},
+                    "layers": [{"name": "a_very_long_layer_name_indeed_really", "type": "Exp", "inputs": ["x"],
+                                "output": "y"}]}, "long.toml")
+    app = BackpropApp(sc, drawn=False)  # the list: the drawing names no layer
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        graph = steps(app).query_one("#graph")
+        head = graph.render_line(0).text
+        assert head.rstrip().endswith("…") and "a_very_long_layer" in head and not graph.render_line(1).text.strip().startswith("Exp")
+    app = BackpropApp(None)
+    async with app.run_test(size=(50, 16)) as pilot:
+        await pilot.pause()
+        options = app.screen.query_one("OptionList")
+        assert options.option_count == len(bundled()) and options.virtual_size.height == options.option_count

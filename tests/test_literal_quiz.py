@@ -6,10 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backprop_engine import BACKWARD, Engine, bundled, load
+from backprop_engine import BACKWARD, Engine, bundled, load, run
 from backprop_engine.literal import LiteralError, parse_literal, shape_text
 from backprop_engine.quiz import QUIZ_ATOL, QUIZ_RTOL, entry_context, index_text, is_right, quiz_entries
 from backprop_engine.scenario import from_dict, sniff
+from tests.test_engine import layer, scenario
+
+pytestmark = pytest.mark.engine
 
 
 def _scenario(values: dict, layers: list[tuple[str, list[str], str]], constants: dict | None = None):
@@ -236,3 +239,61 @@ def test_a_layer_name_or_an_init_that_is_a_table_is_refused_not_a_crash():
                        "layers": [{"type": "Relu", "inputs": ["x"], "output": "y"}]}, "p.toml")
         assert info.value.problems == [
             f"values.x: init must be one of normal, uniform, randint, zeros, ones, got {init!r}"]
+
+
+# -- the quiz's entries and context: a constant, a 1-D Affine, label t, broadcasting -----------
+
+def backward(sc):
+    return {s.layer.name: s for s in run(sc).steps() if s.phase == BACKWARD}
+
+
+def test_the_quiz_skips_a_constant_and_asks_the_inputs_after_it():
+    """k·x with k constant: only x is asked, its entry drawn with the step's index as seed."""
+    sc = scenario({"x": [1.0, 2.0]}, [layer("Mul", ["k", "x"], "y", "m")], constants={"k": 3.0},
+                  dout=[1.0, 1.0])
+    assert quiz_entries(backward(sc)["m"]) == [("x", 0, 3.0)]
+
+
+def test_the_quiz_context_of_a_one_row_affine():
+    """A 1-D x: dx needs dout and a row of W; dW[j, k] needs x[j] and dout[k]; db[k] needs dout[k]."""
+    sc = scenario({"x": [1.0, 2.0, 3.0], "W": [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], "b": [0.5, -0.5]},
+                  [layer("Affine", ["x", "W", "b"], "out", "aff")], dout=[1.0, -2.0])
+    step = backward(sc)["aff"]
+    assert quiz_entries(step) == [("x", 1, -5.0), ("W", 2, 2.0), ("b", 0, 1.0)]
+    (d, dv), (w, wv) = entry_context(step, "x", 1)
+    assert (d, dv.tolist(), w, wv.tolist()) == ("dout", [1.0, -2.0], "W[1, :]", [3.0, 4.0])
+    assert entry_context(step, "W", 3) == [("x[1]", 2.0), ("dout[1]", -2.0)]
+    assert entry_context(step, "b", 1) == [("dout[1]", -2.0)]
+
+
+def test_the_quiz_context_of_a_batch_affine():
+    """A batch x: dx[i, j] needs dout[i, :] and W[j, :]; dW needs columns; db a column of dout."""
+    sc = scenario({"x": [[1.0, 2.0], [3.0, 4.0]], "W": [[1.0, 0.0], [0.0, 1.0]], "b": [0.0, 0.0]},
+                  [layer("Affine", ["x", "W", "b"], "out", "aff")], dout=[[1.0, 2.0], [3.0, 4.0]])
+    step = backward(sc)["aff"]
+    got = [(label, np.asarray(v).tolist()) for label, v in entry_context(step, "x", 3)]
+    assert got == [("dout[1, :]", [3.0, 4.0]), ("W[1, :]", [0.0, 1.0])]
+    got = [(label, np.asarray(v).tolist()) for label, v in entry_context(step, "b", 0)]
+    assert got == [("dout[:, 0]", [1.0, 3.0])]
+
+
+def test_the_quiz_context_of_softmax_with_label_t_reads_y_and_t_at_xs_entry():
+    """Labels t (N,): the entry is an index into x's shape; y, t (one-hot), N and dout at it."""
+    sc = scenario({"x": [[1.0, 2.0, 0.5], [0.0, -1.0, 1.0]]}, [layer("SoftmaxWithLoss", ["x", "t"], "L", "loss")],
+                  constants={"t": [2, 0]})
+    assert entry_context(backward(sc)["loss"], "x", 3) == [
+        ("y[1, 0]", 0.24472847105479764), ("t[1, 0]", 1.0), ("N", 2.0), ("dout", 1.0)]
+
+
+def test_the_quiz_context_leaves_out_values_of_another_shape_and_a_missing_dout():
+    """The quiz context leaves out values of another shape and a dead branch's missing dout."""
+    sc = scenario({"x": [1.0, 2.0, 3.0], "y": [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]},
+                  [layer("Mul", ["x", "y"], "f", "m")], dout=[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    step = backward(sc)["m"]
+    assert entry_context(step, "x", 1) == [("x[1]", 2.0)]
+    assert entry_context(step, "y", 4) == [("y[1, 1]", 5.0), ("dout[1, 1]", 5.0)]
+    dead = scenario({"x": [1.0, 2.0], "z": 1.0},
+                    [layer("Relu", ["x"], "r", "dead"), layer("Add", ["z", "z"], "f", "live")])
+    engine = run(dead)
+    step = [s for s in engine.steps() if s.phase == BACKWARD and s.layer.name == "dead"][0]
+    assert step.dout is None and quiz_entries(step) == []

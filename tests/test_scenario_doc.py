@@ -18,6 +18,8 @@ from backprop_engine.gradcheck import check_expect, check_gradients
 from backprop_engine.layers import ALIASES
 from backprop_engine.scenario import INIT_KEYS, LAYER_KEYS, TOP_KEYS, from_dict
 
+pytestmark = pytest.mark.engine
+
 DOC = Path(__file__).parent.parent / "docs" / "scenario-format.md"
 TEXT = DOC.read_text(encoding="utf-8")
 BLOCKS = re.findall(r"^```toml\n(.*?)^```$", TEXT, flags=re.M | re.S)

@@ -37,6 +37,7 @@ BROADCAST = {"title": "broadcast", "values": {"a": [[1.0, -2.0, 3.0], [4.0, 5.0,
              "backward": {"dout": [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]}}
 
 
+@pytest.mark.engine
 @pytest.mark.parametrize("name", sorted(bundled()) + ["broadcast"])
 def test_local_derivative_times_dout_is_the_backward_gradient(name):
     from backprop_engine.engine import sum_to
@@ -52,6 +53,7 @@ def test_local_derivative_times_dout_is_the_backward_gradient(name):
                                                      x.shape), rtol=1e-15)
 
 
+@pytest.mark.engine
 def test_fan_out_records_partial_gradients():
     engine = Engine(load(bundled()["fanout"]))
     steps = backward_steps(engine)
@@ -63,12 +65,14 @@ def test_fan_out_records_partial_gradients():
     assert float(mul_xy.grads["x"]) == 3.0 + 4.0  # y + z, the book's "sum of the branches"
 
 
+@pytest.mark.engine
 def test_sigmoid_decomposed_backward_matches_the_fused_layer():
     x = np.linspace(-5, 5, 11)
     y = 1 / (1 + np.exp(-x))
     assert np.allclose(sigmoid_decomposed_backward(x, np.ones_like(x)), y * (1 - y), rtol=1e-14)
 
 
+@pytest.mark.engine
 def test_nudge_prediction_is_close_to_the_measured_change():
     sc = load(bundled()["apple"])
     n = nudge(sc, "tax", 0, 1e-6)
@@ -85,6 +89,7 @@ def chain_line(step, k: int, precision: int = 6) -> str:
             f"{num(local, precision)} = {num(step.input_grads[k], precision)}")
 
 
+@pytest.mark.engine
 def test_chain_rule_lines_in_print_output():
     out = subprocess.run([sys.executable, "-m", "tui.cli", "apple", "--print"], capture_output=True,
                          text=True, check=True).stdout
@@ -95,6 +100,7 @@ def test_chain_rule_lines_in_print_output():
     assert "∂L/∂tax = ∂L/∂price · ∂price/∂tax = 1 × 200 = 200" in out  # the issue's own example
 
 
+@pytest.mark.engine
 def test_chain_rule_lines_follow_precision():
     out = subprocess.run([sys.executable, "-m", "tui.cli", "apple", "--print", "--precision", "17"],
                          capture_output=True, text=True, check=True).stdout
@@ -269,6 +275,7 @@ async def test_full_precision_explains_floats_once():
         assert len(list(notifications(app))) == 1
 
 
+@pytest.mark.engine
 def test_a_value_used_twice_by_one_layer_adds_up():
     from backprop_engine.scenario import from_dict
     sc = from_dict({"title": "x·x", "values": {"x": 3.0}, "backward": {"dout": 24.0},
@@ -282,6 +289,7 @@ def test_a_value_used_twice_by_one_layer_adds_up():
     assert line.plain == "fan-out: ∂L/∂x = 72 + 72 (this layer, one part per use) = 144 (complete)"
 
 
+@pytest.mark.engine
 def test_a_dead_branch_does_not_make_a_gradient_partial():
     from backprop_engine.scenario import from_dict
     sc = from_dict({"title": "dead", "values": {"x": 2.0, "y": 3.0},
@@ -292,6 +300,7 @@ def test_a_dead_branch_does_not_make_a_gradient_partial():
     assert live.layer.name == "live" and live.partial == frozenset()
 
 
+@pytest.mark.engine
 def test_a_branch_part_is_labelled_as_a_part():
     steps = backward_steps(Engine(load(bundled()["fanout"])))
     first = [l.plain for l in explanation("Mul").chain(steps[1], ENGLISH, 6)]  # mul_xz: x's first part
@@ -299,6 +308,7 @@ def test_a_branch_part_is_labelled_as_a_part():
     assert first[1] == "∂L/∂z = ∂L/∂xz · ∂xz/∂z = 1 × 2 = 2"
 
 
+@pytest.mark.engine
 def test_sigmoid_of_a_constant_prints():
     import io
 

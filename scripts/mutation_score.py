@@ -12,7 +12,7 @@ K: mutants killed, including those that timed out; N: every mutant, including
 those no test covers and those the budget left unchecked.
 
     .venv/bin/pip install mutmut          # or: pip install -e ".[mutation]"
-    .venv/bin/python benchmarks/mutation_score.py [--fresh] [--budget 150] [--workers 2]
+    .venv/bin/python scripts/mutation_score.py [--fresh] [--budget 150] [--workers 2]
 
 mutmut keeps its results in mutants/ (git-ignored) and resumes from them: a
 second run re-tests only the functions whose source changed. --fresh deletes
