@@ -143,6 +143,7 @@ def test_every_text_of_the_view_is_in_the_catalog(digits, code):
     assert catalog.missing == set()
 
 
+@pytest.mark.engine
 def test_check_on_digits_prints_the_section_and_exits_0():
     r = subprocess.run([sys.executable, "-m", "tui.cli", "digits", "--check"], capture_output=True, text=True,
                        encoding="utf-8", timeout=60, check=False, env={**os.environ, "COLUMNS": "120", "NO_COLOR": "1"})
@@ -155,6 +156,7 @@ def test_check_on_digits_prints_the_section_and_exits_0():
     assert "a mean |Δ| above 1e-07 fails" in r.stdout and "every check passed (9)" in r.stdout
 
 
+@pytest.mark.engine
 def test_check_with_a_wrong_backward_fails_with_exit_1(monkeypatch, capsys):
     """Affine's backward 0.1 % off: --check exits 1 and names the params the book's check failed."""
     from tui.cli import main
@@ -318,6 +320,7 @@ def test_a_param_whose_every_entry_is_at_a_kink_has_no_verdict():
     assert row(rendered(book_check_view(result, ENGLISH, stacked=True), width=44), "b1")[-2:] == ["no", "verdict"]
 
 
+@pytest.mark.engine
 def test_check_after_one_iteration_passes_and_says_what_it_left_out(trained, monkeypatch, capsys):
     """--check on the scenario after 1 iteration: exit 0, the left-out column, a line per param."""
     from tui.views.report import check
