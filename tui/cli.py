@@ -177,25 +177,25 @@ def _mode(scenario, args, tr, languages, learner=None) -> int:
         print(to_json(Engine(scenario)))
         return 0
     if args.markdown:
-        from .views.markdown import run_markdown
+        from .reports.markdown import run_markdown
         sys.stdout.write(run_markdown(scenario, tr, args.precision))
         return 0
-    from .views import report  # the gradient check and training: not on the app's path
+    from .reports import check, steps, train  # the gradient check and training: not on the app's path
     if args.check:
         if learner is not None:
-            from .views.layers_report import check_layers
+            from .reports.layers_check import check_layers
             return check_layers(scenario, learner, tr, args.precision)
-        return report.check(scenario, tr, args.precision)
+        return check.check(scenario, tr, args.precision)
     if args.train:
         from backprop_engine.train import LayerFailed
         if learner is not None:
             print(tr("with your layers from {file}", file=args.layers))
         try:
-            return report.train(scenario, args.train, tr, args.precision)
+            return train.train(scenario, args.train, tr, args.precision)
         except LayerFailed as e:  # --layers: their code failed; training stops there
             sys.stderr.write(f"error: {args.layers}: {e}; training stopped\n")
             return 1
-    return report.print_steps(scenario, tr, args.precision)
+    return steps.print_steps(scenario, tr, args.precision)
 
 
 def _app(scenario, args, languages, learner=None, folder=None) -> int:
