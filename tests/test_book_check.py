@@ -323,7 +323,7 @@ def test_a_param_whose_every_entry_is_at_a_kink_has_no_verdict():
 @pytest.mark.engine
 def test_check_after_one_iteration_passes_and_says_what_it_left_out(trained, monkeypatch, capsys):
     """--check on the scenario after 1 iteration: exit 0, the left-out column, a line per param."""
-    from tui.views.report import check
+    from tui.reports.check import check
     monkeypatch.setenv("COLUMNS", "200")
     assert check(trained[1][0], ENGLISH, 4) == 0
     out = capsys.readouterr().out

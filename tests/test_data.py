@@ -22,7 +22,7 @@ from backprop_engine.scenario import from_dict, sniff, to_toml
 from backprop_engine.train import MiniBatchSGD, accuracy, label_classes
 from tests.test_cli import cli
 from tui.i18n import ENGLISH
-from tui.views.train_report import BAR_AFTER, train_data
+from tui.reports.train import BAR_AFTER, train_data
 
 NET = """\
 title = "A net on a data file"

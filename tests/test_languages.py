@@ -98,7 +98,7 @@ async def test_every_text_asked_at_run_time_is_in_the_catalog(code, name):
     catalog = recording(code)
     await _every_screen(BackpropApp(load(bundled()[name]), lang=code, languages={"en": ENGLISH, code: catalog}),
                         name)
-    from tui.views.markdown import run_markdown
+    from tui.reports.markdown import run_markdown
     from tui.views.rich import step_view
     engine = Engine(load(bundled()[name]))
     while not engine.at_end:

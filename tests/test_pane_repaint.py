@@ -100,16 +100,16 @@ async def test_after_g_and_scrolling_by_hand_a_step_shows_a_fresh_start(name, si
 
 
 def test_the_app_starts_without_reading_the_report_modules():
-    """backprop-tui SCENARIO (the app) does not import tui.views.report, which
+    """backprop-tui SCENARIO (the app) does not import tui.reports.check, which
     brings in the gradient check and training: --check, --train and --print do."""
     code = ("import sys; from tui import cli; cli._app = lambda *a, **k: 0; cli.main(['apple']); "
-            "print(sorted(m for m in ('tui.views.report', 'backprop_engine.gradcheck', 'backprop_engine.train') "
+            "print(sorted(m for m in ('tui.reports.check', 'backprop_engine.gradcheck', 'backprop_engine.train') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
     code = code.replace("cli.main(['apple'])", "cli.main(['apple', '--print'])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip().splitlines()[-1] == "['backprop_engine.gradcheck', 'backprop_engine.train', 'tui.views.report']"
+    assert out.strip().splitlines()[-1] == "['backprop_engine.gradcheck', 'backprop_engine.train', 'tui.reports.check']"
 
 
 async def test_a_moment_after_a_key_the_steps_next_to_it_are_rendered_once():

@@ -421,7 +421,7 @@ async def test_export_key_writes_markdown_and_says_where(in_tmp):
         await pilot.pause()
         assert any(str(in_tmp / "apple-steps.md") in n.message for n in notifications(app))
     from tui.i18n import ENGLISH
-    from tui.views.markdown import run_markdown
+    from tui.reports.markdown import run_markdown
     assert (in_tmp / "apple-steps.md").read_text() == run_markdown(load(bundled()["apple"]), ENGLISH, 6)
 
 

@@ -315,7 +315,7 @@ def test_sigmoid_of_a_constant_prints():
     from rich.console import Console
 
     from backprop_engine.scenario import from_dict
-    from tui.views.markdown import run_markdown
+    from tui.reports.markdown import run_markdown
     from tui.views.rich import step_view
     sc = from_dict({"title": "c", "constants": {"k": 0.5}, "values": {"w": 2.0},
                     "layers": [{"type": "Sigmoid", "inputs": ["k"], "output": "s"},

@@ -1,6 +1,6 @@
 """The command line (contract section 2). Textual is imported only for the app,
-so the non-interactive modes start quickly; numpy and the engine are imported
-by ``main()``, once the garbage collector is off for the start."""
+and Rich, the gradient check and training only for the modes that print them,
+so --json and the app start without what they do not use."""
 
 from __future__ import annotations
 
@@ -9,8 +9,16 @@ import gc
 import os
 import sys
 
+import numpy as np
+
+from backprop_engine import Engine, ScenarioError, __version__, bundled, load, resolve
+from backprop_engine.trace import to_json
+
+from .format import FULL
+from .i18n import catalogs
+from .serve import Served, in_browser, serve, served_folder
+
 USAGE_ERROR = 2
-FULL = None  # --precision full: explain.numbers.FULL (not imported here: --json starts without it)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -44,7 +52,6 @@ def _port(s: str) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    from backprop_engine import __version__
     p = _Parser(
         prog="backprop-tui",
         description="Step through backpropagation as chapter 5 of Deep Learning from Scratch "
@@ -92,9 +99,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     # No garbage collection while the app starts: its passes over what the
-    # imports make (numpy and the engine: 5-10 ms; Textual: 10-20 ms), none of
-    # it garbage, slow the start. The app turns it on once its first screen is
-    # drawn (BackpropApp._settle), the other modes before they run (_mode, --serve).
+    # imports make (Textual: 10-20 ms), none of it garbage, slow the start.
+    # The app turns it on once its first screen is drawn (BackpropApp._settle),
+    # the other modes before they run (_mode, --serve).
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -105,12 +112,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None) -> int:
-    import numpy as np
-
-    from backprop_engine import ScenarioError, bundled, load, resolve
     args = parser().parse_args(argv)
     np.seterr(all="ignore")  # inf and nan (1/0 in a Reciprocal) are results shown, not warnings
-    from .i18n import catalogs
     languages = catalogs()
     if args.lang not in languages:
         sys.stderr.write(f"error: --lang: unknown language code {args.lang!r} "
@@ -120,7 +123,6 @@ def _main(argv: list[str] | None) -> int:
     if (args.host or args.port) and not args.serve:
         parser().error("--host and --port go with --serve")
     if args.serve:
-        from .serve import serve
         gc.enable()
         return serve(args, tr)
     if args.list and args.scenario:
@@ -135,7 +137,6 @@ def _main(argv: list[str] | None) -> int:
         if args.layers:
             return _with_layers(None, args, tr, languages)  # the picker's scenarios with them
         return _app(None, args, languages)
-    from .serve import in_browser, served_folder
     folder = served_folder(args.scenario) if in_browser() else None
     if folder is not None:  # a tab of --serve FOLDER: its picker
         return _app(None, args, languages, folder=folder)
@@ -151,6 +152,7 @@ def _main(argv: list[str] | None) -> int:
 
 def _with_layers(scenario, args, tr, languages) -> int:
     """--layers FILE.py: the learner's classes in a child process, beside the built-in layers."""
+    # here, not at the top: its child process's machinery (multiprocessing) would slow every --json
     from backprop_engine.learner import Learner, LearnerError
     from backprop_engine.learner.beside import own_layers
     try:
@@ -172,40 +174,38 @@ def _mode(scenario, args, tr, languages, learner=None) -> int:
         return _app(scenario, args, languages, learner)
     gc.enable()  # (off for the app's start: main)
     if args.json:
-        from backprop_engine import Engine
-        from backprop_engine.trace import to_json
         print(to_json(Engine(scenario)))
         return 0
+    # Here, not at the top: --json starts without Rich, the app without the
+    # gradient check and training (tests/test_pane_repaint.py checks it).
+    from backprop_engine.train import LayerFailed
+
+    from .reports import check, layers_check, markdown, steps, train
     if args.markdown:
-        from .views.markdown import run_markdown
-        sys.stdout.write(run_markdown(scenario, tr, args.precision))
+        sys.stdout.write(markdown.run_markdown(scenario, tr, args.precision))
         return 0
-    from .views import report  # the gradient check and training: not on the app's path
     if args.check:
         if learner is not None:
-            from .views.layers_report import check_layers
-            return check_layers(scenario, learner, tr, args.precision)
-        return report.check(scenario, tr, args.precision)
+            return layers_check.check_layers(scenario, learner, tr, args.precision)
+        return check.check(scenario, tr, args.precision)
     if args.train:
-        from backprop_engine.train import LayerFailed
         if learner is not None:
             print(tr("with your layers from {file}", file=args.layers))
         try:
-            return report.train(scenario, args.train, tr, args.precision)
+            return train.train(scenario, args.train, tr, args.precision)
         except LayerFailed as e:  # --layers: their code failed; training stops there
             sys.stderr.write(f"error: {args.layers}: {e}; training stopped\n")
             return 1
-    return report.print_steps(scenario, tr, args.precision)
+    return steps.print_steps(scenario, tr, args.precision)
 
 
 def _app(scenario, args, languages, learner=None, folder=None) -> int:
     # a browser tab of --serve has no terminal, but a web driver
-    from .serve import Served, in_browser
     served = Served(folder) if in_browser() else None
     if served is None and not (sys.stdin.isatty() and sys.stdout.isatty()):
         sys.stderr.write("error: the app needs a terminal; without one, try --print or --markdown\n")
         return USAGE_ERROR
-    from .app import BackpropApp  # (the garbage collector is off: main)
+    from .app import BackpropApp  # Textual: only for the app (the garbage collector is off: main)
     app = BackpropApp(scenario, precision=args.precision, lang=args.lang, languages=languages, learner=learner)
     app.served = served
     app.run()

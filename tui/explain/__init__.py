@@ -24,6 +24,7 @@ from .reciprocal import ReciprocalExplanation
 from .relu import ReluExplanation
 from .sections import DIM, VALUE, Arrays, Section, line
 from .sigmoid import SigmoidExplanation
+from .sigmoid_chain import chain_sections
 from .softmax import SoftmaxWithLossExplanation
 
 EXPLANATIONS: dict[str, Explanation] = {
@@ -66,6 +67,7 @@ def _sections(step: Step, tr, precision: int | None, layers: tuple[LayerSpec, ..
         parts += [line((tr("chain rule, L = the final output:"), DIM)), *chain]
     parts += fan_in_lines(step, tr, precision)
     parts += ex.backward_sections(step, layers, tr, precision)
+    parts += chain_sections(step, layers, tr, precision)  # a node of a decomposed sigmoid
     return parts + ex.gradient_tables(step, tr, precision)
 
 

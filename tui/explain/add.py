@@ -1,10 +1,9 @@
 """Add node (5.4.2): the gradient passes through unchanged."""
 
 from .base import Explanation
-from .sigmoid_chain import SigmoidChainStep
 
 
-class AddExplanation(SigmoidChainStep, Explanation):
+class AddExplanation(Explanation):
     symbol = "+"
     derivatives = ("1", "1")
     note = "passed through: each input gets dout as it is"

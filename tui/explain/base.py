@@ -79,8 +79,8 @@ class Explanation:
     def backward_sections(self, step: Step, layers: tuple[LayerSpec, ...], tr,
                           precision: int | None) -> list[Section]:
         """What the backward step adds after the chain rule; ``layers``: the
-        whole graph, for a step that explains itself by its neighbours (the
-        decomposed sigmoid)."""
+        whole graph, for a step that explains itself by its neighbours (a fused
+        Sigmoid beside a decomposed one)."""
         return []
 
     def gradient_tables(self, step: Step, tr, precision: int | None) -> list[Section]:

@@ -1,10 +1,9 @@
 """The exp node of the decomposed sigmoid (5.5.2): its derivative is itself."""
 
 from .base import Explanation
-from .sigmoid_chain import SigmoidChainStep
 
 
-class ExpExplanation(SigmoidChainStep, Explanation):
+class ExpExplanation(Explanation):
     symbol = "exp"
     derivatives = ("exp({x}) = {out}",)
 

@@ -8,6 +8,8 @@ their code failed: the error and where in their file.
 
 from __future__ import annotations
 
+from backprop_engine.learner.beside import layer_checks, worst
+
 from .sections import BAD, BOLD, DIM, GOOD, Arrays, Beside, Section, line
 
 WHY = {  # why a write into a handed array matters, by what was written into
@@ -59,7 +61,6 @@ def learner_sections(check, tr, precision: int | None) -> list[Section]:
 def summary_sections(scenario, steps, tr) -> list[Section]:
     """Each layer that ran the learner's class, with its verdict and, where
     it is not "agrees", what went wrong first (the end of a --layers run)."""
-    from backprop_engine.learner.beside import layer_checks, worst
     rows = layer_checks(scenario, steps)
     if not rows:
         return []

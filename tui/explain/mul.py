@@ -1,10 +1,9 @@
 """Multiply node (5.4.1): each input's gradient is dout times the other input."""
 
 from .base import Explanation
-from .sigmoid_chain import SigmoidChainStep
 
 
-class MulExplanation(SigmoidChainStep, Explanation):
+class MulExplanation(Explanation):
     symbol = "×"
     derivatives = ("{y}", "{x}")
     note = "swapped: each input gets dout times the other input"

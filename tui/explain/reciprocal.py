@@ -1,10 +1,9 @@
 """The "/" node of the decomposed sigmoid (5.5.2): y = 1/x, ∂y/∂x = −1/x² = −y²."""
 
 from .base import Explanation
-from .sigmoid_chain import SigmoidChainStep
 
 
-class ReciprocalExplanation(SigmoidChainStep, Explanation):
+class ReciprocalExplanation(Explanation):
     symbol = "1/x"
     derivatives = ("−1/{x}² = −{out}²",)
 

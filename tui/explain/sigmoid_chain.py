@@ -3,6 +3,8 @@ exp, +1 and "/". Each of their backward steps carries the book's derivation
 one node further, with numbers: −∂L/∂y·y², then ·exp(−x), until
 ∂L/∂y·y²·exp(−x) = ∂L/∂y·y(1 − y). At the end of the chain, and not before,
 it is compared with a fused Sigmoid layer on the same input, if there is one.
+The nodes are Mul, Exp, Add and Reciprocal layers that know nothing of it:
+``step_sections`` asks ``chain_sections`` of every backward step.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from backprop_engine.scenario import LayerSpec
 
 from ..format import d, num
 from .sections import BOLD, DIM, GRAD, Line, line
+
+NODE_TYPES = ("Mul", "Exp", "Add", "Reciprocal")
 
 
 class Chain(NamedTuple):
@@ -96,16 +100,18 @@ def fused_partner(chain: Chain, layers: tuple[LayerSpec, ...], values) -> LayerS
                  and np.array_equal(values[l.inputs[0]], values[chain.x])), None)
 
 
-class SigmoidChainStep:
-    """For the four node types: the derivation line when the node is part of a decomposed sigmoid."""
-
-    def backward_sections(self, step, layers, tr, precision):
-        chain = find_chain(step.layer, layers, step.values)
-        if chain is None:
-            return []
-        lines = [chain_line(step, chain, tr, precision)]
-        fused = fused_partner(chain, layers, step.values)
-        # backward runs the layers in reverse: the fused layer has run if it comes later in the file
-        if step.layer is chain.mul and fused is not None and fused.index > chain.mul.index:
-            lines.append(fused_comparison(fused, chain, step, tr, precision))
-        return lines
+def chain_sections(step: Step, layers: tuple[LayerSpec, ...], tr, precision: int | None) -> list[Line]:
+    """A backward step's part of the derivation if its layer is a node of a
+    decomposed sigmoid (and, at the chain's end, the comparison with a fused
+    Sigmoid on the same input); nothing for any other step."""
+    if step.layer.type not in NODE_TYPES:
+        return []
+    chain = find_chain(step.layer, layers, step.values)
+    if chain is None:
+        return []
+    lines = [chain_line(step, chain, tr, precision)]
+    fused = fused_partner(chain, layers, step.values)
+    # backward runs the layers in reverse: the fused layer has run if it comes later in the file
+    if step.layer is chain.mul and fused is not None and fused.index > chain.mul.index:
+        lines.append(fused_comparison(fused, chain, step, tr, precision))
+    return lines

@@ -233,7 +233,7 @@ class PracticeKeys:
 
     def action_export(self) -> None:
         from ..dialogs.save import SaveDialog
-        from ..views.markdown import run_markdown
+        from ..reports.markdown import run_markdown
         sc, precision, tr = self.engine.scenario, self.precision, self.tr
         if self.app.served:
             self.download(f"{Path(sc.path).stem}-steps.md", run_markdown(sc, tr, precision))

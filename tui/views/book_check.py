@@ -1,21 +1,20 @@
 """The book's gradient check (5.7.3) as Rich: a row per trained param with
 the mean |backprop − numerical| over every entry (the book prints
 ``W1:2.1e-13`` and so on) but those whose ±h nudge crosses a Relu kink
-(counted, and said why), then what each side took and their ratio. Used by
---check after its table and by the c dialog once its worker is done."""
+(counted, and said why), then what each side took and their ratio. Shown by
+--check after its table (tui/reports/check.py) and by the c dialog once its
+worker is done."""
 
 from __future__ import annotations
 
 import math
 
 from rich import box
-from rich.console import Console, Group
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from backprop_engine import Scenario
-from backprop_engine.gradcheck import BOOK_LIMIT, BookCheck, BookParam, book_check
+from backprop_engine.gradcheck import BOOK_LIMIT, BookCheck, BookParam
 
 from .gradcheck_table import verdict
 
@@ -96,14 +95,3 @@ def book_check_view(result: BookCheck, tr, stacked: bool = False) -> Group:
     return Group(book_title(tr, result.samples), t, *([Text("\n".join(kinks), style="yellow")] if kinks else []),
                  Text(timing_line(result, tr), style="bold"), Text("\n".join(notes), style="dim"))
 
-
-def print_book_check(out: Console, scenario: Scenario, tr) -> BookCheck:
-    """--check on a scenario with [data]: the book's check, a progress bar on
-    a terminal's stderr while the numerical side runs, then its section."""
-    err = Console(stderr=True)
-    with Progress(TextColumn(tr("numerical gradient")), BarColumn(), MofNCompleteColumn(), console=err,
-                  transient=True, disable=not err.is_terminal) as bar:
-        task = bar.add_task("", total=None)
-        result = book_check(scenario, progress=lambda done, total: bar.update(task, completed=done, total=total))
-    out.print(book_check_view(result, tr))
-    return result

@@ -1,24 +1,16 @@
-"""The whole step-by-step run as Markdown (``--markdown`` and the app's export).
-
-The same sections as ``--print`` and the app (values, gradients, chain-rule
-lines, Relu masks), as Markdown: lines as paragraphs or list items, arrays as
-tables with the highlighted cells in bold. Arrays are elided like the app's
-grids, so an mnist_size export stays readable.
+"""Sections as Markdown, the back end beside ``rich.py``: lines as paragraphs
+or list items, arrays as tables with the highlighted cells in bold. Arrays
+are elided like the app's grids, so an mnist_size export stays readable.
+The whole run as Markdown (--markdown, the export) is ``tui/reports/markdown.py``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from backprop_engine import Engine, Scenario, run
-
-from ..explain import step_sections, step_title
-from ..explain.learner import summary_sections
-from ..format import shape_str
 from ..explain.sections import Arrays, Line, Section
-from .drawing import draw, layout
+from ..format import shape_str
 from .rich import cell_text, elided
-from .paragraphs import paragraphs
 
 
 def _cell(v, precision, strong: bool = False) -> str:
@@ -69,33 +61,3 @@ def md_sections(sections: list[Section], tr, precision: int | None) -> str:
             blocks.append(f"**{arrays.title}**\n\n" + sep.join(rows))
     return "\n\n".join(blocks + ["\n".join(items)] * bool(items))
 
-
-def _inline(a, tr, precision) -> str:
-    """A table cell: scalars by value, arrays by reference to the steps."""
-    return md_array(a, precision) if np.ndim(a) == 0 else tr("array: see the steps")
-
-
-def run_markdown(scenario: Scenario, tr, precision: int | None) -> str:
-    engine = Engine(scenario)
-    parts = [f"# {scenario.title}", ""]
-    if scenario.reference:
-        parts.append(f"*{scenario.reference}*\n")
-    if scenario.description:
-        parts.append(paragraphs(scenario.description) + "\n")
-    # the graph after the full run, as text to paste into notes
-    drawing = draw(layout(scenario), run(scenario), tr, precision, highlight=False).plain
-    parts += ["```text", *(line.rstrip() for line in drawing.splitlines()), "```", ""]
-    while not engine.at_end:
-        step = engine.next()
-        parts += [f"## {step_title(step, len(engine), tr)}", "",
-                  md_sections(step_sections(step, tr, precision, scenario.layers), tr, precision), ""]
-    parts.append(f"## {tr('All values and gradients')}\n")
-    parts.append(f"| {tr('name')} | {tr('shape')} | {tr('value')} | {tr('gradient')} |\n|---|---|---|---|")
-    for name in list(scenario.leaves) + [l.output for l in scenario.layers]:
-        v, g = engine.values[name], engine.grads.get(name)
-        parts.append(f"| {name} | {shape_str(np.shape(v), tr)} | {_inline(v, tr, precision)} | "
-                     f"{'' if g is None else _inline(g, tr, precision)} |")
-    summary = summary_sections(scenario, engine.steps(), tr)  # --layers: a verdict per layer
-    if summary:
-        parts += ["", f"## {tr('your layers')}", "", md_sections(summary, tr, precision)]
-    return "\n".join(parts) + "\n"

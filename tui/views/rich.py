@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 from rich import box
+from rich.columns import Columns
 from rich.console import Group, RenderableType
 from rich.measure import Measurement
 from rich.padding import Padding
@@ -195,7 +196,6 @@ def rich_sections(sections: list[Section], tr, precision: int | None) -> Rendera
         elif isinstance(s, Arrays):
             out.append(kv_table(s, tr, precision))
         else:
-            from rich.columns import Columns  # (not for the first screen)
             out.append(Columns([kv_table(a, tr, precision) for a in s.parts], padding=(0, 3)))
     return Group(*out)
 

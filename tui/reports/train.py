@@ -1,7 +1,8 @@
-"""--train on a scenario with [data]: mini-batch SGD as the book trains its
-TwoLayerNet (5.7.4), printed as a table of the loss per iteration and the
-train and test accuracy at each epoch's end; a progress bar on stderr while
-a run that takes over a second goes on."""
+"""--train: gradient descent on the [train] params, printed as a table of the
+loss per step. On a scenario with [data], mini-batch SGD as the book trains
+its TwoLayerNet (5.7.4): the loss per iteration and the train and test
+accuracy at each epoch's end, with a progress bar on stderr while a run that
+takes over a second goes on."""
 
 from __future__ import annotations
 
@@ -14,11 +15,51 @@ from rich.table import Table
 from rich.text import Text
 
 from backprop_engine import Scenario
-from backprop_engine.train import MiniBatchSGD
+from backprop_engine.train import MiniBatchSGD, train_quietly
 
 from ..format import num
 
 BAR_AFTER = 1.0  # seconds: a run that ends sooner shows no progress bar
+
+
+def train(scenario: Scenario, steps: int, tr, precision: int | None) -> int:
+    """--train: a title naming the trained params, a notice when the final
+    output is no loss, a row per step (loss after it; step 0 is before
+    training; beyond 100 steps every k-th and the last), the final loss.
+    A scenario with [data] trains by mini-batch SGD instead (train_data)."""
+    if scenario.data is not None:
+        return train_data(scenario, steps, tr, precision)
+    losses = train_quietly(scenario, steps)[0]  # before training, then after each step
+    out = Console(highlight=False)
+    out.print(Text(tr("gradient descent on {params}: {n} steps, lr = {lr}", params=", ".join(scenario.trained),
+                      n=steps, lr=num(scenario.lr, precision)), style="bold"))
+    _note_no_loss(out, scenario, tr)
+    t = Table()
+    t.add_column(tr("step"), justify="right")
+    t.add_column(tr("loss ({name})", name=scenario.output), justify="right")
+    every = math.ceil(steps / 100)
+    for k, loss in enumerate(losses):
+        if k % every == 0 or k == steps:
+            t.add_row(str(k), num(loss, precision))
+    out.print(t)
+    out.print(tr("final loss ({name}) after {n} steps: {loss}", name=scenario.output, n=steps,
+                 loss=num(losses[-1], precision)))
+    _note_ran_off(out, losses, tr)
+    return 0
+
+
+def _note_no_loss(out: Console, scenario: Scenario, tr) -> None:
+    last = scenario.layers[-1]
+    if last.type != "SoftmaxWithLoss":
+        out.print(Text(tr("note: {name} is not a loss (the last layer is {type}, not SoftmaxWithLoss): "
+                          "it may have no minimum for descent to find", name=last.output, type=tr.layer(last.type)),
+                       "yellow"))
+
+
+def _note_ran_off(out: Console, losses, tr) -> None:
+    if not all(map(math.isfinite, losses)):
+        out.print(Text(tr("the loss ran off to inf or nan: try a lower [train] lr (a loss without a minimum, "
+                          "such as a price, runs off at any lr)"), "bold red"))
 
 
 def shown(step: int, steps: int, per_epoch: int) -> bool:
@@ -103,11 +144,7 @@ def train_data(scenario: Scenario, steps: int, tr, precision: int | None,
     out.print(Text(tr("{source}: {train} training rows, {test} test rows; an epoch is {n} iterations",
                       source=data.spec.source, train=f"{len(data.train_rows):,}",
                       test=f"{len(data.test_rows):,}", n=data.per_epoch), style="dim"))
-    last = scenario.layers[-1]
-    if last.type != "SoftmaxWithLoss":
-        out.print(Text(tr("note: {name} is not a loss (the last layer is {type}, not SoftmaxWithLoss): "
-                          "it may have no minimum for descent to find", name=last.output, type=tr.layer(last.type)),
-                       "yellow"))
+    _note_no_loss(out, scenario, tr)
     start = time.perf_counter()
     rows, _ = run_rows(scenario, steps, _Bar(steps, tr("mini-batch SGD"), bar_console, bar_after))
     seconds = time.perf_counter() - start
@@ -116,7 +153,5 @@ def train_data(scenario: Scenario, steps: int, tr, precision: int | None,
     out.print(tr("final loss ({name}) after {n} iterations: {loss}; train accuracy {train}, "
                  "test accuracy {test}; {seconds} s", name=scenario.output, n=steps, loss=num(loss, precision),
                  train=_share(accuracy, "train"), test=_share(accuracy, "test"), seconds=f"{seconds:.2f}"))
-    if not all(math.isfinite(loss) for _, loss, _ in rows):
-        out.print(Text(tr("the loss ran off to inf or nan: try a lower [train] lr (a loss without a minimum, "
-                          "such as a price, runs off at any lr)"), "bold red"))
+    _note_ran_off(out, [loss for _, loss, _ in rows], tr)
     return 0
