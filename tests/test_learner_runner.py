@@ -22,7 +22,8 @@ import numpy as np
 import pytest
 
 from backprop_engine.layers import LAYER_TYPES
-from backprop_engine.learner import Call, Learner, LearnerError, adapt, child
+from backprop_engine.learner import adapt, child
+from backprop_engine.learner.runner import Call, Learner, LearnerError
 
 pytestmark = pytest.mark.engine
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from backprop_engine import Engine, bundled, load
-from backprop_engine.learner import Learner
+from backprop_engine.learner.runner import Learner
 from backprop_engine.learner.beside import check_of, own_layers
 from tests.conftest import SIZE, steps, text
 from tests.test_cli import cli

@@ -48,7 +48,7 @@ class BackpropApp(App):
 
     def __init__(self, scenario: Scenario | None = None, precision: int = 6, lang: str = "en",
                  languages: dict[str, Catalog] | None = None, drawn: bool | None = None, learner=None):
-        """``learner``: --layers, the learner's classes (backprop_engine.learner.Learner),
+        """``learner``: --layers, the learner's classes (backprop_engine.learner.runner.Learner),
         used in every scenario opened; ``scenario`` comes with them already."""
         super().__init__()
         self.learner = learner
@@ -129,7 +129,7 @@ class BackpropApp(App):
         imports is a load error."""
         if self.learner is None:
             return scenario
-        from backprop_engine.learner import LearnerError
+        from backprop_engine.learner.runner import LearnerError
         from backprop_engine.learner.beside import own_layers
         try:
             self.learner.restart()

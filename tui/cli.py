@@ -153,7 +153,7 @@ def _main(argv: list[str] | None) -> int:
 def _with_layers(scenario, args, tr, languages) -> int:
     """--layers FILE.py: the learner's classes in a child process, beside the built-in layers."""
     # here, not at the top: its child process's machinery (multiprocessing) would slow every --json
-    from backprop_engine.learner import Learner, LearnerError
+    from backprop_engine.learner.runner import Learner, LearnerError
     from backprop_engine.learner.beside import own_layers
     try:
         learner = Learner(args.layers)

@@ -12,8 +12,8 @@ their code wrote into, and what it printed. A call that hangs or kills its
 process is stopped and reported; the child is started again.
 
 Nothing else in backprop_engine loads Python code: a scenario file is data.
+
+The classes are in ``runner`` (``from backprop_engine.learner.runner import
+Learner``): the package itself imports nothing, so that the app, which reads
+the checks of ``beside``, starts without multiprocessing.
 """
-
-from .runner import Call, Learner, LearnerError
-
-__all__ = ["Call", "Learner", "LearnerError"]
