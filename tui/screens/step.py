@@ -51,11 +51,8 @@ EXACT_NOTE = ("Every number on screen now is the same in full as at {digits} sig
 # the last prefetch). The timer starts with the key, not once the screen is
 # drawn: then Textual's writer thread sends the screen's update to the
 # terminal, and waits for the GIL while anything runs (the steps ahead
-# rendering: 1-2 ms; a timer started then: 0.5 ms, measured). If the panes are
-# not drawn yet when it ticks, the prefetch waits PREFETCH_DELAY more, up to
-# PREFETCH_WAITS times (a dialog on top: the panes are not drawn until it goes).
+# rendering: 1-2 ms; a timer started then: 0.5 ms, measured).
 PREFETCH_DELAY = 0.03
-PREFETCH_WAITS = 10
 # Keys that share a line of the help.
 ENDS = Binding.Group("to the start / to the end")
 # Keys that would change or judge the scenario while training runs: they wait for it.
@@ -99,7 +96,6 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScr
         self._explained_floats = False
         self._prefetching = False  # a _prefetch is waiting for its timer
         self._prefetch_timer: Timer | None = None  # paused between prefetches
-        self._prefetch_waits = 0  # ticks the waiting _prefetch has waited for the panes to be drawn
         self._panes: dict[str, Pane] = {}
         self._status: tuple[tuple, Text] | None = None  # the status line's text, and what it says
 
@@ -243,11 +239,6 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScr
     def _prefetch(self) -> None:
         """Render the panes of the steps next to this one while the learner
         reads it (once the screen is drawn), so that n and p only swap lines."""
-        panes = self.panes.values()
-        if any(pane.awaiting_repaint for pane in panes) and self._prefetch_waits < PREFETCH_WAITS:
-            self._prefetch_waits += 1
-            return  # (the timer ticks again)
-        self._prefetch_waits = 0
         self._prefetch_timer.pause()  # (until refresh_view starts it again)
         self._prefetching = False
         e, here = self.engine, self.engine.position
