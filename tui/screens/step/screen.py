@@ -18,25 +18,25 @@ from textual.widgets import Footer
 
 from backprop_engine import BACKWARD, Engine, Scenario
 
-from ..explain import step_title
-from ..explain.learner import summary_sections
-from ..format import FULL, first_rounded
-from ..textual_compat import translate_bindings
-from ..views.drawing import draw, layout
-from ..views.layer_list import graph_view
-from ..views.paragraphs import paragraphs
-from ..views.rich import rich_sections, step_view
-from ..views.values_table import values_table
-from ..widgets.error_bar import ErrorBar
-from ..widgets.note_bar import NoteBar
-from ..widgets.pane import Pane
-from ..widgets.status import StatusLine
-from ..widgets.training import Training, TrainingBar
-from .base import MainScreen
+from ...explain import step_title
+from ...explain.learner import summary_sections
+from ...format import FULL, first_rounded
+from ...textual_compat import translate_bindings
+from ...views.drawing import draw, layout
+from ...views.layer_list import graph_view
+from ...views.paragraphs import paragraphs
+from ...views.rich import rich_sections, step_view
+from ...views.values_table import values_table
+from ...widgets.error_bar import ErrorBar
+from ...widgets.note_bar import NoteBar
+from ...widgets.pane import Pane
+from ...widgets.status import StatusLine
+from ...widgets.training import Training, TrainingBar
+from ..base import MainScreen
 from .graph_keys import GraphKeys
 from .practice import PracticeKeys
 from .sample_keys import SampleKeys
-from .status import status_text
+from .status_text import status_text
 from .understanding import UnderstandingKeys
 
 PANES = ("graph", "step", "values")
@@ -303,7 +303,7 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScr
             step = e.next()  # computed now, shown only once the learner has answered
             e.back()
             if quiz_entries(step):
-                from ..dialogs.quiz import QuizDialog
+                from ...dialogs.quiz import QuizDialog
                 self.app.push_screen(QuizDialog(step, self.precision), self._answered)
                 return
         self._move(e.next)
@@ -350,7 +350,7 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScr
         if not self.changed:
             then()
             return
-        from ..dialogs.confirm import ConfirmDialog
+        from ...dialogs.confirm import ConfirmDialog
         self.app.push_screen(ConfirmDialog(self.tr("The edits are not saved (s saves them).") + " " + question),
                              lambda yes: then() if yes else None)
 

@@ -19,7 +19,7 @@ class SampleKeys:
     ]
 
     def action_sample(self, delta: int) -> None:
-        from ..views.sample import shows_sample
+        from ...views.sample import shows_sample
         rows = len(self.engine.scenario.leaves[self.engine.scenario.data.spec.x])
         self.sample = (self.sample + delta) % rows
         if not shows_sample(self.engine.scenario, self.engine.current):
@@ -33,7 +33,7 @@ class SampleKeys:
         e = self.engine
         if e.scenario.data is None:
             return None
-        from ..views.sample import at_loss, sample_view, shows_sample
+        from ...views.sample import at_loss, sample_view, shows_sample
         if not shows_sample(e.scenario, e.current):
             return None
         loss = next((s for s in reversed(e.steps()[:e.position]) if at_loss(s, e.scenario)), None)

@@ -17,7 +17,7 @@ from textual.binding import Binding
 from backprop_engine import Scenario
 from backprop_engine.scenario import to_toml
 
-from ..widgets.training import MiniBatchRun, TrainingBar
+from ...widgets.training import MiniBatchRun, TrainingBar
 
 # An epoch of a small data set (digits: 14 iterations, 4 ms) is spread over
 # this many seconds at least, so that the learner sees the loss fall and can
@@ -48,7 +48,7 @@ class PracticeKeys:
     ]
 
     def action_edit(self) -> None:
-        from ..dialogs.edit import EditDialog
+        from ...dialogs.edit import EditDialog
         self.app.push_screen(EditDialog(self.engine.scenario), self._edited)
 
     def _edited(self, change) -> None:
@@ -105,7 +105,7 @@ class PracticeKeys:
     # -- mini-batch SGD over [data] (5.7.4) -------------------------------------------
     def action_training_view(self) -> None:
         """Offered with [data] only (``StepScreen.offers``)."""
-        from .training import TrainingScreen
+        from ..training import TrainingScreen
         self.app.push_screen(TrainingScreen(self))
 
     def run_batches(self, iterations: int | None) -> None:
@@ -205,7 +205,7 @@ class PracticeKeys:
 
     def action_save(self) -> None:
         from backprop_engine.gradcheck import check_expect
-        from ..dialogs.save import SaveDialog
+        from ...dialogs.save import SaveDialog
         sc, tr = replace(self.engine.scenario, lr=self.lr), self.tr  # the learning rate in use ([ and ])
         checks = check_expect(sc)
         dropped = [c.key for c in checks if not c.ok]  # golden numbers the edits have made wrong
@@ -232,8 +232,8 @@ class PracticeKeys:
                                         lambda path: to_toml(sc, kept, path.parent)), saved)
 
     def action_export(self) -> None:
-        from ..dialogs.save import SaveDialog
-        from ..views.markdown import run_markdown
+        from ...dialogs.save import SaveDialog
+        from ...views.markdown import run_markdown
         sc, precision, tr = self.engine.scenario, self.precision, self.tr
         if self.app.served:
             self.download(f"{Path(sc.path).stem}-steps.md", run_markdown(sc, tr, precision))

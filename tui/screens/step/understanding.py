@@ -18,11 +18,11 @@ class UnderstandingKeys:
     ]
 
     def action_gradcheck(self) -> None:
-        from ..dialogs.gradcheck import GradCheckDialog
+        from ...dialogs.gradcheck import GradCheckDialog
         self.app.push_screen(GradCheckDialog(self.engine))
 
     def action_nudge(self) -> None:
-        from ..dialogs.nudge import NudgeDialog
+        from ...dialogs.nudge import NudgeDialog
         self.app.push_screen(NudgeDialog(self.engine))
 
     def action_toggle_quiz(self) -> None:

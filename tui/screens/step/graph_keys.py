@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
-from ..views.drawing import height as drawing_height, layout, width as drawing_width
-from ..views.layer_list import current_line
-from ..widgets.pane import Pane
+from ...views.drawing import height as drawing_height, layout, width as drawing_width
+from ...views.layer_list import current_line
+from ...widgets.pane import Pane
 
 
 class GraphKeys:
