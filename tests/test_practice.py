@@ -307,7 +307,7 @@ async def test_quiz_hides_gradients_until_answered_and_scores():
         await _answer(pilot, app, ["2.2", "110"])
         await pilot.press("enter")
         await pilot.pause()
-        assert steps(app).engine.at_end and steps(app)._score() == (3, 4)
+        assert steps(app).engine.at_end and steps(app).score() == (3, 4)
         assert "quiz 3/4" in text(app, "status")
         assert any("3 of 4" in n.message for n in notifications(app))
 
@@ -506,6 +506,6 @@ async def test_a_quiz_starts_over_with_another_file(in_tmp):
         await _answer(pilot, app, ["1", "1"])
         await pilot.press("enter")
         await pilot.pause()
-        assert steps(app)._score() == (0, 2)
+        assert steps(app).score() == (0, 2)
         app.open_path(bundled()["fruit"])
-        assert steps(app).answers == {} and steps(app)._score() == (0, 0)
+        assert steps(app).answers == {} and steps(app).score() == (0, 0)

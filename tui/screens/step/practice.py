@@ -1,41 +1,35 @@
 """The step screen's keys for practice: edit a value (e), train (t, T, [ ],
 and v, the training view, with [data]), save (s), export (x) and reload (r).
-A mixin of ``StepScreen``: its keys are listed in ``KEYS``, each beside its action."""
+A part of ``StepScreen``: its keys are listed in ``KEYS``, each beside its
+action. The training itself is the run's (``tui.training_run``)."""
 
 from __future__ import annotations
 
 import io
-import math
-import time
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-from textual import work
+from textual import on
 from textual.binding import Binding
 
-from backprop_engine import Scenario
+from backprop_engine.gradcheck import check_expect
 from backprop_engine.scenario import to_toml
 
-from ...widgets.training import MiniBatchRun, TrainingBar
+from ...dialogs.edit import EditDialog
+from ...dialogs.save import SaveDialog
+from ...training_run import MiniBatchRun, Training, TrainingRun
+from ...views.markdown import run_markdown
+from ...widgets.training import TrainingBar
+from ..training import TrainingScreen
+from .base import StepBase
 
-# An epoch of a small data set (digits: 14 iterations, 4 ms) is spread over
-# this many seconds at least, so that the learner sees the loss fall and can
-# pause it; a large one (MNIST: 600 iterations) runs at full speed.
-EPOCH_SECONDS = 0.5
 # Keys that share a line of the help.
 TRAIN = Binding.Group("train: one / 100 steps of gradient descent on the [train] params; the loss is plotted "
                       "(with [data]: one mini-batch iteration / to the end of the epoch, in the training view)")
 LR = Binding.Group("halve / double the learning rate")
 
 
-class PracticeKeys:
-    """Needs ``engine``, ``changed``, ``lr``, ``trained``, ``training``,
-    ``precision``, ``tr`` and ``_use`` of the step screen."""
-
-    batches: MiniBatchRun | None = None
-    """With [data]: the mini-batch iterations run in the app since the file was read."""
-
+class PracticeKeys(StepBase):
     KEYS = [
         Binding("e", "edit", "Edit", tooltip="edit a value (a number or an array literal of the same shape)"),
         Binding("t", "train(1)", "Train", group=TRAIN),
@@ -48,19 +42,18 @@ class PracticeKeys:
     ]
 
     def action_edit(self) -> None:
-        from ...dialogs.edit import EditDialog
         self.app.push_screen(EditDialog(self.engine.scenario), self._edited)
 
     def _edited(self, change) -> None:
         if change is not None:
             name, value = change
             self.changed = True
-            self._use(self.engine.scenario.with_leaves(**{name: value}), keep_position=True)
+            self.use(self.engine.scenario.with_leaves(**{name: value}), keep_position=True)
             self.notify(self.tr("{name} changed; the engine ran again up to step {k}.", name=name,
                                 k=self.engine.position))
 
     def action_train(self, steps: int) -> None:
-        """Gradient descent on the [train] params (5.7.4): the engine trains, the screen shows."""
+        """Gradient descent on the [train] params (5.7.4): the run trains, the screen shows."""
         last = self.engine.scenario.layers[-1]
         first = not self.trained.losses and not self.batches  # before the first step, as --train says
         if first and last.type != "SoftmaxWithLoss":
@@ -71,129 +64,50 @@ class PracticeKeys:
         if self.engine.scenario.data is not None:  # mini-batch SGD: t one iteration, T one epoch
             if steps != 1:
                 self.action_training_view()
-            self.run_batches(1 if steps == 1 else None)  # T: to the end of the epoch
-            return
+            self.training_run.iterate(1 if steps == 1 else None)  # T: to the end of the epoch
+        else:
+            self.training_run.descend(steps)
         self.training = True  # until it is done, keys that change the scenario wait
-        self._train(self.engine.scenario, steps, self.lr)
 
-    @work(thread=True, exclusive=True)
-    def _train(self, scenario: Scenario, steps: int, lr: float) -> None:
-        # off the UI thread: 100 mnist steps take ~1 s. A diverging run's inf and
-        # nan are results the screen shows, not warnings (a thread has numpy's
-        # default error handling, not the one the command line sets)
-        from backprop_engine.train import LayerFailed, train_quietly
-        try:
-            losses, trained = train_quietly(scenario, steps, lr)
-        except LayerFailed as e:  # --layers: the learner's code failed; nothing is trained
-            self.app.call_from_thread(self._training_failed, e)
-            return
-        self.app.call_from_thread(self._trained, scenario, losses, trained, lr)
+    @property
+    def trained(self) -> Training:
+        """The gradient-descent steps taken in the app since the file was read."""
+        return self.training_run.trained
 
-    def _training_failed(self, error: Exception) -> None:
-        self.training = False
-        self.notify(self.tr("training stopped: {error}", error=error), severity="error", timeout=20)
+    @property
+    def batches(self) -> MiniBatchRun | None:
+        """With [data]: the mini-batch iterations run in the app since the file was read."""
+        return self.training_run.batches
 
-    def _trained(self, source: Scenario, losses: list[float], scenario: Scenario, lr: float) -> None:
-        """``losses``: before each step, then after the last one; ``lr``: the steps' learning rate."""
-        self.training = False
-        if self.engine.scenario is not source:
+    @on(TrainingRun.Trained)
+    def _show_trained(self, event: TrainingRun.Trained) -> None:
+        if event.run is not self.training_run or self.engine.scenario is not event.source:
             return  # the scenario changed meanwhile: this training no longer applies
         self.changed = True
-        self._use(scenario, keep_position=True)
-        self.trained = self.trained.then(losses, lr)
+        self.use(event.scenario, keep_position=True)
 
-    # -- mini-batch SGD over [data] (5.7.4) -------------------------------------------
+    @on(TrainingRun.Changed)
+    def _show_run(self, event: TrainingRun.Changed) -> None:
+        self.training = event.running  # also a run left for another file: the keys wait for its worker
+        if event.run is self.training_run:
+            self.show_training()
+
+    @on(TrainingRun.Failed)
+    def _show_failure(self, event: TrainingRun.Failed) -> None:
+        self.notify(self.tr("training stopped: {error}", error=event.error), severity="error", timeout=20)
+
     def action_training_view(self) -> None:
         """Offered with [data] only (``StepScreen.offers``)."""
-        from ..training import TrainingScreen
-        self.app.push_screen(TrainingScreen(self))
-
-    def run_batches(self, iterations: int | None) -> None:
-        """``iterations`` more (None: to the end of the epoch): queued behind
-        those under way, else from here (what a pause left undone is dropped)."""
-        if self.batches is None:
-            sc = self.engine.scenario
-            self.batches = MiniBatchRun(sc.data.per_epoch, sc.iteration)
-        run = self.batches
-        base = run.target if run.running else run.iteration
-        run.target = base + iterations if iterations else (base // run.per_epoch + 1) * run.per_epoch
-        if not run.running:
-            self._start_batches()
-
-    def toggle_pause(self) -> None:
-        """Pause after the iteration under way, or resume a paused run."""
-        run = self.batches
-        if run is None:
-            return
-        if run.running:
-            if run.pause.is_set():
-                run.pause.clear()  # a resume before the pause took hold
-            else:
-                run.pause.set()
-        elif run.paused:
-            self._start_batches()
-
-    def _start_batches(self) -> None:
-        run = self.batches
-        run.pause.clear()
-        run.running = self.training = True
-        self._batches(self.engine.scenario, run, self.lr)
-        self._show_training()
-
-    @work(thread=True, exclusive=True)
-    def _batches(self, scenario: Scenario, run: MiniBatchRun, lr: float) -> None:
-        # a thread, as _train; inf and nan are results the screens show
-        from backprop_engine.train import LayerFailed, MiniBatchSGD
-        sgd = MiniBatchSGD(scenario, lr)
-        pace = EPOCH_SECONDS / run.per_epoch
-        try:
-            self._iterate(sgd, run, pace)
-        except LayerFailed as e:  # --layers: the learner's code failed; stop where it did
-            run.target = sgd.iteration
-            self.app.call_from_thread(self._training_failed, e)
-        self.app.call_from_thread(self._batches_done, scenario, run, sgd.scenario)
-
-    @staticmethod
-    def _iterate(sgd, run: MiniBatchRun, pace: float) -> None:
-        """Iterations until the run's target or a pause; the losses and the
-        accuracy at each epoch's end into ``run``."""
-        with np.errstate(all="ignore"):
-            if not run.accuracy:  # where the run starts: epoch 0
-                run.accuracy.append((sgd.iteration, *sgd.accuracy().values()))
-            while sgd.iteration < run.target and not run.pause.is_set():
-                began = time.monotonic()
-                run.losses.append(sgd.step())
-                if sgd.epoch_end:
-                    run.accuracy.append((sgd.iteration, *sgd.accuracy().values()))
-                if not math.isfinite(run.losses[-1]):
-                    run.target = sgd.iteration  # diverged: no use going on
-                time.sleep(max(0.0, pace - (time.monotonic() - began)))
-
-    def _batches_done(self, source: Scenario, run: MiniBatchRun, scenario: Scenario) -> None:
-        """The step screen shows the scenario after the iterations: the params
-        trained, x and t the batch of the next one."""
-        run.running = False
-        if self.batches is not run or self.engine.scenario is not source:
-            self.training = False
-            return  # the scenario changed meanwhile: this training no longer applies
-        self.changed = True
-        self._use(scenario, keep_position=True)
-        if run.iteration < run.target and not run.pause.is_set():
-            self._start_batches()  # t or T pressed as the last iteration ended
-            return
-        self.training = False
-        self._show_training()
+        self.app.push_screen(TrainingScreen(self.training_run))
 
     def action_scale_lr(self, factor: float) -> None:
         self.lr *= factor
 
     def watch_lr(self) -> None:
-        self._show_training()
+        self.show_training()
 
-    def watch_trained(self) -> None:
-        self._show_training()
-
-    def _show_training(self) -> None:
+    def show_training(self) -> None:
+        """The training bar, as the run and the learning rate are now."""
         self.query_one(TrainingBar).show(self.trained, self.lr, self.engine.scenario, self.tr, self.batches)
 
     KEYS += [
@@ -204,8 +118,6 @@ class PracticeKeys:
     ]
 
     def action_save(self) -> None:
-        from backprop_engine.gradcheck import check_expect
-        from ...dialogs.save import SaveDialog
         sc, tr = replace(self.engine.scenario, lr=self.lr), self.tr  # the learning rate in use ([ and ])
         checks = check_expect(sc)
         dropped = [c.key for c in checks if not c.ok]  # golden numbers the edits have made wrong
@@ -223,7 +135,7 @@ class PracticeKeys:
                 # "save as": the saved file is the one open now, so r reloads
                 # it, and nothing is left unsaved
                 self.changed = False
-                self._use(replace(sc, path=str(path)), keep_position=True)
+                self.use(replace(sc, path=str(path)), keep_position=True)
         kept = {c.key: c.expected for c in checks if c.ok}
         if self.app.served:  # the file goes to the browser, the data file's path as the scenario has it
             self.download(f"{Path(sc.path).stem}-edited.toml", to_toml(sc, kept, Path(sc.path).parent), dropped)
@@ -232,8 +144,6 @@ class PracticeKeys:
                                         lambda path: to_toml(sc, kept, path.parent)), saved)
 
     def action_export(self) -> None:
-        from ...dialogs.save import SaveDialog
-        from ...views.markdown import run_markdown
         sc, precision, tr = self.engine.scenario, self.precision, self.tr
         if self.app.served:
             self.download(f"{Path(sc.path).stem}-steps.md", run_markdown(sc, tr, precision))
