@@ -5,6 +5,6 @@ module one concern of its keys (the graph pane, understanding a step,
 practice, a data batch's samples) or of what it shows (the status line).
 """
 
-from .screen import PREFETCH_DELAY, PREFETCH_WAITS, StepScreen
+from .screen import PREFETCH_DELAY, StepScreen
 
-__all__ = ["PREFETCH_DELAY", "PREFETCH_WAITS", "StepScreen"]
+__all__ = ["PREFETCH_DELAY", "StepScreen"]

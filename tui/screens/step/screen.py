@@ -46,16 +46,9 @@ FLOAT_NOTE = ("Floats are binary fractions, and most decimals (1.1, 0.1) have no
               "full floats.")
 EXACT_NOTE = ("Every number on screen now is the same in full as at {digits} significant digits: no "
               "rounding is hidden here. Where one is not (200 × 1.1 = 220.00000000000003), f shows it.")
-# s after a key before the steps next to it render: a moment after the screen
-# is drawn (5-10 ms after the key; 30-60 ms when a key comes within 30 ms of
-# the last prefetch). The timer starts with the key, not once the screen is
-# drawn: then Textual's writer thread sends the screen's update to the
-# terminal, and waits for the GIL while anything runs (the steps ahead
-# rendering: 1-2 ms; a timer started then: 0.5 ms, measured). If the panes are
-# not drawn yet when it ticks, the prefetch waits PREFETCH_DELAY more, up to
-# PREFETCH_WAITS times (a dialog on top: the panes are not drawn until it goes).
+# s after a key before the steps next to it render (so that n and p only swap
+# lines): a moment after the screen is drawn, 5-10 ms after the key.
 PREFETCH_DELAY = 0.03
-PREFETCH_WAITS = 10
 # Keys that share a line of the help.
 ENDS = Binding.Group("to the start / to the end")
 # Keys that would change or judge the scenario while training runs: they wait for it.
@@ -77,9 +70,7 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys):
         self.set_reactive(StepScreen.lr, scenario.lr)
         self.set_reactive(StepScreen.drawn, drawn)
         self._explained_floats = False
-        self._prefetching = False  # a _prefetch is waiting for its timer
-        self._prefetch_timer: Timer | None = None  # paused between prefetches
-        self._prefetch_waits = 0  # ticks the waiting _prefetch has waited for the panes to be drawn
+        self._prefetch_timer: Timer | None = None  # the prefetch after the last key
         self._panes: dict[str, Pane] = {}
         self._status: tuple[tuple, Text] | None = None  # the status line's text, and what it says
 
@@ -146,12 +137,9 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys):
         places = {"graph": self.place_in_graph, "values": self._place_in_values}
         for pane in self.panes.values():
             pane.show(key, places.get(pane.id))
-        if not self._prefetching:
-            self._prefetching = True
-            if self._prefetch_timer is None:  # (the first view: a key may come before on_mount)
-                self._prefetch_timer = self.set_interval(PREFETCH_DELAY, self._prefetch)
-            else:
-                self._prefetch_timer.reset()
+        if self._prefetch_timer is not None:
+            self._prefetch_timer.stop()  # one prefetch, after the last key
+        self._prefetch_timer = self.set_timer(PREFETCH_DELAY, self._prefetch)
 
     def _place_in_values(self, values: Pane) -> tuple[None, int]:
         """Where the values pane scrolls to keep in view what the current step
@@ -214,14 +202,7 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys):
 
     def _prefetch(self) -> None:
         """Render the panes of the steps next to this one while the learner
-        reads it (once the screen is drawn), so that n and p only swap lines."""
-        panes = self.panes.values()
-        if any(pane.awaiting_repaint for pane in panes) and self._prefetch_waits < PREFETCH_WAITS:
-            self._prefetch_waits += 1
-            return  # (the timer ticks again)
-        self._prefetch_waits = 0
-        self._prefetch_timer.pause()  # (until refresh_view starts it again)
-        self._prefetching = False
+        reads it, so that n and p only swap lines."""
         e, here = self.engine, self.engine.position
         try:
             for there in (here + 1, here - 1):
