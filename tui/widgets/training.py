@@ -5,18 +5,14 @@ plots it). The run itself is ``tui.training_run``."""
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Sparkline
 
 from ..format import num
+from ..training_run import MiniBatchRun, Training
 from .status import StatusLine
-
-if TYPE_CHECKING:
-    from ..training_run import MiniBatchRun, Training
 
 
 def fit(parts: dict[str, Text], width: int, drop: tuple[str, ...]) -> Text:
@@ -52,11 +48,13 @@ class TrainingBar(Horizontal):
         yield StatusLine(self._text, id="train-text")
 
     def _plot(self, losses: list[float]) -> None:
-        """The loss plot, made with the first losses: most sessions never train."""
+        """The loss plot, made with the first losses: most sessions never train
+        (and the Sparkline's import, with the statistics module, is not on the start's path)."""
         plots = self.query("#loss-plot")
         if plots:
             plots.first().data = losses
         else:
+            from textual.widgets import Sparkline
             self.mount(Sparkline(losses, id="loss-plot"))
 
     def show(self, training: Training, lr: float, scenario, tr, run: MiniBatchRun | None = None) -> None:

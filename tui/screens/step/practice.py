@@ -12,7 +12,6 @@ from pathlib import Path
 from textual import on
 from textual.binding import Binding
 
-from backprop_engine.gradcheck import check_expect
 from backprop_engine.scenario import to_toml
 
 from ...dialogs.edit import EditDialog
@@ -20,7 +19,6 @@ from ...dialogs.save import SaveDialog
 from ...training_run import MiniBatchRun, Training, TrainingRun
 from ...views.markdown import run_markdown
 from ...widgets.training import TrainingBar
-from ..training import TrainingScreen
 from .base import StepBase
 
 # Keys that share a line of the help.
@@ -98,6 +96,7 @@ class PracticeKeys(StepBase):
 
     def action_training_view(self) -> None:
         """Offered with [data] only (``StepScreen.offers``)."""
+        from ..training import TrainingScreen  # (at first use: the start does without its plots and bar)
         self.app.push_screen(TrainingScreen(self.training_run))
 
     def action_scale_lr(self, factor: float) -> None:
@@ -118,6 +117,7 @@ class PracticeKeys(StepBase):
     ]
 
     def action_save(self) -> None:
+        from backprop_engine.gradcheck import check_expect  # (at first use: the start does without it)
         sc, tr = replace(self.engine.scenario, lr=self.lr), self.tr  # the learning rate in use ([ and ])
         checks = check_expect(sc)
         dropped = [c.key for c in checks if not c.ok]  # golden numbers the edits have made wrong

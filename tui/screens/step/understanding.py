@@ -9,8 +9,6 @@ from textual.binding import Binding
 from backprop_engine import BACKWARD
 from backprop_engine.quiz import quiz_entries
 
-from ...dialogs.gradcheck import GradCheckDialog
-from ...dialogs.nudge import NudgeDialog
 from ...dialogs.quiz import QuizDialog
 from .base import StepBase
 
@@ -25,9 +23,11 @@ class UnderstandingKeys(StepBase):
     ]
 
     def action_gradcheck(self) -> None:
+        from ...dialogs.gradcheck import GradCheckDialog  # (at first use: the start does without the gradient check)
         self.app.push_screen(GradCheckDialog(self.engine))
 
     def action_nudge(self) -> None:
+        from ...dialogs.nudge import NudgeDialog  # (at first use: the start does without the gradient check)
         self.app.push_screen(NudgeDialog(self.engine))
 
     def action_toggle_quiz(self) -> None:
