@@ -17,6 +17,8 @@ from ..base import MainScreen
 
 
 class StepBase(MainScreen):
+    """The step screen as each of its parts sees it."""
+
     # repaint=False: the watchers update just what changed.
     position: reactive[int] = reactive(0, repaint=False)
     """Steps done in the engine's plan; drives every pane."""

@@ -14,7 +14,6 @@ from .base import StepBase
 
 
 class GraphKeys(StepBase):
-
     KEYS = [Binding("g", "toggle_drawing", "Graph", show=False,
                     tooltip="the graph drawn as in the book, or as a list (at first, drawn where there "
                             "are 70 columns and 20 rows)")]

@@ -12,7 +12,6 @@ SAMPLES = Binding.Group("previous / next sample of the batch (data scenarios: it
 
 
 class SampleKeys(StepBase):
-
     KEYS = [
         Binding("comma", "sample(-1)", "Sample −", show=False, key_display=",", group=SAMPLES),
         Binding("full_stop", "sample(1)", "Sample +", show=False, key_display=".", group=SAMPLES),

@@ -71,6 +71,7 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys):
         self.set_reactive(StepScreen.drawn, drawn)
         self._explained_floats = False
         self._prefetch_timer: Timer | None = None  # the prefetch after the last key
+        self._prefetched: tuple | None = None  # the view key of the step last prefetched around
         self._panes: dict[str, Pane] = {}
         self._status: tuple[tuple, Text] | None = None  # the status line's text, and what it says
 
@@ -137,9 +138,10 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys):
         places = {"graph": self.place_in_graph, "values": self._place_in_values}
         for pane in self.panes.values():
             pane.show(key, places.get(pane.id))
-        if self._prefetch_timer is not None:
-            self._prefetch_timer.stop()  # one prefetch, after the last key
-        self._prefetch_timer = self.set_timer(PREFETCH_DELAY, self._prefetch)
+        if key != self._prefetched:  # (not again for the same step, as after a resize)
+            if self._prefetch_timer is not None:
+                self._prefetch_timer.stop()  # one prefetch, after the last key
+            self._prefetch_timer = self.set_timer(PREFETCH_DELAY, self._prefetch)
 
     def _place_in_values(self, values: Pane) -> tuple[None, int]:
         """Where the values pane scrolls to keep in view what the current step
@@ -203,6 +205,7 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys):
     def _prefetch(self) -> None:
         """Render the panes of the steps next to this one while the learner
         reads it, so that n and p only swap lines."""
+        self._prefetched = self._view_key()
         e, here = self.engine, self.engine.position
         try:
             for there in (here + 1, here - 1):

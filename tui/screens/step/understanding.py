@@ -14,7 +14,6 @@ from .base import StepBase
 
 
 class UnderstandingKeys(StepBase):
-
     KEYS = [
         Binding("c", "gradcheck", "Check",
                 tooltip="gradient check: backprop beside the numerical gradient (+ and - change h)"),
