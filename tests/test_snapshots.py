@@ -277,7 +277,7 @@ class TestTrainingView:
 
     @pytest.fixture(autouse=True)
     def _full_speed(self, monkeypatch):
-        monkeypatch.setattr("tui.screens.practice.EPOCH_SECONDS", 0.0)
+        monkeypatch.setattr("tui.training_run.EPOCH_SECONDS", 0.0)
 
     @staticmethod
     def epochs(n: int):

@@ -28,7 +28,7 @@ DIGITS = bundled()["digits"]
 @pytest.fixture(autouse=True)
 def full_speed(monkeypatch):
     """An epoch of digits is drawn over half a second for the learner's eye; not in tests."""
-    monkeypatch.setattr("tui.screens.practice.EPOCH_SECONDS", 0.0)
+    monkeypatch.setattr("tui.training_run.EPOCH_SECONDS", 0.0)
 
 
 @pytest.fixture

@@ -18,9 +18,12 @@ from textual.screen import Screen
 from backprop_engine import Scenario, ScenarioError, load
 from backprop_engine.scenario import BUNDLED_DIR
 
+from .dialogs.help import HelpDialog
+from .dialogs.picker import PickerDialog
 from .i18n import ENGLISH, Catalog, catalogs
 from .screens.base import MainScreen
 from .screens.step import StepScreen
+from .screens.welcome import WelcomeScreen
 from .textual_compat import translate_bindings
 from .widgets.note_bar import NoteBar
 
@@ -60,7 +63,6 @@ class BackpropApp(App):
 
     def get_default_screen(self) -> Screen:
         if self.first is None:
-            from .screens.welcome import WelcomeScreen
             return WelcomeScreen()
         screen = StepScreen(self.first, self.drawn)
         screen.mark_drawing()  # styled as it will be drawn from the start
@@ -98,7 +100,6 @@ class BackpropApp(App):
         return True
 
     def action_help(self) -> None:
-        from .dialogs.help import HelpDialog
         keys = [b for b in type(self.main).BINDINGS if self.main.offers(b.action.split("(")[0])]
         self.push_screen(HelpDialog([*keys, *self.BINDINGS], self.main.HELP_NOTES))
 
@@ -106,7 +107,6 @@ class BackpropApp(App):
         self.main.leave(self.catalog("Quit and lose them?"), self.exit)
 
     def action_open(self) -> None:
-        from .dialogs.picker import PickerDialog
         self.push_screen(PickerDialog(), self.open_path)
 
     def open_path(self, path: Path | None, keep_position: bool = False) -> None:

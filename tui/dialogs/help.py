@@ -14,7 +14,7 @@ from textual.widgets import Static
 
 from .base import Dialog
 
-# In a browser tab of --serve, s and x download the file (tui/screens/practice.py).
+# In a browser tab of --serve, s and x download the file (tui/screens/step/practice.py).
 SERVED_TOOLTIPS = {"save": "download the scenario as edited or trained (nothing is written on the server)",
                    "export": "download the whole step-by-step run as Markdown"}
 

@@ -1,14 +1,15 @@
 """The training view: mini-batch SGD over a scenario's [data] (5.7.4), seen
 as it runs. Pushed over the step screen (T, or v), it plots the loss after
 each iteration and the train and test accuracy at each epoch's end, shows the
-running epoch's progress, and pauses. The step screen runs the training and
-keeps its history (``MiniBatchRun``); this screen reads it and sends keys."""
+running epoch's progress, and pauses. The run (``tui.training_run``) trains
+and keeps the history; this screen shows it as the run tells, and sends keys."""
 
 from __future__ import annotations
 
 import math
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -17,6 +18,7 @@ from textual.widgets import Footer, Label, ProgressBar
 
 from ..format import num
 from ..textual_compat import translate_bindings
+from ..training_run import MiniBatchRun, TrainingRun
 from ..views.plot import Series, line_plot
 from ..widgets.plot import Plot
 from ..widgets.status import StatusLine
@@ -47,25 +49,25 @@ class TrainingScreen(Screen):
         Binding("q", "quit", "Quit", show=False),
     ]
 
-    def __init__(self, steps):
-        """``steps``: the step screen, which trains and keeps the history."""
+    def __init__(self, training: TrainingRun):
+        """``training``: the run this view shows and drives."""
         super().__init__()
-        self.steps = steps
-        self._seen: object = object()  # what the view last showed: nothing yet
+        self.training = training
 
     @property
     def tr(self):
         return self.app.catalog
 
     @property
-    def run(self):
-        return self.steps.batches
+    def run(self) -> MiniBatchRun | None:
+        """The mini-batch iterations, once the first has started."""
+        return self.training.batches
 
     def compose(self) -> ComposeResult:
         yield StatusLine(self._status, id="train-status")
         with Horizontal(id="epoch-row"):
             yield Label(id="epoch-label")
-            yield ProgressBar(total=self.steps.engine.scenario.data.per_epoch, show_eta=False, id="epoch-bar")
+            yield ProgressBar(total=self.training.source()[0].data.per_epoch, show_eta=False, id="epoch-bar")
             yield Label(id="run-state")
         yield Plot(self._loss, id="loss-view")
         yield Plot(self._accuracy, id="accuracy-view")
@@ -73,18 +75,16 @@ class TrainingScreen(Screen):
 
     def on_mount(self) -> None:
         translate_bindings(self, self.tr)
-        self._tick()
-        self.set_interval(1 / 20, self._tick)  # the worker appends; this shows
+        self.training.viewers.append(self)
+        self._show()
 
-    def _tick(self) -> None:
-        """Show the run again when it has moved on."""
-        run = self.run
-        seen = None if run is None else (run.iteration, len(run.accuracy), run.running, run.pause.is_set(),
-                                         run.paused, self.steps.lr)
-        if seen == self._seen:
-            return
-        self._seen = seen
-        tr = self.tr
+    def on_unmount(self) -> None:
+        self.training.viewers.remove(self)
+
+    @on(TrainingRun.Changed)
+    def _show(self) -> None:
+        """Show the run as it is now."""
+        run, tr = self.run, self.tr
         epoch, done = run.epoch if run else (1, 0)
         self.query_one("#epoch-label", Label).update(tr("epoch {e}", e=epoch))
         self.query_one(ProgressBar).update(progress=done)
@@ -95,7 +95,7 @@ class TrainingScreen(Screen):
 
     # -- what the view shows ------------------------------------------------------
     def _status(self, width: int) -> Text:
-        tr, run, sc = self.tr, self.run, self.steps.engine.scenario
+        tr, run, (sc, lr) = self.tr, self.run, self.training.source()
         head = Text(tr("Training"), style="bold")
         if run is None:
             d = sc.data
@@ -103,7 +103,7 @@ class TrainingScreen(Screen):
                        source=d.spec.source, train=f"{len(d.train_rows):,}", test=f"{len(d.test_rows):,}",
                        n=d.per_epoch)
             return fit({"head": head, "data": Text(about, style="dim")}, width, ())
-        parts = {"head": head, **run.summary(self.steps.lr, sc.output, tr)}
+        parts = {"head": head, **run.summary(lr, sc.output, tr)}
         order = ("head", "iteration", "epoch", "loss", "train", "test", "lr")
         return fit({k: parts.get(k) for k in order}, width, ("lr", "epoch", "train", "head"))
 
@@ -143,21 +143,17 @@ class TrainingScreen(Screen):
 
     # -- keys -------------------------------------------------------------------------
     def action_run(self, iterations: int | None) -> None:
-        self.steps.run_batches(iterations)
-        self._tick()
+        self.training.iterate(iterations)
 
     def action_run_epoch(self) -> None:
         self.action_run(None)  # to the end of the epoch
 
     def action_pause(self) -> None:
-        self.steps.toggle_pause()
-        self._tick()
+        self.training.toggle_pause()
 
     def action_back(self) -> None:
         """A run under way pauses: the step screen then walks the batch it stopped at."""
-        run = self.run
-        if run is not None and run.running:
-            run.pause.set()
+        self.training.hold()
         self.app.pop_screen()
 
     def action_quit(self) -> None:

@@ -1,93 +1,18 @@
-"""The training line: what gradient descent did in the app, with the loss plotted.
-With [data], what mini-batch SGD did: ``MiniBatchRun``, which the training
-view (screens/training.py) plots."""
+"""The training line: what gradient descent did in the app, with the loss plotted;
+with [data], what mini-batch SGD did (the training view, screens/training.py,
+plots it). The run itself is ``tui.training_run``."""
 
 from __future__ import annotations
 
 import math
-import threading
-from typing import NamedTuple
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 
 from ..format import num
+from ..training_run import MiniBatchRun, Training
 from .status import StatusLine
-
-
-class Training(NamedTuple):
-    """The steps taken in the app so far. (A NamedTuple: a frozen dataclass
-    takes 0.5-0.8 ms to make at import, and this one is made at every start.)"""
-
-    losses: tuple[float, ...] = ()     # the loss before each step
-    lrs: tuple[float, ...] = ()        # the learning rate of each step
-    now: float = 0.0                   # the loss after the last step
-
-    def then(self, losses: list[float], lr: float) -> "Training":
-        """After more steps: ``losses`` before each, then after the last one."""
-        return Training((*self.losses, *losses[:-1]), (*self.lrs, *[lr] * (len(losses) - 1)), losses[-1])
-
-
-class MiniBatchRun:
-    """Mini-batch SGD in the app (a scenario with [data]): the loss after each
-    iteration and the accuracy at each epoch's end, and what a running worker
-    reads: how far to go and whether to pause. The worker appends to the lists
-    (each append is whole); the screens read them."""
-
-    def __init__(self, per_epoch: int, start: int):
-        self.per_epoch, self.start = per_epoch, start
-        self.losses: list[float] = []  # after iteration start + 1, start + 2, ...
-        self.accuracy: list[tuple[int, float | None, float | None]] = []  # (iterations done, train, test)
-        self.target = start  # the iteration the run goes to
-        self.running = False  # a worker runs
-        self.pause = threading.Event()  # set: the worker stops after the iteration under way
-
-    @property
-    def iteration(self) -> int:
-        """Iterations done: x and t hold the batch of the next one."""
-        return self.start + len(self.losses)
-
-    @property
-    def epoch(self) -> tuple[int, int]:
-        """The epoch under way, or just done (from 1), and how many of its iterations are done."""
-        k = self.iteration
-        e = max(k - 1, 0) // self.per_epoch
-        return e + 1, k - e * self.per_epoch
-
-    @property
-    def paused(self) -> bool:
-        """Stopped before the iteration it was asked to reach (space resumes)."""
-        return not self.running and self.iteration < self.target
-
-    @property
-    def diverged(self) -> bool:
-        return bool(self.losses) and not math.isfinite(self.losses[-1])
-
-    def state(self, tr, in_view: bool = True) -> tuple[str, str]:
-        """What the run does now, and its style (the keys as the training view has them, or not)."""
-        if self.diverged:
-            return tr("diverged: lower the lr ([ on the step screen)"), "bold red"
-        if self.running:
-            return (tr("pausing…"), "yellow") if self.pause.is_set() else (tr("running"), "green")
-        if not self.paused:
-            return "", ""
-        return tr("paused: space resumes") if in_view else tr("paused: v, then space, resumes"), "bold yellow"
-
-    def summary(self, lr: float, output: str, tr) -> dict[str, Text]:
-        """The parts of a status line: iteration, epoch, lr, the last loss, the last accuracy."""
-        epoch, done = self.epoch
-        parts = {"iteration": Text(tr("iteration {k}", k=self.iteration)),
-                 "epoch": Text(tr("epoch {e}: {done}/{n}", e=epoch, done=done, n=self.per_epoch)),
-                 "lr": Text(tr("lr {lr}", lr=f"{lr:g}"))}
-        if self.losses:
-            parts["loss"] = Text.assemble(f"{output} ", (num(self.losses[-1], 4), "bold"))
-        if self.accuracy and self.accuracy[-1][0] > self.start:  # measured since training began
-            _, on_train, on_test = self.accuracy[-1]
-            for key, name, v in (("train", tr("train"), on_train), ("test", tr("test"), on_test)):
-                if v is not None:
-                    parts[key] = Text.assemble(f"{name} ", (f"{v:.1%}", "bold"))
-        return parts
 
 
 def fit(parts: dict[str, Text], width: int, drop: tuple[str, ...]) -> Text:
@@ -123,8 +48,8 @@ class TrainingBar(Horizontal):
         yield StatusLine(self._text, id="train-text")
 
     def _plot(self, losses: list[float]) -> None:
-        """The loss plot, made with the first losses: most sessions never
-        train, and the Sparkline's import and mount took ~2 ms of every start."""
+        """The loss plot, made with the first losses: most sessions never train
+        (and the Sparkline's import, with the statistics module, is not on the start's path)."""
         plots = self.query("#loss-plot")
         if plots:
             plots.first().data = losses

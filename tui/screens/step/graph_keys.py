@@ -1,20 +1,19 @@
 """The step screen's graph pane: the graph drawn as the book draws it where
 there is room (g chooses), the list of layers elsewhere; the current node kept
-in view; a click on a node goes to its step. A mixin of ``StepScreen``: its key
+in view; a click on a node goes to its step. A part of ``StepScreen``: its key
 is in ``KEYS``, beside its action."""
 
 from __future__ import annotations
 
 from textual.binding import Binding
 
-from ..views.drawing import height as drawing_height, layout, width as drawing_width
-from ..views.layer_list import current_line
-from ..widgets.pane import Pane
+from ...views.drawing import height as drawing_height, layout, width as drawing_width
+from ...views.layer_list import current_line
+from ...widgets.pane import Pane
+from .base import StepBase
 
 
-class GraphKeys:
-    """Needs ``engine``, ``drawn``, ``_move`` and ``refresh_view`` of the step screen."""
-
+class GraphKeys(StepBase):
     KEYS = [Binding("g", "toggle_drawing", "Graph", show=False,
                     tooltip="the graph drawn as in the book, or as a list (at first, drawn where there "
                             "are 70 columns and 20 rows)")]
@@ -33,18 +32,18 @@ class GraphKeys:
     def mark_drawing(self) -> None:
         """The -drawn class, set before the screen is mounted (the app's first
         screen): its widgets are then styled once, with it, rather than
-        restyled when ``_arrange`` sets it on mount (some 3-7 ms of the start)."""
+        restyled when ``arrange_graph`` sets it on mount (some 3-7 ms of the start)."""
         self.set_class(self.drawing, "-drawn", update=False)
 
     def watch_drawn(self) -> None:
-        self._arrange()
+        self.arrange_graph()
         self.refresh_view()
 
     def on_resize(self) -> None:
-        self._arrange()  # the drawing or the list, by the room there is
+        self.arrange_graph()  # the drawing or the list, by the room there is
         self.refresh_view()
 
-    def _arrange(self) -> None:
+    def arrange_graph(self) -> None:
         """(When the scenario, the size or g changes; not at every step.)
         The drawing across the top, as tall as it is (where there is room;
         else it scrolls), step | values beneath it; or the list's layout."""
@@ -73,9 +72,9 @@ class GraphKeys:
         if box is not None:
             n = len(sc.layers)
             target = 2 * n - box.index if self.engine.position > n else box.index + 1
-            self._move(lambda: self.engine.seek(target))
+            self.move(lambda: self.engine.seek(target))
 
-    def _place_in_graph(self, graph: Pane) -> tuple[int | None, int]:
+    def place_in_graph(self, graph: Pane) -> tuple[int | None, int]:
         """Where the graph pane scrolls to. The list: the current layer's block
         at the top. The drawing: the current node in view (where depends on
         the step alone)."""

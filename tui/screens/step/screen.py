@@ -1,8 +1,8 @@
 """The step screen: walk a scenario one layer at a time, forward then backward.
 
 The engine computes; the screen only shows what the engine's records hold.
-Each key of a step is bound here, beside its action; a dialog on top hides
-them all by itself.
+Each key of a step is bound beside its action (here, or in the part that
+owns it); a dialog on top hides them all by itself.
 """
 
 from __future__ import annotations
@@ -12,31 +12,31 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid
-from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import Footer
 
 from backprop_engine import BACKWARD, Engine, Scenario
 
-from ..explain import step_title
-from ..explain.learner import summary_sections
-from ..format import FULL, first_rounded
-from ..textual_compat import translate_bindings
-from ..views.drawing import draw, layout
-from ..views.layer_list import graph_view
-from ..views.paragraphs import paragraphs
-from ..views.rich import rich_sections, step_view
-from ..views.values_table import values_table
-from ..widgets.error_bar import ErrorBar
-from ..widgets.note_bar import NoteBar
-from ..widgets.pane import Pane
-from ..widgets.status import StatusLine
-from ..widgets.training import Training, TrainingBar
-from .base import MainScreen
+from ...explain import step_title
+from ...explain.learner import summary_sections
+from ...dialogs.confirm import ConfirmDialog
+from ...format import first_rounded
+from ...textual_compat import translate_bindings
+from ...views.drawing import draw, layout
+from ...views.layer_list import graph_view
+from ...views.paragraphs import paragraphs
+from ...views.rich import rich_sections, step_view
+from ...views.values_table import values_table
+from ...widgets.error_bar import ErrorBar
+from ...widgets.note_bar import NoteBar
+from ...widgets.pane import Pane
+from ...widgets.status import StatusLine
+from ...training_run import TrainingRun
+from ...widgets.training import TrainingBar
 from .graph_keys import GraphKeys
 from .practice import PracticeKeys
 from .sample_keys import SampleKeys
-from .status import status_text
+from .status_text import status_text
 from .understanding import UnderstandingKeys
 
 PANES = ("graph", "step", "values")
@@ -46,12 +46,8 @@ FLOAT_NOTE = ("Floats are binary fractions, and most decimals (1.1, 0.1) have no
               "full floats.")
 EXACT_NOTE = ("Every number on screen now is the same in full as at {digits} significant digits: no "
               "rounding is hidden here. Where one is not (200 × 1.1 = 220.00000000000003), f shows it.")
-# s after a key before the steps next to it render: a moment after the screen
-# is drawn (5-10 ms after the key; 30-60 ms when a key comes within 30 ms of
-# the last prefetch). The timer starts with the key, not once the screen is
-# drawn: then Textual's writer thread sends the screen's update to the
-# terminal, and waits for the GIL while anything runs (the steps ahead
-# rendering: 1-2 ms; a timer started then: 0.5 ms, measured).
+# s after a key before the steps next to it render (so that n and p only swap
+# lines): a moment after the screen is drawn, 5-10 ms after the key.
 PREFETCH_DELAY = 0.03
 # Keys that share a line of the help.
 ENDS = Binding.Group("to the start / to the end")
@@ -59,57 +55,29 @@ ENDS = Binding.Group("to the start / to the end")
 WAIT_FOR_TRAINING = {"train", "edit", "reload", "scale_lr", "gradcheck", "nudge", "save", "export"}
 
 
-class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScreen):
+class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys):
     HELP_NOTES = ("The graph pane: values ride the arrows forward; gradients (magenta) come back beneath "
                   "them. ▶ marks the layer just run forward, ◀ the one just run backward, ✓ a layer done "
                   "forward, ✓✓ done backward. The step pane: what the current step did. The values pane: "
                   "every value with its gradient.")
 
-    # repaint=False: the watchers update just what changed.
-    position: reactive[int] = reactive(0, repaint=False)
-    """Steps done in the engine's plan; drives every pane."""
-    ends: reactive[tuple[bool, bool]] = reactive((True, False), repaint=False, bindings=True)
-    """At the start, at the end: Previous and Next are greyed there."""
-    training: reactive[bool] = reactive(False, repaint=False, bindings=True)
-    """A training worker is running: the keys that change the scenario wait."""
-    full_precision: reactive[bool] = reactive(False, repaint=False)
-    """Show every digit of a float (the f key) instead of --precision digits."""
-    lr: reactive[float] = reactive(0.1, repaint=False)
-    """The learning rate of the t key: the scenario's [train] lr, then [ and ]."""
-    quiz: reactive[bool] = reactive(False, repaint=False)
-    """Quiz mode: each backward step asks for its gradients before it shows them."""
-    drawn: reactive[bool | None] = reactive(None, repaint=False)
-    """The graph drawn as the book draws it (True) or as the list (False); None:
-    drawn where it fits, the list where it does not. g chooses."""
-    trained: reactive[Training] = reactive(Training(), repaint=False)
-    """The gradient-descent steps taken in the app since the file was read."""
-    sample: reactive[int] = reactive(0, repaint=False)
-    """With [data]: the sample of the batch the step pane shows (, and .)."""
-
     def __init__(self, scenario: Scenario, drawn: bool | None = None):
         super().__init__()
         self.engine = Engine(scenario)
-        self.changed = False  # values edited or trained since the file was read
-        self.answers: dict[int, list[bool]] = {}  # quiz: step index -> right or wrong per gradient
+        self.changed = False
+        self.answers = {}
+        self.training_run = TrainingRun(self, self._to_train)
         self.set_reactive(StepScreen.lr, scenario.lr)
         self.set_reactive(StepScreen.drawn, drawn)
         self._explained_floats = False
-        self._prefetching = False  # a _prefetch is waiting for its timer
-        self._prefetch_timer: Timer | None = None  # paused between prefetches
+        self._prefetch_timer: Timer | None = None  # the prefetch after the last key
+        self._prefetched: tuple | None = None  # the view key of the step last prefetched around
         self._panes: dict[str, Pane] = {}
         self._status: tuple[tuple, Text] | None = None  # the status line's text, and what it says
 
     @property
     def busy(self) -> bool:
         return self.training
-
-    @property
-    def tr(self):
-        return self.app.catalog
-
-    @property
-    def precision(self) -> int | None:
-        return FULL if self.full_precision else self.app.precision
 
     @property
     def panes(self) -> dict[str, Pane]:
@@ -132,7 +100,7 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScr
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self._arrange()
+        self.arrange_graph()
         self.query_one("#graph", Pane).focus()  # up and down scroll the graph until tab moves on
         self.watch(self.app, "catalog", self._translate)  # also now
 
@@ -142,11 +110,11 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScr
             pane.border_title = self.tr(pane.id)
         translate_bindings(self, self.tr)
         self.refresh_view()
-        self._show_training()
+        self.show_training()
 
     def _status_text(self, width: int) -> Text:
         """The status line's text, made again only when what it says changes."""
-        e, tr, score = self.engine, self.tr, self.quiz and self._score()
+        e, tr, score = self.engine, self.tr, self.quiz and self.score()
         key = e, e.position, self.full_precision, self.changed, score, tr, width
         if self._status is None or self._status[0] != key:
             marks = [tr("full precision")] * self.full_precision + [tr("edited (s saves)")] * self.changed
@@ -167,15 +135,13 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScr
         self._prepare_view()
         key = self._view_key()
         # the current layer in view in the graph pane, and what it writes in the values pane
-        places = {"graph": self._place_in_graph, "values": self._place_in_values}
+        places = {"graph": self.place_in_graph, "values": self._place_in_values}
         for pane in self.panes.values():
             pane.show(key, places.get(pane.id))
-        if not self._prefetching:
-            self._prefetching = True
-            if self._prefetch_timer is None:  # (the first view: a key may come before on_mount)
-                self._prefetch_timer = self.set_interval(PREFETCH_DELAY, self._prefetch)
-            else:
-                self._prefetch_timer.reset()
+        if key != self._prefetched:  # (not again for the same step, as after a resize)
+            if self._prefetch_timer is not None:
+                self._prefetch_timer.stop()  # one prefetch, after the last key
+            self._prefetch_timer = self.set_timer(PREFETCH_DELAY, self._prefetch)
 
     def _place_in_values(self, values: Pane) -> tuple[None, int]:
         """Where the values pane scrolls to keep in view what the current step
@@ -221,7 +187,7 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScr
                                   (tr("Press n, → or space to run the first layer forward."), "bold"))
         else:
             shown = Group(Text(step_title(step, len(e), tr), style="bold"), step_view(step, tr, p, e.scenario.layers))
-        sample = self._sample_block()
+        sample = self.sample_block()
         if sample is not None:
             shown = Group(sample, Text(), shown)
         if e.at_end and e.scenario.ops:  # --layers: each layer's verdict
@@ -238,9 +204,8 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScr
 
     def _prefetch(self) -> None:
         """Render the panes of the steps next to this one while the learner
-        reads it (once the screen is drawn), so that n and p only swap lines."""
-        self._prefetch_timer.pause()  # (until refresh_view starts it again)
-        self._prefetching = False
+        reads it, so that n and p only swap lines."""
+        self._prefetched = self._view_key()
         e, here = self.engine, self.engine.position
         try:
             for there in (here + 1, here - 1):
@@ -281,32 +246,24 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScr
                 tooltip="move to a pane (graph, step, values), then scroll it"),
     ]
 
-    def _move(self, move) -> None:
+    def move(self, move) -> None:
         move()
         self.position = self.engine.position
         self.ends = self.engine.at_start, self.engine.at_end
         self.panes["step"].scroll_home(animate=False)  # a new step from its title
 
     def action_next(self) -> None:
-        e = self.engine
-        if self.quiz and e.phase == BACKWARD and e.position not in self.answers:
-            from backprop_engine.quiz import quiz_entries
-            step = e.next()  # computed now, shown only once the learner has answered
-            e.back()
-            if quiz_entries(step):
-                from ..dialogs.quiz import QuizDialog
-                self.app.push_screen(QuizDialog(step, self.precision), self._answered)
-                return
-        self._move(e.next)
+        if not self.asks_first():
+            self.move(self.engine.next)
 
     def action_previous(self) -> None:
-        self._move(self.engine.back)
+        self.move(self.engine.back)
 
     def action_start(self) -> None:
-        self._move(self.engine.to_start)
+        self.move(self.engine.to_start)
 
     def action_end(self) -> None:
-        self._move(self.engine.to_end)
+        self.move(self.engine.to_end)
 
     # -- precision ---------------------------------------------------------------
     BINDINGS += [Binding("f", "toggle_precision", "Full",
@@ -341,7 +298,6 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScr
         if not self.changed:
             then()
             return
-        from ..dialogs.confirm import ConfirmDialog
         self.app.push_screen(ConfirmDialog(self.tr("The edits are not saved (s saves them).") + " " + question),
                              lambda yes: then() if yes else None)
 
@@ -351,18 +307,20 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys, MainScr
         self.changed = False
         self.answers = {}  # a quiz starts over with another file
         self.sample = 0  # another batch: from its first sample
-        self.batches = None  # the mini-batch iterations, with [data]
-        self.trained = Training()
-        self._show_training()
+        self.training_run = TrainingRun(self, self._to_train)
+        self.show_training()
         self.lr = scenario.lr
-        self._use(scenario, keep_position)
+        self.use(scenario, keep_position)
 
-    def _use(self, scenario: Scenario, keep_position: bool) -> None:
-        """Show ``scenario``, at the same step if asked (after a reload, an edit or training)."""
+    def _to_train(self) -> tuple[Scenario, float]:
+        """What the training run trains when a worker starts: this scenario, at this learning rate."""
+        return self.engine.scenario, self.lr
+
+    def use(self, scenario: Scenario, keep_position: bool) -> None:
         engine = Engine(scenario)
         target = min(self.engine.position, len(engine)) if keep_position else 0
         self.engine = engine
-        self._arrange()  # another graph may be drawn at another size
+        self.arrange_graph()  # another graph may be drawn at another size
         for pane in self.query(Pane):
             pane.forget()  # what was rendered for the old engine
         engine.seek(target)
