@@ -11,7 +11,6 @@ import sys
 import weakref
 from pathlib import Path
 
-import numpy as np
 import pytest
 from rich.console import Console
 from textual.widgets import OptionList, Static
