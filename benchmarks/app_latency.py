@@ -40,8 +40,10 @@ figures as measured, that floor included.
 
 Beside the wall-clock figures, "cpu" is the program's own CPU time (user +
 system, from ``/proc/PID/stat`` in clock ticks of 10 ms): for a start, until
-its first complete screen; per key, the walk's total over its keys (the still
-waits included). On a busy machine the wall-clock figures include waiting for
+its first complete screen has been still for ``QUIET`` (so what the program
+does right after its first frame is in, such as the app's garbage
+collection); per key, the walk's total over its keys (the still waits
+included). On a busy machine the wall-clock figures include waiting for
 a core; the CPU time much less so.
 
 For information, beside them, no goal: a bare Textual app (``BARE_APP``: a
@@ -362,15 +364,16 @@ def wait_for(tmux: Tmux, pane: str, done, what: str, t0: float) -> tuple[float, 
 def wait_still(tmux: Tmux, pane: str, what: str, text: str, changed: float) -> tuple[float, str]:
     """Capture until the pane, showing ``text`` since ``changed``, has not
     changed for QUIET: (the time of its last change, its text)."""
+    began = time.perf_counter()
     while True:
         time.sleep(POLL)
         now_text, now = tmux.capture(pane), time.perf_counter()
         if now_text != text:
             text, changed = now_text, now
+            if now - began > TIMEOUT:
+                raise Failure(f"{what}: not still after {TIMEOUT:.0f} s; the pane shows:\n{text}")
         elif now - changed >= QUIET:
             return changed, text
-        elif now - changed > TIMEOUT:
-            raise Failure(f"{what}: never still; the pane shows:\n{text}")
 
 
 class Walk:
@@ -435,7 +438,7 @@ def walk_all(walks: dict[str, Walk], keys: int) -> None:
 
 def time_start(tmux: Tmux, argv: list[str], label: str) -> tuple[float, float]:
     """``tmux new-session`` -> the first complete screen, s, and the CPU time the
-    process used until then; the process is gone afterwards."""
+    process used until that screen was still; the process is gone afterwards."""
     t0 = time.perf_counter()
     name, pane, pid = tmux.spawn("start", argv)
     try:
