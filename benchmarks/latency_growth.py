@@ -3,10 +3,10 @@ layers and with the arrays' entries.
 
 What it measures
 ----------------
-The same latency as ``app_latency.py`` (its tmux driver and its ``Walk``: a
-key sent with ``tmux send-keys``, then ``capture-pane`` polled until the status
-line shows the key's step), on scenarios written for it into a temporary
-folder:
+The same latency as ``app_latency.py`` (its private tmux server and its
+``Walk``: a key sent with ``tmux send-keys``, then ``capture-pane`` polled
+until the status line shows the key's step and the pane is still: "complete"),
+on scenarios written for it into a temporary folder:
 
 * layers: a chain of 5, 20 and 50 Mul layers on scalars (v1 = x·w1,
   v2 = v1·w2, ...): 10, 40 and 100 steps, the drawn graph and the values
@@ -17,15 +17,16 @@ folder:
 * and the bundled ``mnist_size`` (x: 100x784) and ``affine_softmax`` (x: 3x2),
   the same net at its two sizes.
 
-Each app is walked (n to each step, then home) until it has had at least
-``KEYS`` n keys, the walks of all of them interleaved round by round. The
-engine computes a step once, when it is first reached, so the figures are what
-showing a step costs: the medians over the n keys.
+Each app is walked (n to each step, then p back to the start) until it has
+had at least ``KEYS`` n keys, the walks of all of them interleaved round by
+round (``app_latency.walk_all``). The engine computes a step once, when it is
+first reached, so the medians are what showing a step costs.
 
-Printed: the median of each in ms; then ``latency 50 layers / 5 layers``
-(linear in layers would be 10), ``latency 10^6 / 10^2 entries`` and, as the
-last line, ``latency mnist_size/affine_softmax: X.XX`` (the goal: at most 1.10,
-flat in array size).
+Printed: the median, p95 and max of each one's n keys in ms; then
+``latency 50 layers / 5 layers`` (linear in layers would be 10), ``latency
+10^6 / 10^2 entries`` and, as the last line, ``latency
+mnist_size/affine_softmax: X.XX`` (the goal: at most 1.10, flat in array
+size).
 
 How to run
 ----------
@@ -33,7 +34,7 @@ As ``app_latency.py`` (the package installed, tmux)::
 
     python benchmarks/latency_growth.py
 
-About two minutes. Read it on a quiet machine (the load average is printed).
+About four minutes. Read it on a quiet machine (the load average is printed).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ import sys
 import time
 from pathlib import Path
 
-from app_latency import Failure, Walk, installed_app, private_tmux  # beside this file
+from app_latency import Failure, Walk, installed_app, p95, private_tmux, walk_all  # beside this file
 
 KEYS = 40           # at least this many n keys per scenario
 LAYERS = (5, 20, 50)
@@ -128,21 +129,17 @@ def main() -> int:
         with private_tmux("latency-growth-") as (tmux, folder):
             walks = {label: Walk(tmux, [str(exe), scenario], label)
                      for label, scenario in scenarios(folder).items()}
-            rounds = {label: -(-KEYS // w.steps) for label, w in walks.items()}  # ceil
-            for r in range(max(rounds.values())):
-                order = list(walks) if r % 2 == 0 else list(walks)[::-1]
-                for label in order:
-                    if r < rounds[label]:
-                        walks[label].round()
+            walk_all(walks, KEYS)
     except Failure as e:
         print(f"latency_growth: FAILED: {e}", file=sys.stderr)
         return 1
-    med = {label: statistics.median(w.step) for label, w in walks.items()}
-    print(f"key -> first pane change showing the key's effect, tmux 100x30; {time.perf_counter() - began:.0f} s, "
+    med = {label: statistics.median(w.complete["n"]) for label, w in walks.items()}
+    print(f"n key -> complete screen, tmux 100x30; {time.perf_counter() - began:.0f} s, "
           f"load average {os.getloadavg()[0]:.2f}")
     for label, w in walks.items():
-        print(f"  {label:16} {w.steps:4d} steps  median {med[label] * 1e3:6.1f} ms  max "
-              f"{max(w.step) * 1e3:6.1f} ms  ({len(w.step)} n keys)")
+        keys = w.complete["n"]
+        print(f"  {label:16} {w.steps:4d} steps  median {med[label] * 1e3:6.1f} ms  p95 "
+              f"{p95(keys) * 1e3:6.1f} ms  max {max(keys) * 1e3:6.1f} ms  ({len(keys)} n keys)")
     print("by layers (ms): " + ", ".join(f"{n}: {med[f'{n} layers'] * 1e3:.1f}" for n in LAYERS))
     print("by array entries (ms): " + ", ".join(f"10^{k}: {med[f'10^{k} entries'] * 1e3:.1f}" for k in ENTRIES))
     print(f"latency {LAYERS[-1]} layers / {LAYERS[0]} layers: "

@@ -225,9 +225,9 @@ async def test_a_fourth_language_is_one_more_file(tmp_path):
     assert read_catalog(tmp_path / "fr.toml").layer("Add") == "Add"
 
 
-def test_a_catalog_reads_the_same_when_its_tables_are_read_later():
-    """At start only each catalog's [language] table is read; its code, name
-    and order and, once used, its texts and layer names are the file's own."""
+def test_every_bundled_catalog_gives_its_files_texts():
+    """Each bundled catalog's code, name and order, its texts and its layer
+    names are its file's own."""
     import tomllib
     for path in sorted(CATALOG_DIR.glob("*.toml")):
         doc = tomllib.loads(path.read_text(encoding="utf-8"))

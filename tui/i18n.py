@@ -10,15 +10,12 @@ a language is adding a file. The engine's messages (load errors) stay English.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
 CATALOG_DIR = Path(__file__).parent / "catalogs"
-LANGUAGE_TABLE = re.compile(r"^\[language\][^\n]*\n(.*?)(?=^\[|\Z)", re.MULTILINE | re.DOTALL)
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed as itself: a key of what the panes keep
@@ -41,51 +38,11 @@ class Catalog:
 ENGLISH = Catalog("en", "English")
 
 
-class _File:
-    """A catalog file, parsed whole when one of its tables is first read."""
-
-    def __init__(self, text: str):
-        self.text = text
-
-    @cached_property
-    def doc(self) -> dict:
-        return tomllib.loads(self.text)
-
-
-class _Table(Mapping):
-    """One table of a catalog file ([texts], [layers]), read on first use: the
-    app starts in one language without parsing the others (~3 ms each)."""
-
-    def __init__(self, file: _File, name: str):
-        self.file, self.name = file, name
-
-    @cached_property
-    def _items(self) -> dict[str, str]:
-        return self.file.doc.get(self.name, {})
-
-    def __getitem__(self, key: str) -> str:
-        return self._items[key]
-
-    def get(self, key: str, default=None):  # (tr's lookup: the dict's own, not Mapping's)
-        return self._items.get(key, default)
-
-    def __contains__(self, key) -> bool:
-        return key in self._items
-
-    def __iter__(self):
-        return iter(self._items)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-
 def read_catalog(path: Path) -> Catalog:
-    """One language's file: [language] code, name, order; [layers]; [texts].
-    [language] is read now, the rest when the language is first used."""
-    file = _File(path.read_text(encoding="utf-8"))
-    found = LANGUAGE_TABLE.search(file.text)
-    meta = tomllib.loads(found.group(1)) if found else file.doc["language"]
-    return Catalog(meta["code"], meta["name"], _Table(file, "texts"), _Table(file, "layers"),
+    """One language's file: [language] code, name, order; [layers]; [texts]."""
+    doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    meta = doc["language"]
+    return Catalog(meta["code"], meta["name"], doc.get("texts", {}), doc.get("layers", {}),
                    meta.get("order", 100))
 
 
