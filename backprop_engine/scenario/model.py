@@ -15,9 +15,8 @@ if TYPE_CHECKING:
 
 def frozen(a) -> np.ndarray:
     """``a`` as a read-only ndarray (0-d for a scalar), without copying an ndarray."""
-    if type(a) is not np.ndarray:
-        a = np.asarray(a)
-    a.setflags(False)  # write=False: numpy parses a keyword at twice the cost
+    a = np.asarray(a)
+    a.setflags(write=False)
     return a
 
 
