@@ -30,8 +30,7 @@ EPOCH_SECONDS = 0.5
 
 
 class Training(NamedTuple):
-    """The gradient-descent steps taken in the app so far. (A NamedTuple: a frozen
-    dataclass takes 0.5-0.8 ms to make at import, and this one is made at every start.)"""
+    """The gradient-descent steps taken in the app so far."""
 
     losses: tuple[float, ...] = ()     # the loss before each step
     lrs: tuple[float, ...] = ()        # the learning rate of each step
