@@ -61,7 +61,7 @@ def pytest_configure(config):
 
 def pytest_collection_modifyitems(items):
     """Every test that takes a snapshot is marked ``snapshot``: .ci/run's job on
-    the lowest Textual deselects them (``-m "not snapshot"``), taken as they are with 8.2.8."""
+    the lowest Textual deselects them, taken as they are with 8.2.8."""
     for item in items:
         if "snap_compare" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.snapshot)
