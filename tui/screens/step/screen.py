@@ -205,6 +205,8 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys):
     def _prefetch(self) -> None:
         """Render the panes of the steps next to this one while the learner
         reads it, so that n and p only swap lines."""
+        if self._view_key() == self._prefetched:
+            return  # a stopped timer's tick that was already queued: done for this step
         self._prefetched = self._view_key()
         e, here = self.engine, self.engine.position
         try:
