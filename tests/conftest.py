@@ -1,14 +1,17 @@
-"""Helpers shared by the tests: one terminal size, one screen-to-text helper,
-and the way to the step screen and the notes on screen."""
+"""Helpers shared by the tests: one terminal size, screen-to-text helpers,
+the way to the step screen and the notes on screen, and a fresh start's
+screen to compare a walked one with."""
 
 from __future__ import annotations
 
 import io
+import re
 import textwrap
 
 import pytest
 from rich.console import Console
 
+from tui.app import BackpropApp
 from tui.screens.step import StepScreen
 from tui.widgets.note_bar import Note, NoteBar
 
@@ -41,6 +44,49 @@ def screen_text(app) -> str:
     """The open dialog's text (its first Static), as plain text."""
     from textual.widgets import Static
     return rendered(app.screen.query_one(Static).content)
+
+
+async def settled_screen(app, pilot, still: int = 3, limit: int = 100) -> list[str]:
+    """The whole screen as exported, text and styles, row by row, once it has
+    settled: the footer showing its keys (Textual fills it in a few frames
+    after a screen starts) and nothing changed for ``still`` pauses in a row (a
+    pane whose content's height changed is laid out again in a later frame; a
+    loaded machine takes longer to get there). The export's id, a hash of the
+    whole, is left out so that a difference shows as the rows that differ."""
+    def shot() -> list[str]:
+        svg = app.export_screenshot()
+        return svg.replace(re.search(r"terminal-\d+", svg).group(), "terminal").splitlines()
+
+    now, same = shot(), 0
+    for _ in range(limit):
+        await pilot.pause(0.02)
+        now, before = shot(), now
+        footer_ready = not app.screen.query("Footer") or app.screen.query("FooterKey")
+        same = same + 1 if now == before and footer_ready else 0
+        if same == still:
+            break
+    return now
+
+
+async def fresh_screen(scenario, size, position: int, drawn: bool | None = None, *, lang: str = "en",
+                       full: bool = False, focused: str | None = None) -> list[str]:
+    """The settled screen of an app started at ``position`` (and as a walked
+    one was left: the graph drawn or not, the language, full precision, the
+    pane with the focus)."""
+    class StartingThere(BackpropApp):
+        def get_default_screen(self):
+            screen = super().get_default_screen()
+            screen.engine.seek(position)
+            screen.set_reactive(StepScreen.full_precision, full)  # (before the screen's panes exist)
+            return screen
+
+    app = StartingThere(scenario, drawn=drawn, lang=lang)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        steps(app).refresh_view()  # the graph scrolls to the current layer once it has a size
+        if focused is not None:
+            steps(app).query_one(f"#{focused}").focus()
+        return await settled_screen(app, pilot)
 
 
 @pytest.fixture

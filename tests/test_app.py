@@ -17,7 +17,7 @@ from textual.widgets import OptionList, Static
 
 from backprop_engine import Engine, bundled, load
 from backprop_engine.scenario import from_dict
-from tests.conftest import SIZE, notifications, screen_text, steps, text
+from tests.conftest import SIZE, fresh_screen, notifications, screen_text, settled_screen, steps, text
 from tui.app import BackpropApp
 from tui.dialogs.help import HelpDialog
 from tui.dialogs.picker import PickerDialog
@@ -143,22 +143,6 @@ async def test_stepping_back_and_forth_shows_identical_content():
         assert len(set(first)) == len(first)  # every step shows something new
 
 
-async def _first_screen(scenario, position: int) -> str:
-    """The screen of an app that starts at ``position``: painted once, from scratch."""
-    class StartingThere(BackpropApp):
-        def get_default_screen(self):
-            screen = super().get_default_screen()
-            screen.engine.seek(position)
-            return screen
-
-    app = StartingThere(scenario)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        steps(app).refresh_view()  # the graph scrolls to the current layer once it has a size
-        await pilot.pause()
-        return app.export_screenshot()
-
-
 @pytest.mark.parametrize("name", ["apple", "fanout", "mnist_size"])
 async def test_each_step_shows_what_a_fresh_start_there_shows(name):
     """The panes show steps rendered ahead and repaint only the lines a step
@@ -166,26 +150,13 @@ async def test_each_step_shows_what_a_fresh_start_there_shows(name):
     screen of an app started at that step: no stale line, no wrong content."""
     scenario = load(bundled()[name])
     n = len(Engine(scenario))
-    fresh = [await _first_screen(scenario, k) for k in range(n + 1)]
+    fresh = [await fresh_screen(scenario, SIZE, k) for k in range(n + 1)]
     app = BackpropApp(scenario)
     async with app.run_test(size=SIZE) as pilot:
         for key in ["n"] * n + ["p"] * n:
             await pilot.press(key)
             k = steps(app).engine.position
-            assert await _settled_screen(app, pilot) == fresh[k], f"{key} to step {k}"
-
-
-async def _settled_screen(app, pilot, frames: int = 10) -> str:
-    """The screen once it stops changing: a pane whose content's height
-    changed is laid out again in a later frame (on a loaded machine, after the
-    first pause)."""
-    shot = app.export_screenshot()
-    for _ in range(frames):
-        await pilot.pause()
-        shot, before = app.export_screenshot(), shot
-        if shot == before:
-            break
-    return shot
+            assert await settled_screen(app, pilot) == fresh[k], f"{key} to step {k}"
 
 
 async def test_the_next_and_previous_steps_are_rendered_ahead(monkeypatch):

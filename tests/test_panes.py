@@ -6,7 +6,6 @@ the keys and the scrollbars scroll; the table's header stays on top."""
 from __future__ import annotations
 
 import asyncio
-import re
 
 import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
@@ -14,39 +13,9 @@ from hypothesis import strategies as st
 from textual import events
 
 from backprop_engine import bundled, load
-from tests.conftest import SIZE, steps
+from tests.conftest import SIZE, fresh_screen, settled_screen, steps
 from tui.app import BackpropApp
 from tui.screens.step import StepScreen
-
-
-def screen(app) -> list[str]:
-    """The whole screen as exported, text and styles, row by row (the
-    export's id, a hash of the whole, left out so that a difference shows
-    as the rows that differ)."""
-    svg = app.export_screenshot()
-    return svg.replace(re.search(r"terminal-\d+", svg).group(), "terminal").splitlines()
-
-
-async def _fresh(scenario, size, position: int, drawn: bool | None, *, lang: str = "en",
-                 full: bool = False, focused: str | None = None) -> list[str]:
-    """The screen of an app started at ``position`` (and as the walked one
-    was left: the graph drawn or not, the language, full precision, the pane
-    with the focus)."""
-    class StartingThere(BackpropApp):
-        def get_default_screen(self):
-            screen = super().get_default_screen()
-            screen.engine.seek(position)
-            screen.set_reactive(StepScreen.full_precision, full)  # (before the screen's panes exist)
-            return screen
-
-    app = StartingThere(scenario, drawn=drawn, lang=lang)
-    async with app.run_test(size=size) as pilot:
-        await pilot.pause()
-        steps(app).refresh_view()  # the graph scrolls to the current layer once it has a size
-        if focused is not None:
-            steps(app).query_one(f"#{focused}").focus()
-        await pilot.pause(0.1)
-        return screen(app)
 
 
 async def _walked(scenario, size, keys) -> tuple[list[str], list[str]]:
@@ -62,12 +31,11 @@ async def _walked(scenario, size, keys) -> tuple[list[str], list[str]]:
             await pilot.pause()
         app.clear_notifications()  # (f and L say what they did, in a toast or the note bar)
         app.action_dismiss_notes()
-        await pilot.pause(0.1)
-        shown, s = screen(app), steps(app)
+        shown, s = await settled_screen(app, pilot), steps(app)
         focused = app.focused.id if app.focused is not None else None
         there = dict(lang=app.catalog.code, full=s.full_precision, focused=focused)
         position, drawn = s.engine.position, s.drawn
-    return shown, await _fresh(scenario, size, position, drawn, **there)
+    return shown, await fresh_screen(scenario, size, position, drawn, **there)
 
 
 WALKS = [("affine_one", (80, 24), ["g", "n", "n", "p", "g", "n"]),
