@@ -89,6 +89,14 @@ async def fresh_screen(scenario, size, position: int, drawn: bool | None = None,
         return await settled_screen(app, pilot)
 
 
+@pytest.fixture(autouse=True)
+def _in_a_folder_of_its_own(tmp_path_factory, monkeypatch):
+    """Each test runs in an empty folder: the picker lists the current
+    folder's *.toml and s saves there, so a user's files (a scenario saved in
+    the clone) must not change what a test sees."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+
+
 @pytest.fixture
 def write_toml(tmp_path):
     """Write a TOML text (dedented) to a file under tmp_path and return its path."""

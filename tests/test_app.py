@@ -288,6 +288,16 @@ async def test_picker_lists_toml_files_of_the_current_folder(tmp_path, monkeypat
         assert steps(app).engine.scenario.title == "My apples"
 
 
+async def test_no_test_sees_the_files_of_the_folder_it_was_started_in():
+    """Each test runs in an empty folder (conftest): a scenario the user saved
+    with s in the clone is not in the picker a test opens."""
+    assert not any(Path.cwd().iterdir())
+    app = apple_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("o")
+        assert not [p for p in app.screen.paths if p.parent == Path(".")]
+
+
 async def test_picker_leaves_out_toml_files_that_are_no_scenarios(tmp_path, monkeypatch):
     """pyproject.toml is TOML but no scenario: not listed. A scenario that is
     broken (even one that is not valid TOML) is listed, to show its error."""
