@@ -96,6 +96,18 @@ def test_the_loaders_own_refusals_come_as_a_reason(vec, softmax):
     assert parse_literal("[2]", "t", softmax).tolist() == [2.0]
 
 
+def test_a_label_row_that_is_not_one_hot_is_refused_as_the_loader_refuses_it():
+    """t of one-hot rows: [[5, 0, 0]] and [[0.5, 0.5, 0]] are no labels (the
+    check would fail everywhere, unexplained); [[0, 0, 1]] is."""
+    one_hot = _scenario({"x": [[1.0, 2.0, 3.0]]}, [("SoftmaxWithLoss", ["x", "t"], "L")], {"t": [[1.0, 0.0, 0.0]]})
+    for text, row in (("[[5, 0, 0]]", "5, 0, 0"), ("[[0.5, 0.5, 0]]", "0.5, 0.5, 0")):
+        with pytest.raises(LiteralError) as info:
+            parse_literal(text, "t", one_hot)
+        assert str(info.value) == (f"row 0 of 't' ([{row}]) is not one-hot: a label row is 0s and one 1 "
+                                   "(or give whole-number labels, one per row)")
+    assert parse_literal("[[0, 0, 1]]", "t", one_hot).tolist() == [[0.0, 0.0, 1.0]]
+
+
 @pytest.mark.parametrize("text", ["inf", "-inf", "nan", "1e400", "[0.5, 1e400]", "[1, 1" + "0" * 400 + "]"])
 def test_a_number_that_is_not_finite_is_refused(vec, text):
     """As the loader refuses it: nan, inf, and literals that overflow to inf."""

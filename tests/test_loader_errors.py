@@ -1028,6 +1028,12 @@ LAYER_REFUSALS = {
                                         constants="t = [1.0, 0.0, 2.0]"),
                                    ("layer 1 'softmaxwithloss0' (SoftmaxWithLoss): t (3,) does not fit x (2, 3): "
                                     "t must be one-hot (2, 3) or labels (2,)")),
+    "Softmax, a label row not one-hot": (dict(type="SoftmaxWithLoss", inputs='["x", "t"]',
+                                              values="x = [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]]",
+                                              constants="t = [[0.0, 0.0, 1.0], [5.0, 0.0, 0.0]]"),
+                                         ("layer 1 'softmaxwithloss0' (SoftmaxWithLoss): row 1 of 't' ([5, 0, 0]) "
+                                          "is not one-hot: a label row is 0s and one 1 (or give whole-number "
+                                          "labels, one per row)")),
 }
 
 

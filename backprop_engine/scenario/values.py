@@ -154,8 +154,17 @@ def parse_value(v, where: str, rng: Callable[[], np.random.Generator] | None = N
     return _finite(a, where) if finite else a
 
 
-def label_problem(labels: np.ndarray, name: str, classes: int) -> str | None:
-    """What is wrong with integer class labels for ``classes`` classes, if anything."""
+def label_problem(labels: np.ndarray, name: str, classes: int, one_hot: bool = False) -> str | None:
+    """What is wrong with class labels for ``classes`` classes, if anything:
+    whole numbers 0 to classes - 1, or (``one_hot``) rows of 0s and one 1."""
+    if one_hot:
+        rows = labels.reshape(-1, classes)
+        bad = np.flatnonzero(~(((rows == 0) | (rows == 1)).all(axis=1) & (rows.sum(axis=1) == 1)))
+        if bad.size:
+            row = ", ".join(f"{v:g}" for v in rows[bad[0]][:8]) + (", ..." if classes > 8 else "")
+            return (f"row {bad[0]} of {name!r} ([{row}]) is not one-hot: "
+                    f"a label row is 0s and one 1 (or give whole-number labels, one per row)")
+        return None
     bad = labels[(labels != np.round(labels)) | (labels < 0) | (labels >= classes)]
     if bad.size:
         return (f"label {bad.flat[0]:g} in {name!r} is out of range: "
@@ -165,9 +174,9 @@ def label_problem(labels: np.ndarray, name: str, classes: int) -> str | None:
 
 def leaf_problem(sc: Scenario, name: str, value: np.ndarray) -> str | None:
     """Why ``value``, of leaf ``name``'s shape, cannot replace it (labels out
-    of range, as the loader refuses them), if it cannot."""
+    of range or rows not one-hot, as the loader refuses them), if it cannot."""
     for spec in sc.layers:
         x, t = spec.inputs[0], spec.inputs[-1]
-        if spec.type == "SoftmaxWithLoss" and t == name and sc.shapes[t] != sc.shapes[x]:
-            return label_problem(value, name, sc.shapes[x][-1])
+        if spec.type == "SoftmaxWithLoss" and t == name:
+            return label_problem(value, name, sc.shapes[x][-1], one_hot=sc.shapes[t] == sc.shapes[x])
     return None
