@@ -14,12 +14,13 @@ from backprop_engine import Engine, bundled, load, run
 from backprop_engine.scenario import from_dict, to_toml
 from backprop_engine.train import train
 from backprop_engine.quiz import quiz_entries
-from tests.conftest import SIZE, notifications, steps, text
+from tests.conftest import SIZE, notifications, rendered, steps, text
 from tui.app import BackpropApp
 from tui.dialogs.confirm import ConfirmDialog
 from tui.dialogs.edit import EditDialog
 from tui.dialogs.quiz import QuizDialog
 from tui.dialogs.save import SaveDialog
+from tui.widgets.note_bar import NoteBar
 
 
 def dialog_text(app, widget_id: str) -> str:
@@ -310,7 +311,9 @@ async def test_quiz_hides_gradients_until_answered_and_scores():
         await pilot.pause()
         assert steps(app).engine.at_end
         assert "quiz 3/4" in text(app, "status")
-        assert any("3 of 4" in n.message for n in notifications(app))
+        done = notifications(app)[-1]  # shown as "Quiz: 3 of 4 gradients right.", not "Quiz: Quiz done: ..."
+        assert (done.title, done.message) == ("Quiz", "3 of 4 gradients right.")
+        assert rendered(app.main.query_one(NoteBar).content).strip() == "Quiz: 3 of 4 gradients right."
 
 
 async def test_quiz_asks_one_entry_of_an_array_and_refuses_non_numbers():

@@ -53,7 +53,7 @@ class UnderstandingKeys(StepBase):
         self.move(self.engine.next)
         if self.engine.at_end:
             right, asked = self.score()
-            self.notify(self.tr("Quiz done: {right} of {asked} gradients right.", right=right, asked=asked),
+            self.notify(self.tr("{right} of {asked} gradients right.", right=right, asked=asked),
                         title=self.tr("Quiz"), timeout=15)
 
     def score(self) -> tuple[int, int]:
