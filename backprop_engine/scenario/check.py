@@ -242,9 +242,8 @@ def _output_shape(canonical: str, inputs: list[str], output: str, where: str, le
     except ValueError as e:
         problems.add(str(e))
         return None
-    if softmax:  # integer labels, or one-hot rows of x's shape
-        problem = label_problem(leaves.values[inputs[1]], inputs[1], shapes[inputs[0]][-1],
-                                one_hot=shapes[inputs[1]] == shapes[inputs[0]])
+    if softmax:
+        problem = label_problem(leaves.values[inputs[1]], inputs[1], shapes[inputs[0]])
         if problem:
             problems.add(f"{where}: {problem}")
             return None

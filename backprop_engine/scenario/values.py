@@ -154,10 +154,12 @@ def parse_value(v, where: str, rng: Callable[[], np.random.Generator] | None = N
     return _finite(a, where) if finite else a
 
 
-def label_problem(labels: np.ndarray, name: str, classes: int, one_hot: bool = False) -> str | None:
-    """What is wrong with class labels for ``classes`` classes, if anything:
-    whole numbers 0 to classes - 1, or (``one_hot``) rows of 0s and one 1."""
-    if one_hot:
+def label_problem(labels: np.ndarray, name: str, x_shape: tuple) -> str | None:
+    """What is wrong with the labels of SoftmaxWithLoss for an x of ``x_shape``,
+    if anything: one-hot rows of x's shape (0s and one 1), else whole numbers 0
+    to C - 1, C being x's last axis."""
+    classes = x_shape[-1]
+    if labels.shape == tuple(x_shape):
         rows = labels.reshape(-1, classes)
         bad = np.flatnonzero(~(((rows == 0) | (rows == 1)).all(axis=1) & (rows.sum(axis=1) == 1)))
         if bad.size:
@@ -178,5 +180,5 @@ def leaf_problem(sc: Scenario, name: str, value: np.ndarray) -> str | None:
     for spec in sc.layers:
         x, t = spec.inputs[0], spec.inputs[-1]
         if spec.type == "SoftmaxWithLoss" and t == name:
-            return label_problem(value, name, sc.shapes[x][-1], one_hot=sc.shapes[t] == sc.shapes[x])
+            return label_problem(value, name, sc.shapes[x])
     return None
