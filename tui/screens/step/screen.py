@@ -205,9 +205,10 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys):
     def _prefetch(self) -> None:
         """Render the panes of the steps next to this one while the learner
         reads it, so that n and p only swap lines."""
-        if self._view_key() == self._prefetched:
+        key = self._view_key()
+        if key == self._prefetched:
             return  # a stopped timer's tick that was already queued: done for this step
-        self._prefetched = self._view_key()
+        self._prefetched = key
         e, here = self.engine, self.engine.position
         try:
             for there in (here + 1, here - 1):
