@@ -6,8 +6,10 @@ array. Two verdicts are built on it:
 * ``check_gradients``: every ``[values]`` leaf on a fixed sample of its
   entries, backprop and numeric compared entry by entry (``GradCheck``);
 * ``book_check_steps``/``book_check``: the book's form (5.7.3), every entry of
-  every trained param on the first 3 rows of the batch, judged by the mean
-  |backprop - numerical| (``BookCheck``).
+  every trained param on the first 3 rows of the batch, h = 1e-4: the mean
+  |backprop - numerical| as the book prints it, with no verdict, and beside it
+  an adjusted mean (the loss without the 1e-7, the kinks left out) that is
+  judged (``BookCheck``).
 
 The function differentiated is the loss, L = sum(output * dout) for a final
 output that is not a scalar (``engine.loss``), computed by the built-in
@@ -58,7 +60,7 @@ def numerical_gradient(f, x: np.ndarray, entries, h: float = H):
         yield (up - down) / (2 * h), up_sides != down_sides
 
 
-def loss_and_sides(scenario: Scenario, exact: bool = False, zero_at=None):
+def loss_and_sides(scenario: Scenario, exact: bool = False, zero_at=None, both: bool = False):
     """The loss as a function of the leaves, for ``numerical_gradient``:
     leaves -> (loss, which side of 0 each Relu input is on, as bytes: two
     lists are equal exactly when no Relu input changed sides). ``zero_at``:
@@ -69,7 +71,8 @@ def loss_and_sides(scenario: Scenario, exact: bool = False, zero_at=None):
     log-softmax, which is the function backprop's (y - t)/N is the derivative
     of. With the 1e-7 the two differ by about 1e-7 / y_t per row: a true
     difference of two functions, not an error of either. Otherwise: the loss
-    as the layers compute it."""
+    as the layers compute it. ``both``: the two as an array [as the layers
+    compute it, exact], from one forward pass."""
     scenario = replace(scenario, ops={})  # the built-in layers
     relus = [spec.inputs[0] for spec in scenario.layers if spec.type == "Relu"]
     exact = exact and scenario.layers[-1].type == "SoftmaxWithLoss"
@@ -80,20 +83,23 @@ def loss_and_sides(scenario: Scenario, exact: bool = False, zero_at=None):
         forward(scenario, values)
         only = [values[n] == 0 for n in relus]
 
-    def f(leaves) -> tuple[float, list[bytes]]:
-        values = dict(leaves)
-        forward(scenario, values, -1 if exact else None)
-        masks = [values[n] <= 0 for n in relus]
-        sides = [m.tobytes() for m in (masks if only is None else (m[o] for m, o in zip(masks, only)))]
-        if not exact:
-            return loss(scenario, values[scenario.output]), sides
+    def exact_loss(values) -> float:
         x, t = values[score], values[label]
         x2d = x.reshape(-1, x.shape[-1])
         shifted = x2d - x2d.max(axis=1, keepdims=True)
         logy = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
         picked = (np.sum(logy * t.reshape(logy.shape)) if t.shape == x.shape else
                   np.sum(logy[np.arange(len(logy)), t.reshape(-1).astype(np.intp)]))
-        return float(-picked / len(logy) * scenario.dout), sides
+        return float(-picked / len(logy) * scenario.dout)
+
+    def f(leaves):
+        values = dict(leaves)
+        forward(scenario, values)
+        masks = [values[n] <= 0 for n in relus]
+        sides = [m.tobytes() for m in (masks if only is None else (m[o] for m, o in zip(masks, only)))]
+        layered = loss(scenario, values[scenario.output])
+        adjusted = exact_loss(values) if exact else layered
+        return (np.array([layered, adjusted]) if both else adjusted), sides
     return f
 
 
@@ -240,20 +246,26 @@ def nudge(scenario: Scenario, name: str, index: int, eps: float) -> Nudge:
 
 # -- the book's form (5.7.3): every entry of every trained param, on a few samples --
 
-BOOK_H = 1e-4        # the book's numerical_gradient
+BOOK_H = 1e-4        # the book's numerical_gradient (4.4, common/gradient.py)
 BOOK_SAMPLES = 3     # the book checks x_batch = x_train[:3]
-BOOK_LIMIT = 1e-7    # a mean |backprop - numerical| above this fails
+ADJUSTED_LIMIT = 1e-7  # our adjusted comparison: a mean |backprop - numerical| above this fails
 
 
 @dataclass(frozen=True)
 class BookParam:
-    """One trained param: both gradients, whole, and the entries whose ±h nudge
-    crosses a Relu kink (a Relu input's mask differs at +h and at −h). There the
-    central difference is the mean of two slopes, not the derivative: such an
-    entry says nothing about backprop; it is counted and left out of the mean."""
+    """One trained param: backprop's gradient and two numerical ones, whole.
+
+    ``numeric`` is the book's (gradient_check.py): the loss as the layers
+    compute it, log(y + 1e-7) included, every entry; the book prints the mean
+    difference and judges nothing. ``adjusted`` is the same central difference
+    of the function backprop differentiates (the cross-entropy without the
+    1e-7), compared over the entries whose ±h nudge crosses no Relu kink
+    (``kinks``): there the central difference is the mean of two slopes, not
+    the derivative. Our verdict is on the adjusted side only."""
     name: str
     backprop: np.ndarray
     numeric: np.ndarray
+    adjusted: np.ndarray | None = None  # None: the same function as the book's (no SoftmaxWithLoss last)
     kinks: np.ndarray | None = None  # per entry (the param's shape): its nudge crosses a kink; None: none does
 
     @property
@@ -265,8 +277,13 @@ class BookParam:
         return self.numeric.size
 
     @property
+    def book_mean(self) -> float:
+        """The book's figure: the mean of |backprop - numerical| over every entry."""
+        return float(np.mean(np.abs(self.backprop - self.numeric))) if self.size else 0.0
+
+    @property
     def kink_count(self) -> int:
-        """Entries left out: their ±h nudge crosses a Relu kink."""
+        """Entries the adjusted side leaves out: their ±h nudge crosses a Relu kink."""
         return 0 if self.kinks is None else int(np.count_nonzero(self.kinks))
 
     @property
@@ -276,17 +293,17 @@ class BookParam:
 
     @property
     def mean_diff(self) -> float:
-        """The book's figure: the mean of |backprop - numerical| over every entry
-        but those at a kink (nan when none is left)."""
-        diff = np.abs(self.backprop - self.numeric)
+        """The adjusted figure: the mean of |backprop - adjusted numerical| over
+        every entry but those at a kink (nan when none is left)."""
+        diff = np.abs(self.backprop - (self.numeric if self.adjusted is None else self.adjusted))
         kept = diff if self.kinks is None else diff[~self.kinks]
         return float(np.mean(kept)) if kept.size else (float("nan") if self.size else 0.0)
 
     @property
     def ok(self) -> bool:
-        """No entry compared says backprop is wrong: the mean is within the
-        limit (nan fails), or there is no verdict (every entry at a kink)."""
-        return not self.judged or bool(self.mean_diff <= BOOK_LIMIT)
+        """No entry compared says backprop is wrong: the adjusted mean is within
+        the limit (nan fails), or there is no verdict (every entry at a kink)."""
+        return not self.judged or bool(self.mean_diff <= ADJUSTED_LIMIT)
 
 
 @dataclass(frozen=True)
@@ -297,7 +314,7 @@ class BookCheck:
     h: float
     numeric_seconds: float   # every entry's two forward passes (the time spent waiting between entries left out)
     backprop_seconds: float  # one forward and backward pass (the median of 5)
-    exact: bool = False      # the numerical side: the cross-entropy without log(y + 1e-7)'s 1e-7 (book_loss)
+    exact: bool = False      # the adjusted side drops log(y + 1e-7)'s 1e-7 (the net ends in SoftmaxWithLoss)
 
     @property
     def entries(self) -> int:
@@ -309,7 +326,7 @@ class BookCheck:
 
     @property
     def failed(self) -> list[str]:
-        """The params whose mean is over the limit (one without a verdict is not among them)."""
+        """The params whose adjusted mean is over the limit (one without a verdict is not among them)."""
         return [p.name for p in self.params if not p.ok]
 
     @property
@@ -329,23 +346,26 @@ def book_rows(scenario: Scenario, samples: int = BOOK_SAMPLES) -> tuple[Scenario
     return scenario, leaves
 
 
-def book_check_steps(scenario: Scenario, samples: int = BOOK_SAMPLES, h: float = BOOK_H, exact: bool = True):
+def book_check_steps(scenario: Scenario, samples: int = BOOK_SAMPLES, h: float = BOOK_H):
     """The book's gradient check (5.7.3) on the first ``samples`` rows of the
     current batch, as a generator: it yields (entries done, total) before the
     first entry and after each one, so a caller can show progress and stop
     between entries (close it); its return value (StopIteration.value) is the
-    ``BookCheck``. Every Relu input counts for a kink."""
+    ``BookCheck``. Each nudge's forward pass gives both the book's loss and
+    the adjusted one; every Relu input counts for a kink."""
     scenario, leaves = book_rows(scenario, samples)
-    f = loss_and_sides(scenario, exact)
+    f = loss_and_sides(scenario, exact=True, both=True)
+    exact = scenario.layers[-1].type == "SoftmaxWithLoss"
     total, done, spent, numeric, kinks = sum(leaves[n].size for n in scenario.trained), 0, 0.0, {}, {}
     yield done, total
     for name in scenario.trained:
         p = leaves[name]
         slopes = numerical_gradient(lambda x, name=name: f({**leaves, name: x}), p, range(p.size), h)
-        grad, crossed = np.zeros(p.shape), np.zeros(p.shape, bool)
+        grad, crossed = np.zeros((2, *p.shape)), np.zeros(p.shape, bool)
         for k in range(p.size):
             start = time.perf_counter()
-            grad.flat[k], crossed.flat[k] = next(slopes)
+            slope, crossed.flat[k] = next(slopes)
+            grad.reshape(2, -1)[:, k] = slope
             spent += time.perf_counter() - start
             done += 1
             yield done, total
@@ -355,18 +375,18 @@ def book_check_steps(scenario: Scenario, samples: int = BOOK_SAMPLES, h: float =
         start = time.perf_counter()
         grads = gradients(scenario, leaves)
         times.append(time.perf_counter() - start)
-    params = tuple(BookParam(n, np.asarray(grads.get(n, np.zeros(leaves[n].shape))), numeric[n], kinks[n])
+    params = tuple(BookParam(n, np.asarray(grads.get(n, np.zeros(leaves[n].shape))), numeric[n][0],
+                             numeric[n][1] if exact else None, kinks[n])
                    for n in scenario.trained)
-    return BookCheck(params, len(leaves[scenario.data.spec.x]), h, spent, float(np.median(times)),
-                     exact and scenario.layers[-1].type == "SoftmaxWithLoss")
+    return BookCheck(params, len(leaves[scenario.data.spec.x]), h, spent, float(np.median(times)), exact)
 
 
-def book_check(scenario: Scenario, samples: int = BOOK_SAMPLES, h: float = BOOK_H, exact: bool = True,
+def book_check(scenario: Scenario, samples: int = BOOK_SAMPLES, h: float = BOOK_H,
                progress=None, cancelled=None) -> BookCheck | None:
     """``book_check_steps`` run to its end: ``progress(done, total)`` after each
     entry, stopped (None) as soon as ``cancelled()`` is true. inf and nan are
     results here (they fail the check), not warnings."""
-    steps = book_check_steps(scenario, samples, h, exact)
+    steps = book_check_steps(scenario, samples, h)
     with np.errstate(all="ignore"):
         while True:
             try:

@@ -122,11 +122,8 @@ def test_no_role_letter_stands_beside_a_value_name(name):
 
 # -- honest names and citations ----------------------------------------------------------------
 
-def test_mnist_size_says_its_numbers_are_random_and_the_check_cites_5_7_3():
-    sc = load(bundled()["mnist_size"])
-    assert "random" in sc.title
-    from pathlib import Path
-    assert "Gradient check (5.7.3)" in (Path(__file__).parent.parent / "tui/dialogs/gradcheck.py").read_text()
+def test_mnist_size_says_its_numbers_are_random():
+    assert "random" in load(bundled()["mnist_size"]).title
 
 
 def test_print_carries_the_sigmoid_node_by_node():

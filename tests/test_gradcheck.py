@@ -71,8 +71,9 @@ def test_the_book_check_cuts_a_row_per_sample_dout_with_x(rows):
     np.testing.assert_allclose(by_name["W"].backprop, x.T @ rows.dout[:2], rtol=1e-15)
 
 
-def test_the_book_check_is_exact_by_default_and_times_each_side(monkeypatch):
-    """book_check_steps is exact by default; a tick-a-call clock gives 1 tick an entry and a median of 5."""
+def test_the_book_check_times_each_side(monkeypatch):
+    """The adjusted side is exact on a SoftmaxWithLoss net; a tick-a-call clock gives 1 tick an entry
+    and a median of 5."""
     ticks = itertools.count()
     monkeypatch.setattr(gradcheck.time, "perf_counter", lambda: float(next(ticks)))
     calls = []

@@ -1,4 +1,4 @@
-"""The gradient check (5.7.3): backprop beside the central difference, h adjustable.
+"""The gradient check: backprop beside the central difference, h adjustable.
 For a scenario with [data], also the book's form: the numerical gradient of
 every entry of every trained param on a few samples, in a worker thread with a
 progress bar (the dialog stays responsive; closing it cancels the run)."""
@@ -126,7 +126,8 @@ class GradCheckDialog(Dialog[None]):
         tr, checks = self.tr, self.checks
         sampled = [c.name for c in checks if c.sampled]
         notes = Text(
-            tr("(f(x + h) − f(x − h)) / 2h with h = {h}.  + makes h 10× larger, − 10× smaller: the "
+            tr("(f(x + h) − f(x − h)) / 2h with h = {h} (the book's numerical_gradient takes 1e-4, 4.3.1).  "
+               "+ makes h 10× larger, − 10× smaller: the "
                "error first falls (the difference's own error shrinks like h²), then rises again "
                "(rounding: about 1e-16 × |f| / h).", h=f"{self.h:.0e}") + "\n"
             + tr("Where they differ for another reason: a Relu input within h of 0 puts the two "
@@ -136,6 +137,6 @@ class GradCheckDialog(Dialog[None]):
             notes.append("\n" + tr("{names}: a fixed sample of {n} entries (seed 0); the row shows the "
                                    "entry where the two differ most.", names=", ".join(sampled), n=SAMPLE))
         self.query_one("#check", Static).update(Group(
-            Text(tr("Gradient check (5.7.3): {title}", title=self.engine.scenario.title), style="bold"),
+            Text(tr("Gradient check: {title}", title=self.engine.scenario.title), style="bold"),
             gradcheck_table(checks, tr, stacked=self.app.size.width < 70), notes,
             Text(tr("+/− change h, escape closes"), style="bold")))

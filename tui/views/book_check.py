@@ -1,7 +1,9 @@
 """The book's gradient check (5.7.3) as Rich: a row per trained param with
-the mean |backprop − numerical| over every entry (the book prints
-``W1:2.1e-13`` and so on) but those whose ±h nudge crosses a Relu kink
-(counted, and said why), then what each side took and their ratio. Shown by
+the mean |backprop − numerical| over every entry as the book computes and
+prints it (``W1:1.80e-06`` and so on, no verdict), then the adjusted mean
+(the loss backprop differentiates, the entries whose ±h nudge crosses a
+Relu kink left out: counted, and said why) with our verdict, then what each
+side took and their ratio. Shown by
 --check after its table (tui/reports/check.py) and by the c dialog once its
 worker is done."""
 
@@ -14,7 +16,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from backprop_engine.gradcheck import BOOK_LIMIT, BookCheck, BookParam
+from backprop_engine.gradcheck import ADJUSTED_LIMIT, BookCheck, BookParam
 
 from .gradcheck_table import verdict
 
@@ -49,7 +51,7 @@ def timing_line(result: BookCheck, tr) -> str:
 
 
 def _mean(p: BookParam) -> str:
-    return f"{p.mean_diff:.1e}" if p.judged else "—"
+    return f"{p.mean_diff:.2e}" if p.judged else "—"
 
 
 def _result(p: BookParam, tr) -> Text:
@@ -57,19 +59,23 @@ def _result(p: BookParam, tr) -> Text:
 
 
 def _table(result: BookCheck, tr, stacked: bool):
-    """A row per param; ``stacked`` (a narrow screen): name, shape, mean difference
-    and result only, under a line that says what the number is."""
+    """A row per param, under a line that says what the numbers are: the
+    book's mean, then the adjusted one and its verdict; ``stacked`` (a narrow
+    screen): name, shape, the two means and the result only."""
+    heading = Text(tr("mean |backprop − numerical|: the book's, adjusted"))
     if stacked:
         t = Table.grid(padding=(0, 1))
         for p in result.params:
-            t.add_row(Text(p.name, style="bold"), Text(str(p.shape), style="dim"), _mean(p), _result(p, tr))
-        return Group(Text(tr("mean |backprop − numerical|")), t)
-    t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for col in ("param", "shape", "entries", "left out", "mean |Δ|", "result"):
+            t.add_row(Text(p.name, style="bold"), Text(str(p.shape), style="dim"), f"{p.book_mean:.2e}",
+                      _mean(p), _result(p, tr))
+        return Group(heading, t)
+    t = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
+    for col in ("param", "shape", "entries", "book", "left out", "adjusted", "result"):
         t.add_column(tr(col), no_wrap=True, justify="left" if col in ("param", "shape") else "right")
     for p in result.params:
-        t.add_row(p.name, str(p.shape), f"{p.size:,}", f"{p.kink_count:,}", _mean(p), _result(p, tr))
-    return t
+        t.add_row(p.name, str(p.shape), f"{p.size:,}", f"{p.book_mean:.2e}", f"{p.kink_count:,}", _mean(p),
+                  _result(p, tr))
+    return Group(heading, t)
 
 
 def kink_lines(result: BookCheck, tr) -> list[str]:
@@ -82,16 +88,19 @@ def kink_lines(result: BookCheck, tr) -> list[str]:
 
 
 def book_check_view(result: BookCheck, tr, stacked: bool = False) -> Group:
-    """The title, the table (param, shape, entries, left out, mean difference,
-    result), the entries left out at a Relu kink, the timing line and what the
-    verdict means."""
+    """The title, the table (the book's mean difference per param, then the
+    adjusted one and its verdict), the entries the adjusted side left out at a
+    Relu kink, the timing line and what each column is."""
     t = _table(result, tr, stacked)
-    notes = [tr("Δ = backprop − numerical, per entry; h = {h}; a mean |Δ| above {limit} fails.", h=f"{result.h:g}",
-                limit=f"{BOOK_LIMIT:g}")]
+    notes = [tr("book: as the book's gradient_check.py computes it: numerical_gradient (h = {h}, as in 4.3.1) of the "
+                "loss as the layers compute it, over every entry; the book prints this mean and judges "
+                "nothing.", h=f"{result.h:.0e}"),
+             tr("adjusted: the same central difference, with the entries whose nudge crosses a Relu kink left "
+                "out; a mean above {limit} fails.", limit=f"{ADJUSTED_LIMIT:g}")]
     if result.exact:
-        notes.append(tr("backprop's (y − t)/N is the derivative of the cross-entropy without the 1e-7 in "
-                        "log(y + 1e-7); the numerical side differentiates that same function."))
+        notes.append(tr("The adjusted side differentiates the cross-entropy without the 1e-7 in "
+                        "log(y + 1e-7): backprop's (y − t)/N is the derivative of that function, so the "
+                        "book's column differs by about 1e-7 / y per row."))
     kinks = kink_lines(result, tr)
     return Group(book_title(tr, result.samples), t, *([Text("\n".join(kinks), style="yellow")] if kinks else []),
                  Text(timing_line(result, tr), style="bold"), Text("\n".join(notes), style="dim"))
-
