@@ -43,7 +43,7 @@ BUGS = {  # scenario: (layer, the table's verdict, a line the layer's table show
                             "divide by the batch size N = 3"),
         ("affine2", "differs", "db[0]: yours -0.774978, expected 0.042561; likely cause: db = dout[0], one row of "
                                "dout: sum over the batch, db = np.sum(dout, axis=0)"),
-        ("relu1", "writes in place", "wrote into dout, an array it was handed"),
+        ("relu1", "⚠ dx agrees; writes into dout", "wrote into dout, an array it was handed"),
     ],
     "fruit": [
         ("mul_tax", "differs", "dx: yours 650, expected 1.1; likely cause: dx = dout × x: ∂(x·y)/∂x is y, so "
@@ -58,6 +58,22 @@ BUGS = {  # scenario: (layer, the table's verdict, a line the layer's table show
                                "missing"),
     ],
 }
+
+
+def test_the_books_in_place_relu_is_warned_not_failed():
+    """relu --check --layers with the book's Relu (dout[self.mask] = 0; its dx is right): exit 0, the
+    layer's verdict a warning that says why, as --train on digits with the same file."""
+    r = cli("relu", "--check", "--layers", BUGGY)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "relu · your Relu: ⚠ dx agrees; writes into dout" in r.stdout
+    assert "every layer agrees (1)" in r.stdout and "FAILED" not in r.stdout
+    assert "⚠ relu: wrote into an array it was handed (above): a warning, not a failure" in r.stdout
+    printed = " ".join(cli("relu", "--print", "--layers", BUGGY).stdout.split())
+    assert "✓ your Relu.backward agrees with the built-in layer" in printed
+    assert "⚠ your Relu.backward wrote into dout, an array it was handed" in printed
+    assert "In the book's TwoLayerNet this is harmless" in printed
+    markdown = " ".join(cli("relu", "--markdown", "--layers", BUGGY).stdout.split())
+    assert "⚠ your Relu.backward wrote into dout" in markdown and "relu (Relu): ⚠ dx agrees; writes into dout" in markdown
 
 
 @pytest.mark.parametrize("name", BUGS)
@@ -244,7 +260,8 @@ async def test_the_end_step_lists_each_layers_verdict():
             await pilot.press("end")
             shown = " ".join(text(app, "step").split())
             assert "Your layers beside the built-in ones:" in shown
-            for layer, verdict in (("affine1", "differs"), ("relu1", "writes in place"), ("loss", "differs")):
+            for layer, verdict in (("affine1", "differs"), ("relu1", "⚠ dx agrees; writes into dout"),
+                                   ("loss", "differs")):
                 assert f"{layer} (" in shown and verdict in shown
 
 
@@ -362,7 +379,7 @@ def test_a_loss_without_the_books_delta_is_named():
     ("fruit", "mul_tax", "✗ your MulLayer.backward differs: dx: yours 650, expected 1.1"),
     ("fruit", "add_apple_orange", "✗ your AddLayer.backward differs: dy: yours 0, expected 650"),
     ("affine_softmax", "affine2", "✗ your Affine.backward differs: db[0]: yours -0.774978, expected 0.042561"),
-    ("relu", "relu", "✗ your Relu.backward wrote into dout, an array it was handed"),
+    ("relu", "relu", "⚠ your Relu.backward wrote into dout, an array it was handed"),
 ])
 async def test_the_app_shows_each_bug_at_its_backward_step(name, layer, shown):
     """Walking the scenario in the app with examples/buggy_layers.py, the

@@ -39,13 +39,31 @@ class StepCheck:
 
     @property
     def ok(self) -> bool:
-        return not (self.differences or self.changed or self.error)
+        """What the learner's call returned agrees with the built-in layer (it
+        may still have written into an array it was handed: ``warned``)."""
+        return not (self.differences or self.error)
+
+    @property
+    def warned(self) -> bool:
+        """It agrees, but wrote into an array it was handed: worth a warning,
+        not a failure (the book's own Relu.backward does ``dout[mask] = 0``)."""
+        return self.ok and bool(self.changed)
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        """The names of what the call returns: ("out",), or ("dx",), ("dx", "dy"), ..."""
+        return output_names(self.type, self.phase)
 
     @property
     def verdict(self) -> str:
         """"agrees", "differs", "writes in place" or "fails" (the worst first)."""
         return ("fails" if self.error else "differs" if self.differences
                 else "writes in place" if self.changed else "agrees")
+
+
+def output_names(type_: str, phase: str) -> tuple[str, ...]:
+    """What a layer's call returns, by name: ("out",) forward; ("dx",), ("dx", "dy"), ... backward."""
+    return ("out",) if phase == "forward" else tuple("d" + n for n in LAYER_TYPES[type_].inputs)
 
 
 SAVED_INPUTS = "learner inputs"  # the forward inputs, kept in ``saved`` for the learner's backward
@@ -61,10 +79,6 @@ def check_of(step) -> StepCheck | None:
     """The step's check: the learner's layer beside the built-in one, or None
     (a built-in layer, or a backward step that nothing flows back to)."""
     return recorded(step.saved, step.phase)
-
-
-def _names(op: Layer, phase: str) -> tuple[str, ...]:
-    return ("out",) if phase == "forward" else tuple("d" + n for n in op.inputs)
 
 
 def _fits(a: np.ndarray | None, shapes: tuple[tuple, ...]) -> bool:
@@ -116,7 +130,7 @@ class Beside(Layer):
     def _check(self, phase: str, call, expected: tuple, inputs: tuple, dout, shapes: list) -> tuple[StepCheck, tuple]:
         """The step's check, and the outputs the run goes on with: the
         learner's, each where it has a usable shape, else the built-in's."""
-        names = _names(self.builtin, phase)
+        names = output_names(self.type, phase)
         if call.error is not None:
             return StepCheck(self.type, self.cls, phase, (), call.changed, call.error, call.frames,
                              call.printed), expected
@@ -144,6 +158,7 @@ def own_layers(scenario, learner):
 
 
 VERDICTS = ("agrees", "writes in place", "differs", "fails")  # from best to worst
+FAILING = ("differs", "fails")  # "writes in place" agrees: a warning
 
 
 def layer_checks(scenario, steps) -> list[tuple[object, dict[str, StepCheck]]]:

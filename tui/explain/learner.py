@@ -1,22 +1,43 @@
 """--layers: what a step says of the learner's layer beside the built-in one.
 
-It agrees (one green line); or it differs: the first differing entry, the
-likely cause, and both arrays side by side with the differing entries
-marked; or it wrote into an array it was handed, and why that matters; or
-their code failed: the error and where in their file.
+It agrees (one green line), with a warning where it wrote into an array it
+was handed, and why that matters; or it differs: the first differing entry,
+the likely cause, and both arrays side by side with the differing entries
+marked; or their code failed: the error and where in their file.
 """
 
 from __future__ import annotations
 
 from backprop_engine.learner.beside import layer_checks, worst
 
-from .sections import BAD, BOLD, DIM, GOOD, Arrays, Beside, Section, line
+from .sections import BAD, BOLD, DIM, GOOD, WARN, Arrays, Beside, Run, Section, line
 
 WHY = {  # why a write into a handed array matters, by what was written into
-    "dout": ("dout is the upstream gradient: where a value is used by several layers, the other branches "
-             "still need it, and a kept history would change under you. Make a new array instead "
-             "(dx = dout.copy(); dx[self.mask] = 0). The engine kept its own copy, so its numbers are intact."),
+    "dout": ("dout is the upstream gradient. In the book's TwoLayerNet this is harmless, because each "
+             "Affine.backward returns a new array; but where a value feeds several layers the other branches "
+             "still need dout, and a kept history (this tool keeps every step) would change under you. Make a "
+             "new array instead (dx = dout.copy(); dx[self.mask] = 0). The engine kept its own copy, so its "
+             "numbers are intact."),
 }
+
+
+def verdict_run(checks, tr) -> Run:
+    """A layer's verdict over its steps' checks, as a run of text: "agrees";
+    "⚠ dx agrees; writes into dout" (a warning); "differs" or "fails"."""
+    verdict = worst(checks)
+    if verdict != "writes in place":
+        return tr(verdict), GOOD if verdict == "agrees" else BAD
+    check = next(c for c in checks if c.warned)
+    text = ("{outputs} agrees; writes into {names}" if len(check.outputs) == 1 else
+            "{outputs} agree; writes into {names}")
+    return "⚠ " + tr(text, outputs=", ".join(check.outputs), names=", ".join(check.changed)), WARN
+
+
+def _written(check, what: str, tr) -> list[Section]:
+    """A warning per array the call wrote into, and why that matters."""
+    return [section for name in check.changed for section in (
+        line(("⚠ " + tr("{what} wrote into {name}, an array it was handed", what=what, name=name), WARN)),
+        line(tr(WHY[name]) if name in WHY else tr(WHY_INPUT, name=name), indent=1))]
 WHY_INPUT = ("{name} is this layer's input: the layer before it, and the backward pass, still read it. "
              "Make a new array instead. The engine kept its own copy, so its numbers are intact.")
 
@@ -28,7 +49,7 @@ def learner_sections(check, tr, precision: int | None) -> list[Section]:
         check.printed.strip())
     if check.ok:
         return [line(("✓ " + tr("{what} agrees with the built-in layer (rtol 1e-9, atol 1e-12)", what=what), GOOD)),
-                *printed]
+                *_written(check, what, tr), *printed]
     out: list[Section] = []
     if check.probed:
         out.append(line((tr("The dout that reached this layer is 0 (from a layer after it), and 0 × anything is "
@@ -52,10 +73,7 @@ def learner_sections(check, tr, precision: int | None) -> list[Section]:
                             names=", ".join(check.replaced)), DIM)))
     elif check.differences:
         out.append(line((tr("The run goes on with your numbers, so the later layers show the consequences."), DIM)))
-    for name in check.changed:
-        out.append(line(("✗ " + tr("{what} wrote into {name}, an array it was handed", what=what, name=name), BAD)))
-        out.append(line(tr(WHY[name]) if name in WHY else tr(WHY_INPUT, name=name), indent=1))
-    return out + printed
+    return out + _written(check, what, tr) + printed
 
 
 def summary_sections(scenario, steps, tr) -> list[Section]:
@@ -66,12 +84,10 @@ def summary_sections(scenario, steps, tr) -> list[Section]:
         return []
     out: list[Section] = [line((tr("Your layers beside the built-in ones:"), BOLD))]
     for spec, checks in rows:
-        verdict = worst(checks.values())
         cls = next(iter(checks.values())).cls
         first = next((f" · {tr(phase)}: {' '.join(problem_lines(c, tr)[:1 + c.probed])}"
                       for phase, c in checks.items() if not c.ok), "")
-        out.append(line(f"{spec.name} ({cls}): ", (tr(verdict), GOOD if verdict == "agrees" else BAD),
-                        (first, DIM), indent=1))
+        out.append(line(f"{spec.name} ({cls}): ", verdict_run(list(checks.values()), tr), (first, DIM), indent=1))
     return out
 
 

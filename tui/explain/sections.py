@@ -11,6 +11,7 @@ import numpy as np
 # Roles of a run of text: what it is, not how it looks (the views decide).
 PLAIN, GRAD, VALUE, DIM, BOLD = "", "grad", "value", "dim", "bold"
 GOOD, BAD = "good", "bad"  # --layers: the learner's layer agrees with the built-in one, or not
+WARN = "warn"  # --layers: it agrees, but wrote into an array it was handed
 
 Run = tuple[str, str]  # (text, role)
 

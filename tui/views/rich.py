@@ -22,11 +22,11 @@ from backprop_engine import Step
 from backprop_engine.scenario import LayerSpec
 
 from ..explain import step_sections
-from ..explain.sections import BAD, BOLD, DIM, GOOD, GRAD, PLAIN, VALUE, Arrays, Line, Section
+from ..explain.sections import BAD, BOLD, DIM, GOOD, GRAD, PLAIN, VALUE, WARN, Arrays, Line, Section
 from ..format import EDGE, array_str, num, shape_str
 
 STYLES = {PLAIN: "", GRAD: "bold magenta", VALUE: "cyan", DIM: "dim", BOLD: "bold", GOOD: "bold green",
-          BAD: "bold red"}
+          BAD: "bold red", WARN: "bold yellow"}
 GRAD_STYLE = STYLES[GRAD]           # every gradient, everywhere
 VALUE_STYLE = STYLES[VALUE]         # forward values
 MASKED = "bold black on yellow"     # Relu entries whose gradient dies
