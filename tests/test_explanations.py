@@ -5,6 +5,7 @@ honest titles; in the app's panes and in the --json and --print outputs."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -130,3 +131,40 @@ def test_print_carries_the_sigmoid_node_by_node():
     out = subprocess.run([sys.executable, "-m", "tui.cli", "sigmoid", "--print"], capture_output=True, text=True,
                          check=True).stdout
     assert out.count("the sigmoid, node by node") == 4 and "fused vs decomposed" in out
+
+
+# -- every equation holds for the numbers it shows ----------------------------------------------
+
+NUMBER = r"[−-]?\d[\d.]*(?:e[+-]?\d+)?"
+PRODUCT = re.compile(rf"= ((?:{NUMBER}²?\s*×\s*)+{NUMBER}²?) = ({NUMBER})")
+
+
+def _products(text: str) -> list[tuple[str, float, float]]:
+    """Each "= a × b [× c] = r" in the text: (the line, the product of the shown factors, r)."""
+    found = []
+    for line in " ".join(text.split("\n")).split("  "):
+        for m in PRODUCT.finditer(line):
+            expr = m.group(1).replace("−", "-").replace("²", "**2").replace("×", "*")
+            found.append((line.strip(), float(eval(expr)), float(m.group(2).replace("−", "-"))))  # noqa: S307
+    return found
+
+
+@pytest.mark.parametrize("name, layers", [(n, None) for n in bundled()] + [
+    (n, "buggy_layers.py") for n in ("fruit", "apple", "affine_softmax", "sigmoid", "relu")])
+def test_every_chain_rule_line_holds_for_the_numbers_it_shows(name, layers):
+    """--print, also with the buggy layers of --layers: each "a × b = r" of a chain-rule line has r equal
+    to a·b to the 6 digits shown; where the learner's gradient is another number, it is said as theirs
+    (fruit, step 5: "1 × 1.1 = 1.1 (the built-in rule); yours: 650", not "1 × 1.1 = 650")."""
+    import os
+    from pathlib import Path
+    examples = Path(__file__).parent.parent / "examples"
+    args = [sys.executable, "-m", "tui.cli", name, "--print"] + (["--layers", str(examples / layers)] if layers else [])
+    out = subprocess.run(args, capture_output=True, text=True, check=True, encoding="utf-8",
+                         env={**os.environ, "COLUMNS": "400", "NO_COLOR": "1"}).stdout
+    found = _products(out)
+    for line, product, shown in found:
+        assert shown == pytest.approx(product, rel=1e-5, abs=1e-6), line
+    if name == "fruit" and layers:
+        assert "∂L/∂all_price = ∂L/∂price · ∂price/∂all_price = 1 × 1.1 = 1.1 (the built-in rule); yours: 650" in out
+    if name in ("apple", "fruit", "sigmoid"):
+        assert found  # the scalar graphs have numbers to check

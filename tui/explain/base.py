@@ -20,7 +20,18 @@ from backprop_engine.layers import LAYER_TYPES
 from backprop_engine.scenario import LayerSpec
 
 from ..format import d, num, shape_str
-from .sections import DIM, GRAD, Arrays, Line, Section, line
+from .sections import BAD, DIM, GRAD, Arrays, Line, Run, Section, line
+
+
+def equals(product, g, tr, precision: int | None) -> list[Run]:
+    """The end of a chain-rule line, " = product": the product of the numbers
+    the line shows, so the equation holds. Where the run's gradient ``g`` is
+    another number (the learner's layer, --layers), it follows, said as
+    theirs: "= 1.1 (the built-in rule); yours: 650"."""
+    runs: list[Run] = [" = ", (num(product, precision), GRAD)]
+    if not np.allclose(product, g, rtol=1e-9, atol=1e-12):
+        runs.append((tr(" (the built-in rule); yours: {g}", g=num(g, precision)), BAD))
+    return runs
 
 
 class Explanation:
@@ -68,7 +79,7 @@ class Explanation:
             runs = [(d(name) + part, GRAD), f" = {d(out)} · ∂{out}/∂{name}"]
             l = np.asarray(local[k])
             if dout.ndim == 0 and l.ndim == 0 and g.ndim == 0:
-                runs += [f" = {num(dout, precision)} × {num(l, precision)} = ", (num(g, precision), GRAD)]
+                runs += [f" = {num(dout, precision)} × {num(l, precision)}", *equals(dout * l, g, tr, precision)]
             else:
                 summed = (f", {tr('summed back to {shape}', shape=shape_str(g.shape, tr))}"
                           if g.shape != dout.shape else "")

@@ -17,6 +17,7 @@ from backprop_engine import Step
 from backprop_engine.scenario import LayerSpec
 
 from ..format import d, num
+from .base import equals
 from .sections import BOLD, DIM, GRAD, Line, line
 
 NODE_TYPES = ("Mul", "Exp", "Add", "Reciprocal")
@@ -66,17 +67,20 @@ def chain_line(step: Step, chain: Chain, tr, precision: int | None) -> Line:
     layer = step.layer
     if layer is chain.rec or layer is chain.add:
         name = chain.rec.inputs[0] if layer is chain.rec else chain.exp.output
-        expr, nums = f"−{dy} · {y}²", f"−{n(dY)} × {n(Y)}²" if scalar else ""
+        expr = f"−{dy} · {y}²"
+        numbers = lambda: (f"−{n(dY)} × {n(Y)}²", -dY * Y ** 2)  # noqa: E731
     elif layer is chain.exp:
         name = chain.mul.output
-        expr, nums = f"−{dy} · {y}² · exp(−{x})", f"−{n(dY)} × {n(Y)}² × {n(np.exp(-X))}" if scalar else ""
+        expr = f"−{dy} · {y}² · exp(−{x})"
+        numbers = lambda: (f"−{n(dY)} × {n(Y)}² × {n(np.exp(-X))}", -dY * Y ** 2 * np.exp(-X))  # noqa: E731
     else:
         name = x
         expr = f"{dy} · {y}² · exp(−{x}) = {dy} · {y}(1 − {y})"
-        nums = f"{n(dY)} × {n(Y)} × {n(1 - Y)}" if scalar else ""
+        numbers = lambda: (f"{n(dY)} × {n(Y)} × {n(1 - Y)}", dY * Y * (1 - Y))  # noqa: E731
     runs = [(tr("the sigmoid, node by node: "), BOLD), (d(name), GRAD), f" = {expr}"]
     if scalar:
-        runs += [f" = {nums} = ", (n(grads[name]), GRAD)]
+        shown, product = numbers()
+        runs += [f" = {shown}", *equals(product, grads[name], tr, precision)]
     return line(*runs)
 
 
