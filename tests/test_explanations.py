@@ -72,7 +72,9 @@ def test_one_sample_affine_shapes_multiply_and_nothing_is_summed_over_a_batch():
     assert all(c.ok for c in check_expect(sc))
     text = shown(step_of(sc, BACKWARD, "Affine"), sc)
     assert "∂L/∂W (2, 3) = Xᵀ (2, 1) · ∂L/∂Y (1, 3)" in text
-    assert "∂L/∂X (1, 2) = ∂L/∂Y (1, 3) · Wᵀ (3, 2)" in text
+    assert "∂L/∂X (2,) = ∂L/∂Y (3,) · Wᵀ (3, 2)" in text  # the book's shapes (eq. 5.13, figure 5-25)
+    assert ("X (2,) and ∂L/∂Y (3,) as the book writes them; the products take them as rows, X (1, 2) and "
+            "∂L/∂Y (1, 3), so Xᵀ is (2, 1)") in " ".join(text.split())
     assert "∂L/∂B (3,) = ∂L/∂Y (3,)" in text and "Σ" not in text
     assert "backward: dX = dout·Wᵀ, dW = Xᵀ·dout, dB = dout" in text
 

@@ -35,18 +35,20 @@ class AffineExplanation(Explanation):
         s = partial(shape_str, tr=tr)
         (x, W, b), out = step.layer.inputs, step.layer.output
         xs, ws, bs = (a.shape for a in step.inputs)
-        one = len(xs) == 1  # 5.6.1: x (D,) is a 1×D matrix, and so is dout
+        one = len(xs) == 1  # 5.6.1 (eq. 5.13, figure 5-25): X (2,) and ∂L/∂Y (3,) as the book writes them
         x2d = (1, *xs) if one else step.saved["x2d"].shape
-        dys = (1, *step.dout.shape) if one else step.dout.shape
-        dy = f"{d(out)} {s(dys)}"
-        lines = [line((f"{d(x)} {s(x2d)}", GRAD), f" = {dy} · {W}ᵀ {s(ws[::-1])}", indent=1),
-                 line((f"{d(W)} {s(ws)}", GRAD), f" = {x}ᵀ {s(x2d[::-1])} · {dy}", indent=1),
+        dy = f"{d(out)} {s(step.dout.shape)}"
+        rows = f"{d(out)} {s((1, *step.dout.shape))}" if one else dy  # dW's product takes them as rows
+        lines = [line((f"{d(x)} {s(xs if one else x2d)}", GRAD), f" = {dy} · {W}ᵀ {s(ws[::-1])}", indent=1),
+                 line((f"{d(W)} {s(ws)}", GRAD), f" = {x}ᵀ {s(x2d[::-1])} · {rows}", indent=1),
                  line((f"{d(b)} {s(bs)}", GRAD),
                       f" = {d(out)} {s(step.dout.shape)}" if one else
                       f" = {tr('Σ over the batch rows of')} {dy}", indent=1)]
         if one:
-            lines.append(line((tr("one sample (5.6.1): {x} {xs} and dout {dys} are taken as 1-row matrices",
-                                  x=x, xs=s(xs), dys=s(step.dout.shape)), DIM), indent=1))
+            lines.append(line((tr("one sample (5.6.1, eq. 5.13): {x} {xs} and {dy} {dys} as the book writes them; "
+                                  "the products take them as rows, {x} {x2d} and {dy} {dyr}, so {x}ᵀ is {xt}",
+                                  x=x, xs=s(xs), dy=d(out), dys=s(step.dout.shape), x2d=s(x2d),
+                                  dyr=s((1, *step.dout.shape)), xt=s(x2d[::-1])), DIM), indent=1))
         elif x2d != xs:
             lines.append(line((tr("{x} {xs} was reshaped to {x2d} for the product; d{x} {x2d} is reshaped "
                                   "back to {xs}", xs=s(xs), x2d=s(x2d), x=x), DIM), indent=1))
