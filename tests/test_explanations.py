@@ -167,6 +167,6 @@ def test_every_chain_rule_line_holds_for_the_numbers_it_shows(name, layers):
     for line, product, shown in found:
         assert shown == pytest.approx(product, rel=1e-5, abs=1e-6), line
     if name == "fruit" and layers:
-        assert "∂L/∂all_price = ∂L/∂price · ∂price/∂all_price = 1 × 1.1 = 1.1 (the built-in rule); yours: 650" in out
+        assert "∂L/∂all_price = ∂L/∂price × ∂price/∂all_price = 1 × 1.1 = 1.1 (the built-in rule); yours: 650" in out
     if name in ("apple", "fruit", "sigmoid"):
         assert found  # the scalar graphs have numbers to check

@@ -154,7 +154,7 @@ def test_print_in_each_language(lang, words):
                          capture_output=True, text=True, check=True).stdout
     for w in words:
         assert w in out
-    assert "220" in out and "∂L/∂tax = ∂L/∂price · ∂price/∂tax = 1 × 200 = 200" in out
+    assert "220" in out and "∂L/∂tax = ∂L/∂price × ∂price/∂tax = 1 × 200 = 200" in out
 
 
 def test_unknown_language_code():
@@ -221,7 +221,7 @@ async def test_a_fourth_language_is_one_more_file(tmp_path):
         assert "couche de multiplication" in text(app, "step")
         assert steps(app).query_one("#graph").border_title == "graphe"
         assert "Suivant" in str(app.screen.query_one("Footer").query("FooterKey").first().render())
-        assert "∂L/∂tax = ∂L/∂price · ∂price/∂tax = 1 × 200 = 200" in text(app, "step")  # English where untranslated
+        assert "∂L/∂tax = ∂L/∂price × ∂price/∂tax = 1 × 200 = 200" in text(app, "step")  # English where untranslated
     assert read_catalog(tmp_path / "fr.toml").layer("Add") == "Add"
 
 

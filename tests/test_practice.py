@@ -403,14 +403,14 @@ def test_markdown_command_line():
     assert "## Step 1/2 · forward · relu (Relu)" in md and "## Step 2/2 · backward · relu (Relu)" in md
     assert "| False | **True** |\n| **True** | False |" in md  # the mask, masked entries bold
     assert "| 1 | **0** |\n| **0** | 4 |" in md                # dx after the mask
-    assert "∂L/∂x = ∂L/∂y · ∂y/∂x" in md
+    assert "∂L/∂x = ∂L/∂y ⊙ ∂y/∂x" in md  # arrays: elementwise
 
 
 @pytest.mark.engine
 def test_markdown_has_the_chain_rule_numbers():
     md = subprocess.run([sys.executable, "-m", "tui.cli", "apple", "--markdown"],
                         capture_output=True, text=True, check=True).stdout
-    assert "- ∂L/∂tax = ∂L/∂price · ∂price/∂tax = 1 × 200 = 200" in md
+    assert "- ∂L/∂tax = ∂L/∂price × ∂price/∂tax = 1 × 200 = 200" in md
     assert "| price | scalar | `220` | `1` |" in md
 
 

@@ -125,7 +125,7 @@ class TestUnderstanding:
     def test_chain_rule_apple(self, snap_compare):
         """apple, first backward step: under the local rule, the chain rule with
         the numbers: ∂L/∂apple_price = ... = 1 × 1.1 = 1.1 and
-        ∂L/∂tax = ∂L/∂price · ∂price/∂tax = 1 × 200 = 200."""
+        ∂L/∂tax = ∂L/∂price × ∂price/∂tax = 1 × 200 = 200."""
         assert snap_compare(app_for("apple"), press=["n"] * 3, terminal_size=SIZE)
 
     def test_fan_out_partial(self, snap_compare):

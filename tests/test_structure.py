@@ -153,7 +153,7 @@ async def test_a_new_layer_type_steps_through_in_the_app(square):
         await pilot.press("end")
         shown = text(app, "step")
         assert "local derivative: ∂y/∂x = 2·x" in shown
-        assert "∂L/∂x = ∂L/∂y · ∂y/∂x = 5 × 6 = 30" in shown  # dout = 1 + 4, local 2·3
+        assert "∂L/∂x = ∂L/∂y × ∂y/∂x = 5 × 6 = 30" in shown  # dout = 1 + 4, local 2·3
         assert float(steps(app).engine.grads["x"]) == 30.0
         await pilot.press("L")
         assert "平方节点" in text(app, "step") and "局部导数：∂y/∂x = 2·x" in text(app, "step")
@@ -176,7 +176,7 @@ def test_a_new_layer_type_in_print(square, write_toml, capsys):
     assert main([str(path), "--print"]) == 0
     out = capsys.readouterr().out
     assert "Step 2/2 · backward · square0 (Square)" in out
-    assert "∂L/∂x = ∂L/∂y · ∂y/∂x = 1 × 6 = 6" in out
+    assert "∂L/∂x = ∂L/∂y × ∂y/∂x = 1 × 6 = 6" in out
 
 
 @pytest.mark.parametrize("lang", ["en", "zh", "ja"])

@@ -85,7 +85,7 @@ def test_nudge_prediction_is_close_to_the_measured_change():
 def chain_line(step, k: int, precision: int = 6) -> str:
     name, out = step.layer.inputs[k], step.layer.output
     local = explanation(step.layer.type).local(step.saved)[k]
-    return (f"∂L/∂{name} = ∂L/∂{out} · ∂{out}/∂{name} = {num(step.dout, precision)} × "
+    return (f"∂L/∂{name} = ∂L/∂{out} × ∂{out}/∂{name} = {num(step.dout, precision)} × "
             f"{num(local, precision)} = {num(step.input_grads[k], precision)}")
 
 
@@ -97,7 +97,7 @@ def test_chain_rule_lines_in_print_output():
     for step in steps:
         for k in range(2):
             assert chain_line(step, k) in out
-    assert "∂L/∂tax = ∂L/∂price · ∂price/∂tax = 1 × 200 = 200" in out  # the issue's own example
+    assert "∂L/∂tax = ∂L/∂price × ∂price/∂tax = 1 × 200 = 200" in out  # the issue's own example
 
 
 @pytest.mark.engine
@@ -179,15 +179,15 @@ async def test_fused_versus_decomposed_in_the_app():
         for _ in range(4):
             await pilot.press("n")
             lines.append(next(l for l in text(app, "step").splitlines() if "node by node" in l))
-        assert "∂L/∂denominator = −∂L/∂y_chain · y_chain² = −1 × 0.731059² = -0.534447" in lines[0]
-        assert "−∂L/∂y_chain · y_chain² · exp(−x_chain) = −1 × 0.731059² × 0.367879 = -0.196612" in lines[2]
-        assert ("∂L/∂x_chain = ∂L/∂y_chain · y_chain² · exp(−x_chain) = ∂L/∂y_chain · y_chain(1 − y_chain)"
+        assert "∂L/∂denominator = −∂L/∂y_chain × y_chain² = −1 × 0.731059² = -0.534447" in lines[0]
+        assert "−∂L/∂y_chain × y_chain² × exp(−x_chain) = −1 × 0.731059² × 0.367879 = -0.196612" in lines[2]
+        assert ("∂L/∂x_chain = ∂L/∂y_chain × y_chain² × exp(−x_chain) = ∂L/∂y_chain × y_chain(1 − y_chain)"
                 " = 1 × 0.731059 × 0.268941 = 0.196612") in lines[3]
         shown = text(app, "step").replace("\n", " ")
         s = steps(app).engine.current
         y = float(s.values["y_chain"])
         diff = abs(y * (1 - y) - y ** 2 * np.exp(-1.0))
-        assert "y(1 − y) = 0.196612 in sigmoid; y²·exp(−x) = 0.196612 through the four nodes" in shown
+        assert "y(1 − y) = 0.196612 in sigmoid; y² × exp(−x) = 0.196612 through the four nodes" in shown
         assert f"max difference {diff:.3g}" in shown and "0.19661193324148185" not in shown  # not 17 digits
 
 
@@ -304,8 +304,8 @@ def test_a_dead_branch_does_not_make_a_gradient_partial():
 def test_a_branch_part_is_labelled_as_a_part():
     steps = backward_steps(Engine(load(bundled()["fanout"])))
     first = [l.plain for l in explanation("Mul").chain(steps[1], ENGLISH, 6)]  # mul_xz: x's first part
-    assert first[0] == "∂L/∂x (this branch's part) = ∂L/∂xz · ∂xz/∂x = 1 × 4 = 4"
-    assert first[1] == "∂L/∂z = ∂L/∂xz · ∂xz/∂z = 1 × 2 = 2"
+    assert first[0] == "∂L/∂x (this branch's part) = ∂L/∂xz × ∂xz/∂x = 1 × 4 = 4"
+    assert first[1] == "∂L/∂z = ∂L/∂xz × ∂xz/∂z = 1 × 2 = 2"
 
 
 @pytest.mark.engine

@@ -69,16 +69,19 @@ class Explanation:
 
     def chain(self, step: Step, tr, precision: int | None) -> list[Line]:
         """The chain rule for each input that gets a gradient, with this step's
-        numbers (scalars) or shapes (arrays): ∂L/∂tax = ∂L/∂price · ∂price/∂tax = 1 × 200 = 200."""
+        numbers (scalars) or shapes (arrays): ∂L/∂tax = ∂L/∂price × ∂price/∂tax = 1 × 200 = 200.
+        One symbol for one meaning on every screen: × a product of numbers, ⊙
+        elementwise, · the matrix product (Affine's)."""
         out, dout, lines, names = step.layer.output, step.dout, [], self.names(step)
         local = self.local(step.saved)
         for k, (name, g) in enumerate(zip(step.layer.inputs, step.input_grads)):
             if g is None:
                 continue
             part = tr(" (this branch's part)") if step.is_part(name) else ""
-            runs = [(d(name) + part, GRAD), f" = {d(out)} · ∂{out}/∂{name}"]
             l = np.asarray(local[k])
-            if dout.ndim == 0 and l.ndim == 0 and g.ndim == 0:
+            scalar = dout.ndim == 0 and l.ndim == 0 and g.ndim == 0
+            runs = [(d(name) + part, GRAD), f" = {d(out)} {'×' if scalar else '⊙'} ∂{out}/∂{name}"]
+            if scalar:
                 runs += [f" = {num(dout, precision)} × {num(l, precision)}", *equals(dout * l, g, tr, precision)]
             else:
                 summed = (f", {tr('summed back to {shape}', shape=shape_str(g.shape, tr))}"

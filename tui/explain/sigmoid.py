@@ -7,7 +7,7 @@ from .sigmoid_chain import find_chain, fused_comparison
 
 class SigmoidExplanation(Explanation):
     symbol = "σ"
-    derivatives = ("{out}·(1 − {out})",)
+    derivatives = ("{out}(1 − {out})",)
 
     def local(self, saved):
         return (saved["out"] * (1.0 - saved["out"]),)

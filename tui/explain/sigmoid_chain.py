@@ -1,7 +1,7 @@
-"""The sigmoid built from four nodes (5.5.2, figures 5-19 to 5-21): ×(−1),
+"""The sigmoid built from four nodes (5.5.2, figures 5-19 to 5-22): ×(−1),
 exp, +1 and "/". Each of their backward steps carries the book's derivation
-one node further, with numbers: −∂L/∂y·y², then ·exp(−x), until
-∂L/∂y·y²·exp(−x) = ∂L/∂y·y(1 − y). At the end of the chain, and not before,
+one node further, with numbers: −∂L/∂y × y², then × exp(−x), until
+∂L/∂y × y² × exp(−x) = ∂L/∂y × y(1 − y) (⊙ for arrays). At the end of the chain, and not before,
 it is compared with a fused Sigmoid layer on the same input, if there is one.
 The nodes are Mul, Exp, Add and Reciprocal layers that know nothing of it:
 ``step_sections`` asks ``chain_sections`` of every backward step.
@@ -64,18 +64,18 @@ def chain_line(step: Step, chain: Chain, tr, precision: int | None) -> Line:
     Y, X, dY = vals[y], vals[x], grads.get(y)
     dy, n = d(y), lambda v: num(v, precision)  # noqa: E731
     scalar = dY is not None and np.ndim(Y) == 0 and np.ndim(dY) == 0
-    layer = step.layer
+    layer, times = step.layer, "×" if scalar else "⊙"
     if layer is chain.rec or layer is chain.add:
         name = chain.rec.inputs[0] if layer is chain.rec else chain.exp.output
-        expr = f"−{dy} · {y}²"
+        expr = f"−{dy} {times} {y}²"
         numbers = lambda: (f"−{n(dY)} × {n(Y)}²", -dY * Y ** 2)  # noqa: E731
     elif layer is chain.exp:
         name = chain.mul.output
-        expr = f"−{dy} · {y}² · exp(−{x})"
+        expr = f"−{dy} {times} {y}² {times} exp(−{x})"
         numbers = lambda: (f"−{n(dY)} × {n(Y)}² × {n(np.exp(-X))}", -dY * Y ** 2 * np.exp(-X))  # noqa: E731
     else:
         name = x
-        expr = f"{dy} · {y}² · exp(−{x}) = {dy} · {y}(1 − {y})"
+        expr = f"{dy} {times} {y}² {times} exp(−{x}) = {dy} {times} {y}(1 − {y})"
         numbers = lambda: (f"{n(dY)} × {n(Y)} × {n(1 - Y)}", dY * Y * (1 - Y))  # noqa: E731
     runs = [(tr("the sigmoid, node by node: "), BOLD), (d(name), GRAD), f" = {expr}"]
     if scalar:
@@ -85,14 +85,14 @@ def chain_line(step: Step, chain: Chain, tr, precision: int | None) -> Line:
 
 
 def fused_comparison(fused: LayerSpec, chain: Chain, step: Step, tr, precision: int | None) -> Line:
-    """The fused layer's local derivative y(1 − y) beside the four nodes' y²·exp(−x)."""
+    """The fused layer's local derivative y(1 − y) beside the four nodes' y² × exp(−x)."""
     y_f = step.values[fused.output]
     y_c, x_c = step.values[chain.rec.output], step.values[chain.x]
     f, c = y_f * (1.0 - y_f), y_c ** 2 * np.exp(-x_c)
     diff = float(np.max(np.abs(f - c)))
     show = lambda v: num(v, precision) if np.ndim(v) == 0 else tr("an array")  # noqa: E731
     return line((tr("fused vs decomposed: "), BOLD),
-                tr("y(1 − y) = {a} in {fused}; y²·exp(−x) = {b} through the four nodes; max difference {diff}",
+                tr("y(1 − y) = {a} in {fused}; y² × exp(−x) = {b} through the four nodes; max difference {diff}",
                    a=show(f), fused=fused.name, b=show(c), diff=f"{diff:.3g}"),
                 (tr(" (they agree to the last bits)") if diff < 1e-12 else "", DIM))
 

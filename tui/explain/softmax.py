@@ -17,7 +17,7 @@ def one_hot_label(step) -> str:
 
 class SoftmaxWithLossExplanation(Explanation):
     symbol = "softmax+loss"
-    rule = "d{x} = (y − {t}) / N · dout, with y = softmax({x})"
+    rule = "d{x} = (y − {t}) / N × dout, with y = softmax({x}); the book's backward takes dout = 1"
 
     def forward_sections(self, step, tr, precision):
         y, t, n = step.saved["y"], step.saved["t"], step.saved["N"]
@@ -33,11 +33,11 @@ class SoftmaxWithLossExplanation(Explanation):
     def chain(self, step, tr, precision):
         (x, t), out = step.layer.inputs, step.layer.output
         return [line((f"{d(x)} {shape_str(step.inputs[0].shape, tr)}", GRAD),
-                     f" = (softmax({x}) − {t}) / N · {d(out)}"
+                     f" = (softmax({x}) − {t}) / N × {d(out)}"
                      f" = (y − t) / {step.saved['N']} × {num(step.dout, precision)}", indent=1)]
 
     def backward_sections(self, step, layers, tr, precision):
         y, t, n = step.saved["y"], step.saved["t"], step.saved["N"]
         return [Arrays(tr("y − t, then divided by N = {n}", n=n),
                        (("y", y), (one_hot_label(step), t), ("y − t", y - t), (f"(y − t) / {n}", (y - t) / n))),
-                line((tr("then times dout: d{x} = (y − t) / N · dout", x=step.layer.inputs[0]), DIM))]
+                line((tr("then times dout: d{x} = (y − t) / N × dout", x=step.layer.inputs[0]), DIM))]
