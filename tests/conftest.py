@@ -1,6 +1,6 @@
 """Helpers shared by the tests: one terminal size, screen-to-text helpers,
-the way to the step screen and the notes on screen, and a fresh start's
-screen to compare a walked one with."""
+the way to the step screen and the notes on screen, a fresh start's screen
+to compare a walked one with, and a terminal that shows what Textual wrote."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ import io
 import re
 import textwrap
 
+import pyte
 import pytest
 from rich.console import Console
+from textual.drivers.headless_driver import HeadlessDriver
 
 from tui.app import BackpropApp
 from tui.screens.step import StepScreen
@@ -38,6 +40,19 @@ def rendered(renderable, width: int = 200) -> str:
 def text(app, widget_id: str) -> str:
     """What a pane (or the status line) of the step screen shows, as plain text."""
     return rendered(steps(app).query_one(f"#{widget_id}").content)
+
+
+def terminal(monkeypatch, size: tuple[int, int]) -> pyte.Screen:
+    """A terminal for the apps the test starts: what Textual writes to it (at
+    each frame, only the regions it repaints) is fed to a pyte screen, whose
+    ``display`` is then what a learner sees. A repaint that Textual is never
+    asked for shows here, where ``export_screenshot``, which renders every
+    widget afresh, hides it."""
+    screen = pyte.Screen(*size)
+    stream = pyte.Stream(screen)
+    monkeypatch.setattr(HeadlessDriver, "write", lambda self, data: stream.feed(data))
+    monkeypatch.setattr(BackpropApp, "is_headless", property(lambda self: False))  # (else nothing is written)
+    return screen
 
 
 def screen_text(app) -> str:

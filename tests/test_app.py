@@ -520,6 +520,19 @@ async def test_the_full_precision_note_is_about_a_number_on_screen(name, keys, s
         assert any(said in n.message for n in notifications(app))
 
 
+async def test_under_precision_full_f_says_so_and_changes_no_label():
+    """--precision full: every number is full already; f says so (and that ≈ marks one rounded to
+    fit), the status line does not start to say "full precision", and the graph keeps every digit."""
+    app = BackpropApp(load(bundled()["apple"]), precision=None)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("end", "f")
+        await pilot.pause()
+        assert any(n.message.startswith("--precision full: every number is shown with all its digits")
+                   for n in notifications(app))
+        assert not steps(app).full_precision and "full precision" not in text(app, "status")
+        assert "220.00000000000003" in text(app, "graph")
+
+
 # -- the training line at 80 columns; no note over a pane or a dialog --------------------------
 
 async def test_at_80_columns_the_loss_plot_stays_and_the_line_is_not_cut_mid_word():

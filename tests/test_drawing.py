@@ -7,6 +7,7 @@ and never draws a line through a node or a number over a line."""
 from __future__ import annotations
 
 from itertools import combinations
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -146,7 +147,7 @@ def test_a_long_number_is_shown_with_fewer_digits_not_cut():
     s, engine = at("sigmoid", 12)
     lay, lines, _ = picture(s, engine, precision=None)  # full precision: 0.7310585786300049
     y = shown(lay, lines, "y_chain", "value")[0]
-    assert y.startswith("0.731") and len(y) <= drawing.SLOT and "…" not in y
+    assert y.startswith("≈0.731") and len(y) <= drawing.SLOT and "…" not in y  # rounded to fit: said so
 
 
 @pytest.mark.parametrize("name", sorted(bundled()))
@@ -252,3 +253,23 @@ def test_random_graphs_have_no_overlapping_boxes_and_no_line_through_a_box(s):
         engine.to_end()
     lines = drawing.draw(lay, engine, ENGLISH, PRECISION).plain.split("\n")
     assert len(lines) == drawing.height(lay) and {len(line) for line in lines} == {drawing.width(lay)}
+
+
+def test_full_precision_gives_a_scalar_room_for_every_digit_and_marks_one_rounded_to_fit():
+    """In full precision each edge has 19 cells: 220.00000000000003 whole; a number longer than
+    that (a sign and 17 digits, or an exponent) is rounded to fit and starts with ≈, never shown
+    rounded as if full; at 6 digits nothing is marked."""
+    s = scenario("apple")
+    engine = Engine(s)
+    engine.to_end()
+    full = drawing.draw(drawing.layout(s, None), engine, ENGLISH, None).plain
+    assert "220.00000000000003" in full and "110.00000000000001" in full and "≈" not in full
+    long = from_dict({"title": "t", "values": {"x": -0.30000000000000004, "y": 1.2345678901234567e-05},
+                      "layers": [{"name": "m", "type": "Mul", "inputs": ["x", "y"], "output": "z"}]}, Path("t.toml"))
+    e = Engine(long)
+    e.to_end()
+    shown = drawing.draw(drawing.layout(long, None), e, ENGLISH, None).plain
+    marked = [w for w in shown.split() if w.startswith("≈")]
+    assert len(marked) >= 2 and all(len(w) <= drawing.FULL_SLOT for w in marked)
+    assert float(marked[0][1:]) == pytest.approx(-0.30000000000000004, rel=1e-15)
+    assert "≈" not in drawing.draw(drawing.layout(long), e, ENGLISH, 6).plain

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from textual import events
 
 from backprop_engine import bundled, load
-from tests.conftest import SIZE, fresh_screen, settled_screen, steps
+from tests.conftest import SIZE, fresh_screen, settled_screen, steps, terminal
 from tui.app import BackpropApp
 from tui.screens.step import StepScreen
 
@@ -214,3 +214,22 @@ async def test_a_moment_after_a_key_the_steps_next_to_it_are_rendered_once():
             assert calls == [1, 2]
     finally:
         StepScreen._prefetch = real
+
+
+async def test_f_puts_every_digit_on_the_terminal_where_the_number_has_room(monkeypatch):
+    """apple at its end, then f: the terminal (not only the pane's lines) shows 220.00000000000003
+    and 110.00000000000001 in the drawn graph, which gives a scalar room for 17 digits; a second f
+    rounds them again. (The pane kept the lines of the new width but asked Textual for no repaint.)"""
+    screen = terminal(monkeypatch, SIZE)
+    app = BackpropApp(load(bundled()["apple"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("end")
+        await pilot.pause(0.1)
+        await pilot.press("f")
+        await pilot.pause(0.2)
+        full = "\n".join(screen.display[5:16])  # the graph pane, under the toast
+        await pilot.press("f")
+        await pilot.pause(0.2)
+        rounded = "\n".join(screen.display[5:16])
+    assert "│ 220.00000000000003" in full and "110.00000000000001" in full and "100.0 " in full
+    assert "│ 220 " in rounded and "110 " in rounded and "220.0" not in rounded

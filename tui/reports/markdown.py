@@ -31,7 +31,7 @@ def run_markdown(scenario: Scenario, tr, precision: int | None) -> str:
     if scenario.description:
         parts.append(paragraphs(scenario.description) + "\n")
     # the graph after the full run, as text to paste into notes
-    drawing = draw(layout(scenario), run(scenario), tr, precision, highlight=False).plain
+    drawing = draw(layout(scenario, precision), run(scenario), tr, precision, highlight=False).plain
     parts += ["```text", *(line.rstrip() for line in drawing.splitlines()), "```", ""]
     while not engine.at_end:
         step = engine.next()

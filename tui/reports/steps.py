@@ -22,7 +22,7 @@ def print_steps(scenario: Scenario, tr, precision: int) -> int:
     if scenario.reference:
         out.print(Text(scenario.reference, style="dim"))
     # the graph after the full run, at its own width (never wrapped, also into a pipe)
-    out.print(draw(layout(scenario), run(scenario), tr, precision, highlight=False), soft_wrap=True)
+    out.print(draw(layout(scenario, precision), run(scenario), tr, precision, highlight=False), soft_wrap=True)
     engine = Engine(scenario)
     while not engine.at_end:
         step = engine.next()

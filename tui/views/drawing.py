@@ -28,12 +28,13 @@ from rich.text import Text
 from backprop_engine import Engine
 
 from ..explain import explanation
-from ..format import num, shape_str, short
+from ..format import FULL, num, shape_str, short
 from .layer_list import layer_style
 from .rich import GRAD_STYLE, VALUE_STYLE
 from .layout import DUMMY, LAYER, LEAF, SINK, Graph, graph, lead
 
 SLOT = 7   # the width of a scalar's number on an edge; a longer one is shown with fewer digits
+FULL_SLOT = 19  # in full precision: 17 significant digits, a sign and a point; more is shown with "≈"
 L, R, U, D = 1, 2, 4, 8  # the directions a line leaves a cell in
 CHARS = {L: "─", R: "─", L | R: "─", U: "│", D: "│", U | D: "│", R | D: "╭", L | D: "╮", R | U: "╰",
          L | U: "╯", L | R | D: "┬", L | R | U: "┴", U | D | R: "├", U | D | L: "┤", L | R | U | D: "┼"}
@@ -81,11 +82,12 @@ class Layout:
     slots: tuple[Slot, ...]
 
 
-def layout(scenario, slot: int = SLOT) -> Layout:
+def layout(scenario, precision: int | None = 6) -> Layout:
     """The drawing's geometry for ``scenario``, worked out once per graph
-    (cached on its layers, leaves and shapes): not on the numbers."""
+    (cached on its layers, leaves and shapes): not on the numbers. In full
+    precision (``precision`` FULL) each scalar has room for all its digits."""
     return _layout(scenario.layers, tuple(scenario.leaves), scenario.constants,
-                   tuple(sorted(scenario.shapes.items())), slot)
+                   tuple(sorted(scenario.shapes.items())), FULL_SLOT if precision is FULL else SLOT)
 
 
 @lru_cache(maxsize=32)
@@ -252,13 +254,18 @@ def crossings(lay: Layout) -> int:
 # -- painting -----------------------------------------------------------------
 
 def _fit(value, precision, tr, room: int) -> str:
-    """A number or a shape in ``room`` cells: fewer digits when it is too long."""
+    """A number or a shape in ``room`` cells: fewer digits when it is too long,
+    and in full precision then marked "≈", so a rounded number never passes
+    for a full one."""
     text = short(value, precision, tr)
+    if cell_len(text) <= room or np.ndim(value):
+        return text if cell_len(text) <= room else text[:max(room - 1, 0)] + "…"
+    mark = "≈" if precision is FULL else ""
     digits = precision or 17
-    while cell_len(text) > room and np.ndim(value) == 0 and digits > 1:
+    while cell_len(mark + text) > room and digits > 1:
         digits -= 1
         text = num(value, digits)
-    return text if cell_len(text) <= room else text[:max(room - 1, 0)] + "…"
+    return mark + text if cell_len(mark + text) <= room else text[:max(room - 1, 0)] + "…"
 
 
 def _states(engine: Engine, highlight: bool) -> dict[int, str]:

@@ -113,8 +113,11 @@ class Pane(ScrollView, can_focus=True, inherit_bindings=False):
         if place is not None:
             x, y = place(self)
             self.scroll_to(x, y, animate=False)
-        if self._form != form or self.virtual_size != size or self.scroll_offset != offset:
+        if self.virtual_size != size or self.scroll_offset != offset:
             return  # (Textual repaints the whole pane for each of these)
+        if self._form != form:  # lines made anew (a content width), the pane as large as it was
+            self.refresh()
+            return
         # Only the rows that show something else: a step changes a few lines
         # of the graph and of the values table.
         row, regions = 0, []

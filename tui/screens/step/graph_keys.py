@@ -50,7 +50,7 @@ class GraphKeys(StepBase):
         drawing, graph, main = self.drawing, self.query_one("#graph", Pane), self.query_one("#main")
         self.set_class(drawing, "-drawn")
         if drawing:
-            lay = layout(self.engine.scenario)
+            lay = layout(self.engine.scenario, self.precision)
             graph.content_width = drawing_width(lay)
             # 13 rows stay for the status, footer, and step | values (at least 9 rows with their
             # borders); in a short terminal (g chose the drawing there) half the screen
@@ -68,7 +68,8 @@ class GraphKeys(StepBase):
         if event.pane.id != "graph" or not self.drawing:
             return
         sc = self.engine.scenario
-        box = next((b for b in layout(sc).boxes if b.x <= event.x < b.x + b.w and b.y <= event.y < b.y + b.h), None)
+        boxes = layout(sc, self.precision).boxes
+        box = next((b for b in boxes if b.x <= event.x < b.x + b.w and b.y <= event.y < b.y + b.h), None)
         if box is not None:
             n = len(sc.layers)
             target = 2 * n - box.index if self.engine.position > n else box.index + 1
@@ -81,7 +82,8 @@ class GraphKeys(StepBase):
         step = self.engine.current
         if not self.drawing:
             return None, current_line(self.engine)
-        box = next((b for b in layout(self.engine.scenario).boxes if step and b.index == step.layer.index), None)
+        boxes = layout(self.engine.scenario, self.precision).boxes
+        box = next((b for b in boxes if step and b.index == step.layer.index), None)
         view = graph.view_size
         if box is None:
             return 0, 0

@@ -20,7 +20,7 @@ from backprop_engine import BACKWARD, Engine, Scenario
 from ...explain import step_title
 from ...explain.learner import summary_sections
 from ...dialogs.confirm import ConfirmDialog
-from ...format import first_rounded
+from ...format import FULL, first_rounded
 from ...textual_compat import translate_bindings
 from ...views.drawing import draw, layout
 from ...views.layer_list import graph_view
@@ -42,10 +42,14 @@ from .understanding import UnderstandingKeys
 PANES = ("graph", "step", "values")
 FLOAT_NOTE = ("Floats are binary fractions, and most decimals (1.1, 0.1) have none exact: a product "
               "such as 200 × 1.1 lands on the float next to the decimal one. Here {name} is {full} in "
-              "full, shown as {short} at {digits} significant digits. The book's notebook prints the "
-              "full floats.")
-EXACT_NOTE = ("Every number on screen now is the same in full as at {digits} significant digits: no "
-              "rounding is hidden here. Where one is not (200 × 1.1 = 220.00000000000003), f shows it.")
+              "full, shown as {short} at {digits} significant digits. The book's buy_apple.py prints "
+              "int(price), which hides this; print(price) shows the full float. A number with no room "
+              "for all its digits (on an edge of the drawn graph) is rounded and marked ≈.")
+EXACT_NOTE = ("Every number on screen now is the same in full as at {digits} significant digits. Where "
+              "one is not (200 × 1.1 = 220.00000000000003), f shows it; a number with no room for all "
+              "its digits is rounded and marked ≈.")
+ALREADY_FULL = ("--precision full: every number is shown with all its digits already, where it has room; "
+                "one rounded to fit its place is marked ≈.")
 # s after a key before the steps next to it render (so that n and p only swap
 # lines): a moment after the screen is drawn, 5-10 ms after the key.
 PREFETCH_DELAY = 0.03
@@ -128,6 +132,7 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys):
         self.refresh_view()
 
     def watch_full_precision(self) -> None:
+        self.arrange_graph()  # full precision gives the drawing's numbers more room
         self.refresh_view()
 
     def refresh_view(self) -> None:
@@ -192,7 +197,7 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys):
             shown = Group(sample, Text(), shown)
         if e.at_end and e.scenario.ops:  # --layers: each layer's verdict
             shown = Group(shown, Text(), rich_sections(summary_sections(e.scenario, e.steps(), tr), tr, p))
-        graph = draw(layout(e.scenario), e, tr, p) if self.drawing else graph_view(e, tr, p)
+        graph = draw(layout(e.scenario, p), e, tr, p) if self.drawing else graph_view(e, tr, p)
         return {"graph": graph, "step": shown, "values": values_table(e, tr, p)}
 
     def _prepare_view(self) -> None:
@@ -274,6 +279,9 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys):
                  *GraphKeys.KEYS]
 
     def action_toggle_precision(self) -> None:
+        if self.app.precision is FULL:  # nothing to toggle: say so, not a label that changes nothing
+            self.notify(self.tr(ALREADY_FULL), title=self.tr("Full precision"))
+            return
         self.full_precision = not self.full_precision
         if self.full_precision and not self._explained_floats:
             self._explained_floats = True  # once per session
@@ -282,8 +290,6 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys):
     def _float_note(self) -> str:
         """About the first number on screen whose full form differs from the rounded one."""
         digits, e = self.app.precision, self.engine
-        if digits is None:  # --precision full: nothing was rounded
-            return self.tr(EXACT_NOTE, digits=17)
         names = list(e.scenario.leaves) + [l.output for l in e.scenario.layers]
         shown = [(n, e.values[n]) for n in names if n in e.values] + [(f"∂L/∂{n}", e.grads[n]) for n in names
                                                                      if n in e.grads]
