@@ -28,7 +28,8 @@ BUNDLED_SETS = {"digits": DATASETS / "digits.npz"}  # name -> file, arrays x and
 DIGITS_MAX = 16                 # the digits set counts ink in 0-16, not 0-255
 MAX_DATA_ELEMENTS = 100_000_000  # per array of a data file (MNIST's x_train: 47 million)
 MAX_BATCH = 10_000_000          # elements in a batch, as for any value (scenario.values.MAX_ELEMENTS)
-DATA_KEYS = ("source", "x", "t", "batch", "test", "one_hot", "arrays")
+DATA_KEYS = ("source", "x", "t", "batch", "test", "one_hot", "arrays", "sampling")
+SAMPLINGS = ("epoch", "choice")  # a fresh permutation per epoch; the book's np.random.choice per iteration
 ARRAY_KEYS = ("x", "t", "x_test", "t_test")
 
 
@@ -52,6 +53,7 @@ class DataSpec:
     test: float = 0.2
     one_hot: bool = False
     arrays: tuple[tuple[str, str], ...] = tuple((k, k) for k in ARRAY_KEYS)  # role -> name in the file
+    sampling: str = "epoch"           # one of SAMPLINGS
 
     @property
     def names(self) -> dict[str, str]:
@@ -236,7 +238,12 @@ class DataSet:
         return self._epoch[1]
 
     def rows(self, iteration: int) -> np.ndarray:
-        """The data rows of iteration ``iteration``'s batch (from 0: the first batch of epoch 1)."""
+        """The data rows of iteration ``iteration``'s batch (from 0: the first batch of epoch 1).
+        ``sampling = "choice"``: as the book's train_neuralnet.py, ``batch``
+        training rows drawn with replacement each iteration, seeded by it."""
+        if self.spec.sampling == "choice":
+            picked = np.random.default_rng([self.seed, iteration]).choice(len(self.train_rows), self.spec.batch)
+            return self.train_rows[picked]
         k = iteration % self.per_epoch * self.spec.batch
         return self._order(self.epoch(iteration))[k:k + self.spec.batch]
 

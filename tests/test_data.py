@@ -211,6 +211,39 @@ def test_the_batches_of_an_epoch_are_disjoint_training_rows(files):
     assert np.array_equal(x, d.x[d.rows(5)]) and np.array_equal(t, d.t[d.rows(5)])
 
 
+@pytest.mark.engine
+def test_the_books_sampling_draws_a_batch_with_replacement_each_iteration(files):
+    """sampling = "choice": each iteration's rows are train_rows[np.random.choice(40, 10)] with a generator
+    seeded by (seed, iteration), as train_neuralnet.py draws them (with replacement; the same run twice
+    gives the same batches); an epoch stays floor(40 / 10) = 4 iterations."""
+    d = DataSet(DataSpec("ok.npz", batch=10, sampling="choice"), files / "ok.npz", 0)
+    assert d.per_epoch == 4
+    for i in (0, 1, 7):
+        want = d.train_rows[np.random.default_rng([0, i]).choice(40, 10)]
+        np.testing.assert_array_equal(d.rows(i), want)
+    assert not np.array_equal(d.rows(0), d.rows(1))
+    drawn = np.concatenate([d.rows(i) for i in range(40)])
+    assert set(drawn) <= set(d.train_rows) and any(len(set(d.rows(i))) < 10 for i in range(40))  # repeats
+    again = DataSet(DataSpec("ok.npz", batch=10, sampling="choice"), files / "ok.npz", 0)
+    np.testing.assert_array_equal(again.rows(3), d.rows(3))
+
+
+def test_sampling_is_refused_unless_epoch_or_choice_and_saved_back(files):
+    """An unknown sampling is one line that names both; "choice" is written back by the writer and --train
+    says which sampling runs."""
+    bad = str(files / _write(files, net("ok.npz", data='sampling = "random"')))
+    r = cli(bad, "--print")
+    assert r.returncode == 2
+    assert 'data.sampling must be "epoch" (a fresh permutation per epoch) or "choice"' in r.stderr and "'random'" in r.stderr
+    good = str(files / _write(files, net("ok.npz", data='sampling = "choice"')))
+    sc = load(good)
+    assert sc.data.spec.sampling == "choice" and 'sampling = "choice"' in to_toml(sc, folder=files)
+    out = cli(good, "--train", "2").stdout
+    assert "batches: the book's np.random.choice each iteration" in " ".join(out.split())
+    plain = str(files / _write(files, net("ok.npz")))
+    assert "batches: a new order of the training rows each epoch" in " ".join(cli(plain, "--train", "2").stdout.split())
+
+
 # -- the book's mnist.npz layout ----------------------------------------------------
 
 MNIST_NET = """\
@@ -294,7 +327,8 @@ def test_train_30_on_digits_prints_every_step_and_accuracy_at_epoch_ends():
     assert (r.returncode, r.stderr) == (0, "")
     lines = r.stdout.splitlines()
     assert lines[:2] == ["mini-batch SGD on W1, b1, W2, b2: 30 iterations, lr = 0.1, batch 100",
-                         "digits: 1,438 training rows, 359 test rows; an epoch is 14 iterations"]
+                         "digits: 1,438 training rows, 359 test rows; an epoch is 14 iterations; batches: a new order of "
+                         "the training rows each epoch"]
     assert re.search(r"┃ step ┃ loss \(L\) ┃ train accuracy ┃ test accuracy ┃", r.stdout)
     rows = ROW.findall(r.stdout)
     assert [int(k) for k, *_ in rows] == list(range(31))

@@ -328,3 +328,22 @@ async def test_nudge_on_digits_predicts_the_change_of_the_loss():
         assert "b2[0] = 0" in text
         assert f"= {num(expected.predicted, 8)}" in text and num(expected.predicted, 8) == "-3.0317501e-5"
         assert f"= {num(expected.actual, 8)}" in text and num(expected.actual, 8) == "-3.0285106e-5"
+
+
+@pytest.mark.parametrize("sampling, said", [("epoch", "batches: a new order of the training rows each epoch"),
+                                            ("choice", "batches: the book's np.random.choice each iteration")])
+@pytest.mark.parametrize("size", [SIZE, (80, 24), (50, 16)])
+async def test_the_training_view_says_how_batches_are_drawn_whole(tmp_path, sampling, said, size):
+    """Before a run, the view's status says which sampling runs, whole at every size (the data's rows
+    give way first, never a cut phrase); the same words as --train."""
+    text = DIGITS.read_text(encoding="utf-8").replace('source = "digits"', f'source = "digits"\nsampling = "{sampling}"')
+    path = tmp_path / "digits.toml"
+    path.write_text(text, encoding="utf-8")
+    app = BackpropApp(load(path))
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("v")
+        await pilot.pause(0.1)
+        status = shown(app, "train-status")
+        width = size[0]
+        assert said in status or width < len(said) + 12, status
+        assert "…" not in status

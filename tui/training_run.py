@@ -29,6 +29,19 @@ from .format import num
 EPOCH_SECONDS = 0.5
 
 
+SAMPLING_TEXT = {  # how [data]'s batches are drawn, said where the data set is
+    "epoch": "batches: a new order of the training rows each epoch",
+    "choice": "batches: the book's np.random.choice each iteration",
+}
+
+
+def data_line(data, tr) -> tuple[str, str]:
+    """The data set: its rows and an epoch's iterations; how its batches are drawn."""
+    return (tr("{source}: {train} training rows, {test} test rows; an epoch is {n} iterations",
+               source=data.spec.source, train=f"{len(data.train_rows):,}", test=f"{len(data.test_rows):,}",
+               n=data.per_epoch), tr(SAMPLING_TEXT[data.spec.sampling]))
+
+
 class Training(NamedTuple):
     """The gradient-descent steps taken in the app so far."""
 

@@ -57,7 +57,7 @@ def check_data_labels(data: DataSet | None, graph: Graph, problems: Problems) ->
 
 
 def _data_spec(table: dict, leaves: Leaves, problems: Problems) -> DataSpec | None:
-    from ..data import ARRAY_KEYS, BUNDLED_SETS, DataSpec
+    from ..data import ARRAY_KEYS, BUNDLED_SETS, SAMPLINGS, DataSpec
     start = len(problems)
     source = table.get("source")
     if not isinstance(source, str) or not source:
@@ -81,6 +81,10 @@ def _data_spec(table: dict, leaves: Leaves, problems: Problems) -> DataSpec | No
         problems.add(f"data.test: the share held out for test must be a number from 0 up to 1 (not 1), got {test!r}")
     if not isinstance(one_hot, bool):
         problems.add(f"data.one_hot must be true or false, got {one_hot!r}")
+    sampling = table.get("sampling", "epoch")
+    if sampling not in SAMPLINGS:
+        problems.add(f"data.sampling must be \"epoch\" (a fresh permutation per epoch) or \"choice\" (the book's "
+                     f"np.random.choice per iteration), got {sampling!r}")
     arrays = table.get("arrays", {})
     if not isinstance(arrays, dict) or not all(isinstance(v, str) for v in arrays.values()):
         problems.add("data.arrays must be a table of role = array name, such as { x = \"x_train\", t = \"y_train\" }")
@@ -91,4 +95,4 @@ def _data_spec(table: dict, leaves: Leaves, problems: Problems) -> DataSpec | No
     if len(problems) > start:
         return None
     return DataSpec(source, names["x"], names["t"], batch, float(test), one_hot,
-                    tuple((k, arrays.get(k, k)) for k in ARRAY_KEYS))
+                    tuple((k, arrays.get(k, k)) for k in ARRAY_KEYS), sampling)

@@ -39,7 +39,7 @@ def _data_lines(sc: Scenario, folder: Path | None) -> list[str]:
         source = str(file) if folder is None else os.path.relpath(file, Path(folder).resolve())
     lines = [f"source = {_toml_str(source)}"]
     defaults = DataSpec(spec.source)
-    for key in ("x", "t", "batch", "test", "one_hot"):
+    for key in ("x", "t", "batch", "test", "one_hot", "sampling"):
         v = getattr(spec, key)
         if v != getattr(defaults, key):  # a string quoted, a bool as TOML's true/false, a number as it is
             lines.append(f"{key} = {_toml_str(v) if isinstance(v, str) else str(v).lower() if isinstance(v, bool) else repr(v)}")

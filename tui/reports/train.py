@@ -18,6 +18,7 @@ from backprop_engine import Scenario
 from backprop_engine.train import MiniBatchSGD, train_quietly
 
 from ..format import num
+from ..training_run import data_line
 
 BAR_AFTER = 1.0  # seconds: a run that ends sooner shows no progress bar
 
@@ -141,9 +142,7 @@ def train_data(scenario: Scenario, steps: int, tr, precision: int | None,
     out.print(Text(tr("mini-batch SGD on {params}: {n} iterations, lr = {lr}, batch {batch}",
                       params=", ".join(scenario.trained), n=steps, lr=num(scenario.lr, precision),
                       batch=data.spec.batch), style="bold"))
-    out.print(Text(tr("{source}: {train} training rows, {test} test rows; an epoch is {n} iterations",
-                      source=data.spec.source, train=f"{len(data.train_rows):,}",
-                      test=f"{len(data.test_rows):,}", n=data.per_epoch), style="dim"))
+    out.print(Text("; ".join(data_line(data, tr)), style="dim"))
     _note_no_loss(out, scenario, tr)
     start = time.perf_counter()
     rows, _ = run_rows(scenario, steps, _Bar(steps, tr("mini-batch SGD"), bar_console, bar_after))

@@ -18,7 +18,7 @@ from textual.widgets import Footer, Label, ProgressBar
 
 from ..format import num
 from ..textual_compat import translate_bindings
-from ..training_run import MiniBatchRun, TrainingRun
+from ..training_run import MiniBatchRun, TrainingRun, data_line
 from ..views.plot import Series, line_plot
 from ..widgets.plot import Plot
 from ..widgets.status import StatusLine
@@ -98,11 +98,9 @@ class TrainingScreen(Screen):
         tr, run, (sc, lr) = self.tr, self.run, self.training.source()
         head = Text(tr("Training"), style="bold")
         if run is None:
-            d = sc.data
-            about = tr("{source}: {train} training rows, {test} test rows; an epoch is {n} iterations",
-                       source=d.spec.source, train=f"{len(d.train_rows):,}", test=f"{len(d.test_rows):,}",
-                       n=d.per_epoch)
-            return fit({"head": head, "data": Text(about, style="dim")}, width, ())
+            about, sampling = data_line(sc.data, tr)  # how batches are drawn stays when the data's size goes
+            return fit({"head": head, "data": Text(about, style="dim"), "sampling": Text(sampling, style="dim")},
+                       width, ("data", "sampling"))
         parts = {"head": head, **run.summary(lr, sc.output, tr)}
         order = ("head", "iteration", "epoch", "loss", "train", "test", "lr")
         return fit({k: parts.get(k) for k in order}, width, ("lr", "epoch", "train", "head"))
