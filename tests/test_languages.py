@@ -236,3 +236,43 @@ def test_every_bundled_catalog_gives_its_files_texts():
             doc["language"]["code"], doc["language"]["name"], doc["language"]["order"])
         assert dict(catalog.texts) == doc["texts"] and dict(catalog.layers) == doc["layers"]
         assert catalog(next(iter(doc["texts"]))) == next(iter(doc["texts"].values()))
+
+
+# -- the bundled scenarios' own texts ------------------------------------------------------------
+
+CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+@pytest.mark.parametrize("code", ["zh", "ja"])
+@pytest.mark.parametrize("name", sorted(bundled()))
+def test_every_bundled_scenarios_title_description_and_reference_is_translated(code, name):
+    """The teaching text a bundled scenario carries is in each catalog, in that language (CJK text,
+    the reference citing the edition's figures as 图/図), each paragraph one line so that the reader's
+    width wraps it, every number of the English kept."""
+    sc, tr = load(bundled()[name]), LANGS[code]
+    for english in (sc.title, sc.description, sc.reference):
+        assert english in tr.texts, (name, english[:40])
+        translated = tr.own(english)
+        assert CJK.search(translated), translated
+        assert all("\n" not in p for p in translated.split("\n\n")), translated
+        assert translated.count("\n\n") == english.count("\n\n")
+        for number in re.findall(r"\d+(?:[.,]\d+)*", english):
+            assert number in translated, (number, translated)
+    assert ("图5-" if code == "zh" else "図5-") in tr.own(sc.reference) or "figure" not in sc.reference
+
+
+async def test_the_app_in_chinese_starts_on_the_scenarios_own_text_translated():
+    """--lang zh on apple: the status line's title, the step pane's title, reference and description are
+    the catalog's, not the file's English; a scenario the catalog does not know keeps its own text."""
+    sc = load(bundled()["apple"])
+    zh = LANGS["zh"]
+    app = BackpropApp(sc, lang="zh")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        shown = " ".join(text(app, "step").split())
+        assert zh.own(sc.title) in text(app, "status") and zh.own(sc.title) in shown
+        assert zh.own(sc.reference) in shown and "Buying apples" not in shown
+    assert zh.own("My own title {x}") == "My own title {x}"
+    out = subprocess.run([sys.executable, "-m", "tui.cli", "apple", "--print", "--lang", "ja"],
+                         capture_output=True, text=True, check=True).stdout
+    assert out.splitlines()[0] == LANGS["ja"].own(sc.title)

@@ -271,6 +271,32 @@ async def _save_over_existing(in_tmp, answer: str) -> Path:
     return existing
 
 
+async def test_saving_over_a_scenario_says_what_replacing_it_loses(in_tmp):
+    """Saving digits over a copy of its own file: the question names the comment lines, the init
+    tables written out as numbers, and an [expect] number the new file drops; nothing is written
+    before a yes. The writer adds no [backward] or [train] that holds only defaults."""
+    from backprop_engine.scenario import to_toml
+    mine = bundled()["digits"].read_text(encoding="utf-8") + '\n[expect]\n"b1" = [0.5]  # not true\n'
+    existing = in_tmp / "digits-edited.toml"
+    existing.write_text(mine, encoding="utf-8")
+    app = BackpropApp(load(bundled()["digits"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        question = " ".join(str(app.screen.query_one("Static").content).split())
+        assert isinstance(app.screen, ConfirmDialog)
+        assert question.startswith("digits-edited.toml exists. Replacing it loses its 7 comment lines; [expect] b1 "
+                                   "(no longer true); the init tables of W1, W2, b1, b2 (written out as the "
+                                   "numbers they drew). Replace it?"), question
+        await pilot.press("n")
+        await pilot.pause()
+    assert existing.read_text(encoding="utf-8") == mine
+    written = to_toml(load(bundled()["apple"]))
+    assert "[backward]" not in written and "[train]" not in written
+
+
 async def test_save_over_an_existing_file_answered_no_keeps_it(in_tmp):
     existing = await _save_over_existing(in_tmp, "n")
     assert existing.read_text() == "mine, not to be lost\n"

@@ -129,7 +129,7 @@ def _main(argv: list[str] | None) -> int:
         parser().error("--list takes no SCENARIO")
     if args.list:
         for name, path in bundled().items():
-            print(f"{name:16} {load(path).title}")
+            print(f"{name:16} {tr.own(load(path).title)}")
         return 0
     if args.scenario is None:
         if args.print or args.json or args.check or args.train or args.markdown:

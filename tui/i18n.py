@@ -34,6 +34,12 @@ class Catalog:
         """A layer type as this edition names it (Mul: 乘法层, 乗算レイヤ)."""
         return self.layers.get(type_, type_)
 
+    def own(self, text: str) -> str:
+        """A scenario's own text (its title, description, reference): in this
+        language where the catalog has it (the bundled scenarios'), else as
+        the file writes it. Never formatted: braces in a title are the title's."""
+        return self.texts.get(text, text)
+
 
 ENGLISH = Catalog("en", "English")
 

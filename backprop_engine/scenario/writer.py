@@ -74,9 +74,73 @@ def to_toml(sc: Scenario, expect: dict[str, np.ndarray] | None = None, folder: P
     for spec in sc.layers:
         out += ["", "[[layers]]", f"name = {_toml_str(spec.name)}", f"type = {_toml_str(spec.type)}",
                 f"inputs = [{', '.join(map(_toml_str, spec.inputs))}]", f"output = {_toml_str(spec.output)}"]
-    out += ["", "[backward]", f"dout = {toml_value(sc.dout)}", "", "[train]", f"lr = {sc.lr!r}"]
-    if set(sc.trained) != set(sc.params) - set(filled):  # the default, all of [values], is not written
-        out += [f"params = [{', '.join(map(_toml_str, sc.trained))}]"]
+    # [backward] and [train] only where they differ from the defaults (dout 1, lr 0.1, all of [values])
+    if not (np.ndim(sc.dout) == 0 and float(sc.dout) == 1.0):
+        out += ["", "[backward]", f"dout = {toml_value(sc.dout)}"]
+    train = [f"lr = {sc.lr!r}"] * (sc.lr != 0.1)
+    if set(sc.trained) != set(sc.params) - set(filled):
+        train += [f"params = [{', '.join(map(_toml_str, sc.trained))}]"]
+    out += ["", "[train]", *train] if train else []
     if expect:
         out += ["", "[expect]"] + [f"{_toml_str(k)} = {toml_value(v)}" for k, v in expect.items()]
     return "\n".join(out) + "\n"
+
+
+# -- what replacing a file loses ---------------------------------------------------
+
+def comment_lines(text: str) -> int:
+    """How many lines of a TOML text hold a comment: a # outside any string."""
+    count, quote = 0, None  # quote: the string being read ('"', "'", '\"\"\"' or "'''"), if any
+    for line in text.splitlines():
+        k, commented = 0, False
+        while k < len(line) and not commented:
+            if quote is None:
+                if line.startswith(('"""', "'''"), k):
+                    quote, k = line[k:k + 3], k + 3
+                    continue
+                if line[k] in "\"'":
+                    quote = line[k]
+                elif line[k] == "#":
+                    commented = True
+            elif line.startswith(quote, k):
+                k, quote = k + len(quote), None
+                continue
+            elif line[k] == "\\" and quote in ('"', '"""'):
+                k += 1  # an escaped character
+            k += 1
+        if quote in ('"', "'"):
+            quote = None  # a one-line string ends with its line
+        count += commented
+    return count
+
+
+def _keys(doc: dict, prefix: str = "") -> dict[str, object]:
+    """Every dotted key of a parsed TOML document and its value (tables opened)."""
+    out = {}
+    for k, v in doc.items():
+        name = f"{prefix}{k}"
+        out[name] = v
+        if isinstance(v, dict):
+            out.update(_keys(v, name + "."))
+    return out
+
+
+def lost_in_replacing(old: str, new: str) -> dict[str, object]:
+    """What writing ``new`` over a scenario file holding ``old`` would lose or
+    change, for the question asked before: ``comments`` (lines), ``dropped``
+    ([expect] keys the new file leaves out: no longer true), ``drawn`` (values
+    given as an init table, written out as the numbers they drew), ``added``
+    (tables only the new one has). Keys left out because they hold their
+    default (seed 0, batch 100) mean the same and are not listed. Empty when
+    ``old`` is no TOML: it is not a scenario, and it is replaced whole."""
+    import tomllib  # only for a save over a file
+    try:
+        before, after = _keys(tomllib.loads(old)), _keys(tomllib.loads(new))
+    except tomllib.TOMLDecodeError:
+        return {}
+    drawn = sorted(k.split(".", 1)[1] for k, v in before.items()
+                   if k.startswith("values.") and k.count(".") == 1 and isinstance(v, dict) and "init" in v)
+    return {"comments": comment_lines(old),
+            "dropped": [k.removeprefix("expect.") for k in before if k.startswith("expect.") and k not in after],
+            "drawn": drawn,
+            "added": [k for k, v in after.items() if isinstance(v, dict) and "." not in k and k not in before]}

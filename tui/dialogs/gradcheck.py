@@ -137,6 +137,6 @@ class GradCheckDialog(Dialog[None]):
             notes.append("\n" + tr("{names}: a fixed sample of {n} entries (seed 0); the row shows the "
                                    "entry where the two differ most.", names=", ".join(sampled), n=SAMPLE))
         self.query_one("#check", Static).update(Group(
-            Text(tr("Gradient check: {title}", title=self.engine.scenario.title), style="bold"),
+            Text(tr("Gradient check: {title}", title=tr.own(self.engine.scenario.title)), style="bold"),
             gradcheck_table(checks, tr, stacked=self.app.size.width < 70), notes,
             Text(tr("+/− change h, escape closes"), style="bold")))

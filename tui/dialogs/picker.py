@@ -48,7 +48,7 @@ class PickerDialog(Dialog[Path | None]):
         for name, path in files:
             kind, title = sniff(path)
             if kind != "other":
-                rows.append((name, path, title if kind == "scenario" else self.tr("(cannot be loaded)")))
+                rows.append((name, path, self.tr.own(title) if kind == "scenario" else self.tr("(cannot be loaded)")))
         width = max(16, *(len(row[0]) for row in rows))
         self.paths = [row[1] for row in rows]
         with self.box("picker-box"):

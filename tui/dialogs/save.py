@@ -1,5 +1,7 @@
 """Save to a file: the name asked, a file that exists replaced only after a
-yes, and a name that cannot be written kept in the dialog with the reason."""
+yes to a question that says what replacing it loses (its comments, [expect]
+numbers no longer true, init tables), and a name that cannot be written kept
+in the dialog with the reason."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, Static
+
+from backprop_engine.scenario.writer import lost_in_replacing
 
 from ..widgets.steady_input import SteadyInput
 from .base import Dialog
@@ -58,9 +62,31 @@ class SaveDialog(Dialog[Path | None]):
                     self._write(path)
                 else:
                     self._say(self.tr("not replaced: choose another name"))
-            self.app.push_screen(ConfirmDialog(self.tr("{path} exists. Replace it?", path=path)), answered)
+            self.app.push_screen(ConfirmDialog(self._replace_question(path)), answered)
         else:
             self._write(path)
+
+    def _replace_question(self, path: Path) -> str:
+        """"Replace it?", after what the file holds that the new text would lose."""
+        tr = self.tr
+        try:
+            lost = lost_in_replacing(path.read_text(encoding="utf-8"), self.text(path))
+        except (OSError, UnicodeDecodeError):
+            lost = {}
+        parts = []
+        if lost.get("comments"):
+            parts.append(tr("its {n} comment lines", n=lost["comments"]))
+        if lost.get("dropped"):
+            parts.append(tr("[expect] {keys} (no longer true)", keys=", ".join(lost["dropped"])))
+        if lost.get("drawn"):
+            parts.append(tr("the init tables of {names} (written out as the numbers they drew)",
+                            names=", ".join(lost["drawn"])))
+        if not parts and not lost.get("added"):
+            return tr("{path} exists. Replace it?", path=path)
+        said = [tr("{path} exists.", path=path)] + [tr("Replacing it loses {what}.", what="; ".join(parts))] * bool(parts)
+        if lost.get("added"):
+            said.append(tr("It adds {tables}.", tables=", ".join(f"[{t}]" for t in lost["added"])))
+        return " ".join([*said, tr("Replace it?")])
 
     def _write(self, path: Path) -> None:
         try:

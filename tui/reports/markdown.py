@@ -25,11 +25,11 @@ def _inline(a, tr, precision) -> str:
 
 def run_markdown(scenario: Scenario, tr, precision: int | None) -> str:
     engine = Engine(scenario)
-    parts = [f"# {scenario.title}", ""]
+    parts = [f"# {tr.own(scenario.title)}", ""]
     if scenario.reference:
-        parts.append(f"*{scenario.reference}*\n")
+        parts.append(f"*{tr.own(scenario.reference)}*\n")
     if scenario.description:
-        parts.append(paragraphs(scenario.description) + "\n")
+        parts.append(paragraphs(tr.own(scenario.description)) + "\n")
     # the graph after the full run, as text to paste into notes
     drawing = draw(layout(scenario, precision), run(scenario), tr, precision, highlight=False).plain
     parts += ["```text", *(line.rstrip() for line in drawing.splitlines()), "```", ""]

@@ -18,9 +18,9 @@ from ..views.values_table import values_table
 
 def print_steps(scenario: Scenario, tr, precision: int) -> int:
     out = Console(highlight=False)
-    out.print(Text(scenario.title, style="bold"))
+    out.print(Text(tr.own(scenario.title), style="bold"))
     if scenario.reference:
-        out.print(Text(scenario.reference, style="dim"))
+        out.print(Text(tr.own(scenario.reference), style="dim"))
     # the graph after the full run, at its own width (never wrapped, also into a pipe)
     out.print(draw(layout(scenario, precision), run(scenario), tr, precision, highlight=False), soft_wrap=True)
     engine = Engine(scenario)

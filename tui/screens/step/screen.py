@@ -187,8 +187,8 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys):
         step = e.current
         if step is None:
             sc = e.scenario
-            shown = Text.assemble((sc.title + "\n", "bold"), (sc.reference + "\n\n", "dim"),
-                                  paragraphs(sc.description) + "\n\n",
+            shown = Text.assemble((tr.own(sc.title) + "\n", "bold"), (tr.own(sc.reference) + "\n\n", "dim"),
+                                  paragraphs(tr.own(sc.description)) + "\n\n",
                                   (tr("Press n, → or space to run the first layer forward."), "bold"))
         else:
             shown = Group(Text(step_title(step, len(e), tr), style="bold"), step_view(step, tr, p, e.scenario.layers))

@@ -20,7 +20,7 @@ def status_text(engine: Engine, marks: list[str], tr, width: int) -> Text:
         nxt = tr("n: {phase} through {layer}", phase=tr(kind), layer=spec.name)
     where = Text.assemble("  │  ", (tr(phase), "bold cyan"), "  │  ", tr("step {k}/{n}", k=e.position, n=len(e)),
                           *[("  " + m, "yellow") for m in marks])
-    title = Text(e.scenario.title, style="bold")
+    title = Text(tr.own(e.scenario.title), style="bold")
     title.truncate(max(8, min(40, width - where.cell_len)), overflow="ellipsis")
     hint = Text(nxt, style="dim")
     room = width - title.cell_len - where.cell_len - 5  # 5: "  │  "
