@@ -240,7 +240,7 @@ def test_every_bundled_catalog_gives_its_files_texts():
 
 # -- the bundled scenarios' own texts ------------------------------------------------------------
 
-CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+CJK = re.compile(r"[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]")
 
 
 @pytest.mark.parametrize("code", ["zh", "ja"])
