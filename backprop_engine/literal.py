@@ -3,6 +3,7 @@ values, and refused with a message the UI can translate."""
 
 from __future__ import annotations
 
+import re
 import tomllib
 
 import numpy as np
@@ -28,9 +29,27 @@ class LiteralError(ValueError):
         super().__init__(template.format(**english))
 
 
+_WRAPPED = re.compile(r"(?:np\.|numpy\.)?array\((.*?)(?:,\s*dtype\s*=\s*[\w.]+)?\)", re.S)
+
+
+def from_numpy_form(text: str) -> str:
+    """What a notebook user copies, as the TOML literal it means:
+    ``np.array([[1, 2], [3, 4]])`` (numpy.array, array, a dtype= after it)
+    and numpy's printed form ``[[1. 2.]\n [3. 4.]]`` (spaces between the
+    entries, a trailing point). Any other text comes back as it is."""
+    wrapped = _WRAPPED.fullmatch(text)
+    if wrapped:
+        text = wrapped.group(1).strip()
+    text = re.sub(r"(\d)\.(?!\d)", r"\1.0", text)  # numpy's 1. is TOML's 1.0
+    if text.startswith("[") and "," not in text:  # printed: entries apart by spaces
+        text = re.sub(r"(?<=[\w\].])\s+(?=[-+\w\[.])", ", ", text.strip())
+    return text
+
+
 def parse_literal(text: str, name: str, scenario: Scenario) -> np.ndarray:
-    """A number or an array literal typed for leaf ``name``, of its shape;
-    raises ``LiteralError``. The templates:
+    """A number or an array literal typed for leaf ``name``, of its shape (as
+    TOML writes it, or in numpy's forms: ``from_numpy_form``); raises
+    ``LiteralError``. The templates:
 
     - "not a number or an array literal: {text}" (text: the stripped text's repr)
     - "shape {got}, but {name} has shape {want}" (got, want: shape tuples)
@@ -40,7 +59,7 @@ def parse_literal(text: str, name: str, scenario: Scenario) -> np.ndarray:
     """
     stripped = text.strip()
     try:
-        raw = tomllib.loads(f"v = {stripped}")["v"]
+        raw = tomllib.loads(f"v = {from_numpy_form(stripped)}")["v"]
     except (tomllib.TOMLDecodeError, RecursionError):  # RecursionError: lists nested thousands deep
         raise LiteralError("not a number or an array literal: {text}", text=repr(stripped)) from None
     try:

@@ -48,6 +48,21 @@ def test_a_literal_is_read_as_the_loader_reads_values(vec):
     assert parse_literal("-3", "s", vec) == -3.0 and parse_literal("1e-3", "s", vec).shape == ()
 
 
+@pytest.mark.parametrize("text", ["np.array([0.5, 1])", "numpy.array([0.5, 1.])", "array([0.5, 1.], dtype=float64)",
+                                  "[0.5 1. ]", "[ 0.5  1.]"])
+def test_numpys_forms_that_a_notebook_prints_are_read_too(vec, text):
+    """np.array([...]) (and numpy.array, array, with a dtype) and numpy's printed form, spaces between
+    the entries and 1. for 1.0: what a learner copies from a notebook."""
+    assert parse_literal(text, "a", vec).tolist() == [0.5, 1.0]
+
+
+def test_numpys_printed_matrix_is_read_row_by_row():
+    m = _scenario({"W": [[0.0, 0.0], [0.0, 0.0]]}, [("Mul", ["W", "W"], "o")])
+    assert parse_literal("[[1. 2.]\n [3. 4.]]", "W", m).tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    assert parse_literal("np.array([[1, 2], [3, 4]])", "W", m).tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    assert parse_literal("[[-1.5e-03  2.e+00] [ 3.  -4. ]]", "W", m).tolist() == [[-0.0015, 2.0], [3.0, -4.0]]
+
+
 def test_text_that_is_no_literal_is_refused_with_its_repr(vec):
     with pytest.raises(LiteralError) as info:
         parse_literal("  abc ", "a", vec)

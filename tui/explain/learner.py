@@ -65,7 +65,8 @@ def learner_sections(check, tr, precision: int | None) -> list[Section]:
             out.append(line(tr("likely cause: {cause}", cause=d.cause), indent=1))
         if d.differs is not None:
             n = int(d.differs.sum())
-            out.append(Beside((Arrays(tr("yours ({n} entries differ, marked)", n=n), ((d.name, d.yours),),
+            mine = tr("yours (1 entry differs, marked)") if n == 1 else tr("yours ({n} entries differ, marked)", n=n)
+            out.append(Beside((Arrays(mine, ((d.name, d.yours),),
                                       highlight=d.differs),
                                Arrays(tr("expected (the built-in layer)"), ((d.name, d.expected),)))))
     if check.replaced:
