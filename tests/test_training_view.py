@@ -205,12 +205,13 @@ async def test_escape_during_a_run_pauses_it_and_shows_its_batch(monkeypatch):
 
 
 async def test_a_scenario_without_data_keeps_its_training_line_and_has_no_view():
-    """affine_softmax: v is not offered (nor in the help); t is gradient descent as before."""
+    """affine_softmax: v opens no view (a note says why) and is not in the help; t is gradient descent
+    as before."""
     from tui.dialogs.help import HelpDialog
     app = BackpropApp(load(bundled()["affine_softmax"]))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("v")
-        assert app.screen is steps(app) and steps(app).check_action("training_view", ()) is False
+        assert app.screen is steps(app) and not steps(app).offers("training_view")
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpDialog) and "v  the training view" not in rendered(
             app.screen.query_one("Static").content)
@@ -347,3 +348,30 @@ async def test_the_training_view_says_how_batches_are_drawn_whole(tmp_path, samp
         width = size[0]
         assert said in status or width < len(said) + 12, status
         assert "…" not in status
+
+
+async def test_the_brackets_change_lr_in_the_training_view_too():
+    """[ halves and ] doubles the learning rate there as on the step screen: the status says it, and the
+    iteration that follows descends with it."""
+    app = BackpropApp(load(DIGITS))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("v")
+        await pilot.pause()
+        await pilot.press("left_square_bracket", "left_square_bracket", "right_square_bracket")
+        await pilot.pause()
+        assert steps(app).lr == pytest.approx(0.05) and "lr 0.05" in shown(app, "train-status")
+        await pilot.press("t")
+        await settle(pilot, app)
+        assert "lr 0.05" in shown(app, "train-status")
+
+
+@pytest.mark.parametrize("key, said", [("v", "no [data] here: the training view is for a data set's mini-batches"),
+                                       ("comma", "no [data] here: , and . move through the samples"),
+                                       ("full_stop", "no [data] here: , and . move through the samples")])
+async def test_v_and_the_sample_keys_say_why_they_do_nothing_without_data(key, said):
+    app = BackpropApp(load(bundled()["apple"]))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(key)
+        await pilot.pause()
+        assert isinstance(app.screen, type(steps(app)))  # no view opened
+        assert any(n.message.startswith(said) for n in notifications(app))

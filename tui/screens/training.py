@@ -45,6 +45,8 @@ class TrainingScreen(Screen):
         Binding("T", "run_epoch", "Epoch", tooltip="the iterations to the end of the epoch (queued if one runs)"),
         Binding("space,p", "pause", "Pause", key_display="space",
                 tooltip="pause after the iteration under way; again to resume"),
+        Binding("left_square_bracket", "scale_lr(0.5)", "lr ÷ 2", key_display="[", show=False),
+        Binding("right_square_bracket", "scale_lr(2)", "lr × 2", key_display="]", show=False),
         Binding("escape", "back", "Back", tooltip="back to the step screen, which walks the current batch"),
         Binding("q", "quit", "Quit", show=False),
     ]
@@ -99,8 +101,8 @@ class TrainingScreen(Screen):
         head = Text(tr("Training"), style="bold")
         if run is None:
             about, sampling = data_line(sc.data, tr)  # how batches are drawn stays when the data's size goes
-            return fit({"head": head, "data": Text(about, style="dim"), "sampling": Text(sampling, style="dim")},
-                       width, ("data", "sampling"))
+            return fit({"head": head, "lr": Text(tr("lr {lr}", lr=f"{lr:g}")), "data": Text(about, style="dim"),
+                        "sampling": Text(sampling, style="dim")}, width, ("data", "sampling"))
         parts = {"head": head, **run.summary(lr, sc.output, tr)}
         order = ("head", "iteration", "epoch", "loss", "train", "test", "lr")
         return fit({k: parts.get(k) for k in order}, width, ("lr", "epoch", "train", "head"))
@@ -145,6 +147,11 @@ class TrainingScreen(Screen):
 
     def action_run_epoch(self) -> None:
         self.action_run(None)  # to the end of the epoch
+
+    def action_scale_lr(self, factor: float) -> None:
+        """As on the step screen: the learning rate of the iterations to come."""
+        self.training.owner.lr *= factor
+        self._show()  # the status says the new lr
 
     def action_pause(self) -> None:
         self.training.toggle_pause()

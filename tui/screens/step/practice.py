@@ -95,7 +95,11 @@ class PracticeKeys(StepBase):
         self.notify(self.tr("training stopped: {error}", error=event.error), severity="error", timeout=20)
 
     def action_training_view(self) -> None:
-        """Offered with [data] only (``StepScreen.offers``)."""
+        """With [data]; without, a note says why there is none."""
+        if self.engine.scenario.data is None:
+            self.notify(self.tr("no [data] here: the training view is for a data set's mini-batches; t and T "
+                                "train this scenario where it is, its loss in the line below the panes"), timeout=6)
+            return
         from ..training import TrainingScreen  # (at first use: the start does without its plots and bar)
         self.app.push_screen(TrainingScreen(self.training_run))
 

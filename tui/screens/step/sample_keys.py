@@ -18,6 +18,10 @@ class SampleKeys(StepBase):
     ]
 
     def action_sample(self, delta: int) -> None:
+        if self.engine.scenario.data is None:
+            self.notify(self.tr("no [data] here: , and . move through the samples of a data set's batch "
+                                "(the digits scenario has one)"), timeout=6)
+            return
         rows = len(self.engine.scenario.leaves[self.engine.scenario.data.spec.x])
         self.sample = (self.sample + delta) % rows
         if not shows_sample(self.engine.scenario, self.engine.current):

@@ -61,9 +61,10 @@ WAIT_FOR_TRAINING = {"train", "edit", "reload", "scale_lr", "gradcheck", "nudge"
 
 class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys):
     HELP_NOTES = ("The graph pane: values ride the arrows forward; gradients (magenta) come back beneath "
-                  "them. ▶ marks the layer just run forward, ◀ the one just run backward, ✓ a layer done "
-                  "forward, ✓✓ done backward. The step pane: what the current step did. The values pane: "
-                  "every value with its gradient.")
+                  "them. In the drawn graph the node of the current step is in reverse, the nodes done are "
+                  "green and those not yet run dim; in the list (g) ▶ marks the layer just run forward, ◀ the "
+                  "one just run backward, ✓ a layer done forward, ✓✓ done backward. The step pane: what the "
+                  "current step did. The values pane: every value with its gradient.")
 
     def __init__(self, scenario: Scenario, drawn: bool | None = None):
         super().__init__()
@@ -235,11 +236,10 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys):
             return None  # wait for the training to finish (a check would show the old numbers)
         if action == "nudge" and not self.engine.scenario.params:
             return None  # no [values] to nudge
-        if not self.offers(action):
-            return False
-        return True
+        return True  # (without [data], v , and . say why they do nothing)
 
     def offers(self, action: str) -> bool:
+        """Whether the help lists the action: v , . only with [data]."""
         return action not in ("sample", "training_view") or self.engine.scenario.data is not None
 
     # -- moving -------------------------------------------------------------------
