@@ -578,3 +578,19 @@ async def test_a_long_layer_name_is_cut_in_the_graph_and_titles_in_a_narrow_pick
         await pilot.pause()
         options = app.screen.query_one("OptionList")
         assert options.option_count == len(bundled()) and options.virtual_size.height == options.option_count
+
+
+async def test_r_says_it_reloaded_and_at_which_step(tmp_path):
+    """r on a scenario file at step 2: the file is read again (a change in it shows) and one note says
+    so with the step kept, in place of the note before it."""
+    path = tmp_path / "apple.toml"
+    path.write_text(bundled()["apple"].read_text(encoding="utf-8"), encoding="utf-8")
+    app = BackpropApp(load(path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "n", "f")
+        path.write_text(path.read_text(encoding="utf-8").replace("apple = 100\n", "apple = 150\n"), encoding="utf-8")
+        await pilot.press("r")
+        await pilot.pause()
+        assert notifications(app)[-1].message == f"reloaded {path}: step 2 of 4"
+        assert steps(app).engine.position == 2 and float(steps(app).engine.values["apple"]) == 150.0
+        assert str(steps(app).query_one("#note").render()).startswith("reloaded")

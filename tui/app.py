@@ -120,8 +120,13 @@ class BackpropApp(App):
             main.show_error("\n".join(e.lines))
             return
         shown = path.stem if path.parent == BUNDLED_DIR else path  # not a long site-packages path
-        main.leave(self.catalog("Load {path} and lose them?", path=shown),
-                   lambda: main.open_scenario(scenario, keep_position))
+
+        def opened() -> None:
+            main.open_scenario(scenario, keep_position)
+            if keep_position:  # r: say that it happened, and where it stays (one note: it replaces the last)
+                main.notify(self.catalog("reloaded {path}: step {k} of {n}", path=shown, k=main.engine.position,
+                                         n=len(main.engine)), timeout=4)
+        main.leave(self.catalog("Load {path} and lose them?", path=shown), opened)
 
     def _with_learner(self, scenario: Scenario) -> Scenario:
         """With --layers: the file imported again (r shows a fixed file), its
