@@ -114,7 +114,7 @@ async def test_t_on_digits_runs_one_iteration_and_the_step_screen_shows_the_next
             np.testing.assert_array_equal(sc.leaves[name], sgd.leaves[name])
         assert steps(app).batches.losses == losses and steps(app).trained.losses == ()
         bar = str(app.query_one("#train-text").content)
-        assert bar.startswith(f"iteration 1 · L {num(losses[0], 4)} · epoch 1: 1/14 · lr 0.1")
+        assert bar.startswith(f"iteration 1 · L on its batch {num(losses[0], 4)} · epoch 1: 1/14 · lr 0.1")
         assert "v: training view" in bar
         await pilot.press("end")
         assert float(steps(app).engine.values["L"]) == sgd.loss()  # this batch, these params
@@ -142,7 +142,7 @@ async def test_T_opens_the_training_view_and_runs_an_epoch_with_its_accuracy():
         assert f"{accuracy['test']:.1%}" == "40.7%"
         await pilot.pause(0.1)  # the view's next look at the run
         status = shown(app, "train-status")
-        assert status.startswith(f"Training · iteration 14 · epoch 1: 14/14 · L {num(losses[-1], 4)} · "
+        assert status.startswith(f"Training · iteration 14 · epoch 1: 14/14 · L on its batch {num(losses[-1], 4)} · "
                                  f"train {accuracy['train']:.1%} · test 40.7% · lr 0.1")
         bar = app.screen.query_one(ProgressBar)
         assert (bar.progress, bar.total) == (14, 14)
@@ -230,7 +230,7 @@ async def test_the_training_view_fits_50x16():
         await settle(pilot, app)
         await pilot.pause(0.1)
         status = shown(app, "train-status")
-        assert status.startswith("Training · iteration 14 · L ") and "test 40.7%" in status
+        assert status.startswith("iteration 14 · L on its batch ") and "test 40.7%" in status
         for plot in ("loss-view", "accuracy-view"):
             assert app.screen.query_one(f"#{plot}").region.height >= 5
         keys = list(app.screen.query("FooterKey"))

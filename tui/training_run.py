@@ -106,7 +106,9 @@ class MiniBatchRun:
                  "epoch": Text(tr("epoch {e}: {done}/{n}", e=epoch, done=done, n=self.per_epoch)),
                  "lr": Text(tr("lr {lr}", lr=f"{lr:g}"))}
         if self.losses:
-            parts["loss"] = Text.assemble(f"{output} ", (num(self.losses[-1], 4), "bold"))
+            # the loss of the last iteration's batch, said so: the step screen walks the next batch's
+            parts["loss"] = Text.assemble(tr("{output} on its batch", output=output) + " ",
+                                          (num(self.losses[-1], 4), "bold"))
         if self.accuracy and self.accuracy[-1][0] > self.start:  # measured since training began
             _, on_train, on_test = self.accuracy[-1]
             for key, name, v in (("train", tr("train"), on_train), ("test", tr("test"), on_test)):
