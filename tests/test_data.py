@@ -913,9 +913,6 @@ type = "SoftmaxWithLoss"
 inputs = ["a", "ts"]
 output = "L"
 
-[backward]
-dout = 1.0
-
 [train]
 lr = 0.05
 params = ["W"]

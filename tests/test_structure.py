@@ -179,15 +179,22 @@ def test_a_new_layer_type_in_print(square, write_toml, capsys):
     assert "∂L/∂x = ∂L/∂y × ∂y/∂x = 1 × 6 = 6" in out
 
 
-@pytest.mark.parametrize("lang", ["en", "zh", "ja"])
-async def test_footer_shows_every_shown_key_at_80_columns(lang):
-    """Textual's footer lists the step screen's keys before the app's: at 80
-    columns all of them fit, the last one (o Open) too, in every language."""
+@pytest.mark.parametrize("lang, size, all_fit", [("en", (80, 24), True), ("zh", (100, 30), True), ("ja", (100, 30), True),
+                                                 ("zh", (80, 24), False), ("ja", (80, 24), False),
+                                                 ("en", (50, 16), False), ("ja", (50, 16), False)])
+async def test_the_footer_shows_whole_keys_and_always_help_and_quit(lang, size, all_fit):
+    """Textual's footer lists the step screen's keys before the app's (? Help, q Quit, o Open). Where
+    they do not all fit, the screen's last keys leave the footer whole (they still work) so that
+    ? and q show: no key is cut, none drawn past the edge, in every language."""
     app = BackpropApp(load(bundled()["apple"]), lang=lang)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await pilot.pause()
         keys = list(steps(app).query("FooterKey"))
         shown = [b for b in (*type(steps(app)).BINDINGS, *BackpropApp.BINDINGS) if b.show]
-        assert len(keys) == len(shown) == 11
-        assert all(k.region.width > 0 and k.region.right <= 80 for k in keys)
-        assert keys[-1].description == app.catalog("Open")
+        assert (len(keys) == len(shown) == 11) == all_fit
+        assert all(k.region.width > 0 and k.region.right <= size[0] for k in keys)
+        assert [k.description for k in keys[-3:]] == [app.catalog("Help"), app.catalog("Quit"), app.catalog("Open")]
+        if not all_fit:
+            await pilot.press("t")  # a key that left the footer still works
+            await app.workers.wait_for_complete()
+            assert len(steps(app).trained.losses) == 1

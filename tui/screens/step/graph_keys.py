@@ -42,6 +42,7 @@ class GraphKeys(StepBase):
     def on_resize(self) -> None:
         self.arrange_graph()  # the drawing or the list, by the room there is
         self.refresh_view()
+        self.fit_footer()
 
     def arrange_graph(self) -> None:
         """(When the scenario, the size or g changes; not at every step.)

@@ -7,6 +7,7 @@ owns it); a dialog on top hides them all by itself.
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.app import ComposeResult
@@ -113,7 +114,7 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys):
         """Labels that are not redrawn with each step: pane titles, the footer; then the rest."""
         for pane in self.query(Pane):
             pane.border_title = self.tr(pane.id)
-        translate_bindings(self, self.tr)
+        self.fit_footer()  # in this language: the words of another take another width
         self.refresh_view()
         self.show_training()
 
@@ -241,6 +242,22 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys):
     def offers(self, action: str) -> bool:
         """Whether the help lists the action: v , . only with [data]."""
         return action not in ("sample", "training_view") or self.engine.scenario.data is not None
+
+    # -- a narrow footer --------------------------------------------------------------
+    # The footer shows the keys in order, the app's (? q o) last, and cuts what
+    # has no room: where they do not all fit, this screen's last keys leave the
+    # footer, whole, until ? Help and q Quit fit (they still work; the help lists them).
+    def _cells(self, b: Binding) -> int:
+        """The cells a key takes in the (compact) footer: "n Next " in this language."""
+        return cell_len(b.key_display or b.key.split(",")[0]) + cell_len(self.tr(b.description)) + 2
+
+    def fit_footer(self) -> None:
+        mine = [b for b in type(self).BINDINGS if b.show]
+        room = self.app.size.width + 1 - sum(self._cells(b) for b in type(self.app).BINDINGS if b.show)
+        hidden = set()
+        while mine and sum(map(self._cells, mine)) > room:
+            hidden.add(mine.pop().action)
+        translate_bindings(self, self.tr, frozenset(hidden))
 
     # -- moving -------------------------------------------------------------------
     BINDINGS = [
