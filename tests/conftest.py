@@ -55,6 +55,16 @@ def terminal(monkeypatch, size: tuple[int, int]) -> pyte.Screen:
     return screen
 
 
+async def press(pilot, *keys: str) -> None:
+    """Each key, then what it started run to its end: with --layers a step
+    runs the learner's code in a worker thread, and a key pressed while it
+    runs is not taken."""
+    for key in keys:
+        await pilot.press(key)
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
 def screen_text(app) -> str:
     """The open dialog's text (its first Static), as plain text."""
     from textual.widgets import Static

@@ -15,7 +15,7 @@ import pytest
 from backprop_engine import Engine, bundled, load
 from backprop_engine.learner.runner import Learner
 from backprop_engine.learner.beside import check_of, own_layers
-from tests.conftest import SIZE, steps, text
+from tests.conftest import SIZE, press, steps, text
 from tests.test_cli import cli
 from tui.app import BackpropApp
 
@@ -176,7 +176,7 @@ async def test_an_exception_shows_their_frames_and_the_app_runs_on(tmp_path):
     with Learner(path) as learner:
         app = BackpropApp(own_layers(load(bundled()["relu"]), learner))
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("n", "n")
+            await press(pilot, "n", "n")
             shown = " ".join(text(app, "step").split())
             assert "✗ your Relu.backward failed: NameError: name 'undefined_name' is not defined" in shown
             assert "mine.py, line 8, in backward: return dout / 0 + undefined_name" in shown
@@ -204,9 +204,9 @@ async def test_a_layer_that_hangs_is_stopped_and_the_next_call_works(tmp_path):
     with Learner(path, timeout=0.5) as learner:
         app = BackpropApp(own_layers(load(bundled()["relu"]), learner))
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("n")
+            await press(pilot, "n")
             assert "did not return within 0.5 s: stopped" in " ".join(text(app, "step").split())
-            await pilot.press("n")
+            await press(pilot, "n")
             assert "✓ your Relu.backward agrees" in text(app, "step")
 
 
@@ -241,10 +241,10 @@ async def test_r_imports_the_fixed_file_again(tmp_path):
     try:
         app = BackpropApp(own_layers(load(bundled()["fruit"]), learner), learner=learner)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("n", "n", "n", "n", "n", "n")
+            await press(pilot, "n", "n", "n", "n", "n", "n")
             assert "✗ your AddLayer.backward differs: dy: yours 0, expected" in " ".join(text(app, "step").split())
             path.write_text(path.read_text().replace("dout * 0", "dout"), encoding="utf-8")
-            await pilot.press("r")
+            await press(pilot, "r")
             await pilot.pause()
             assert steps(app).engine.position == 6
             assert "✓ your AddLayer.backward agrees" in text(app, "step")
@@ -257,7 +257,7 @@ async def test_the_end_step_lists_each_layers_verdict():
     with Learner(BUGGY) as learner:
         app = BackpropApp(own_layers(load(bundled()["affine_softmax"]), learner), learner=learner)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.press("end")
+            await press(pilot, "end")
             shown = " ".join(text(app, "step").split())
             assert "Your layers beside the built-in ones:" in shown
             for layer, verdict in (("affine1", "differs"), ("relu1", "⚠ dx agrees; writes into dout"),
@@ -266,11 +266,11 @@ async def test_the_end_step_lists_each_layers_verdict():
 
 
 async def _at_the_loss_backward(pilot) -> None:
-    await pilot.press(*["n"] * 5)
+    await press(pilot, *["n"] * 5)
 
 
 async def _at_the_end_scrolled_down(pilot) -> None:
-    await pilot.press("end")
+    await press(pilot, "end")
     steps(pilot.app).query_one("#step").scroll_end(animate=False)
     await pilot.pause()
 
@@ -299,7 +299,7 @@ async def test_a_zero_dout_does_not_hide_a_mistake():
         app = BackpropApp(own_layers(load(bundled()["sigmoid"]), learner), learner=learner)
         async with app.run_test(size=SIZE) as pilot:
             engine = steps(app).engine
-            await pilot.press(*["n"] * (len(engine) // 2 + 2))  # join, then the fused sigmoid, backward
+            await press(pilot, *["n"] * (len(engine) // 2 + 2))  # join, then the fused sigmoid, backward
             assert engine.current.layer.name == "sigmoid"
             shown = " ".join(text(app, "step").split())
             assert "The dout that reached this layer is 0 (from a layer after it)" in shown
@@ -389,5 +389,50 @@ async def test_the_app_shows_each_bug_at_its_backward_step(name, layer, shown):
         async with app.run_test(size=SIZE) as pilot:
             engine = steps(app).engine
             while not (engine.current and engine.current.phase == "backward" and engine.current.layer.name == layer):
-                await pilot.press("n")
+                await press(pilot, "n")
             assert shown in " ".join(text(app, "step").split())
+
+
+HANGS = '''
+import time
+import numpy as np
+
+
+class Relu:
+    def forward(self, x):
+        time.sleep(60)
+        self.mask = x <= 0
+        return np.maximum(x, 0)
+
+    def backward(self, dout):
+        return np.where(self.mask, 0, dout)
+'''
+
+
+async def test_a_hanging_layer_leaves_the_keys_working_and_escape_stops_it(tmp_path):
+    """Your Relu.forward sleeps for a minute: the step says it waits, ? still opens the help (and escape
+    closes it), n is not taken twice, and escape stops the code: the step says so, in well under the
+    5 s timeout, and goes on with the built-in layer's numbers."""
+    import time
+    from tui.dialogs.help import HelpDialog
+    (tmp_path / "hangs.py").write_text(HANGS, encoding="utf-8")
+    with Learner(str(tmp_path / "hangs.py")) as learner:
+        app = BackpropApp(own_layers(load(bundled()["relu"]), learner), learner=learner)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("n")
+            await pilot.pause(0.5)
+            s = steps(app)
+            assert s.moving and any("waiting for your layer's code" in n.message for n in s.query_one("NoteBar").said)
+            await pilot.press("n")  # not taken while the code runs
+            await pilot.press("question_mark")
+            assert isinstance(app.screen, HelpDialog)
+            await pilot.press("escape")
+            assert app.screen is s and s.moving
+            start = time.monotonic()
+            await pilot.press("escape")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert time.monotonic() - start < 3
+            assert not s.moving and s.engine.position == 1
+            assert "✗ your Relu.forward failed: stopped (escape) before it returned" in " ".join(text(app, "step").split())
+            np.testing.assert_array_equal(s.engine.values["y"], np.maximum(s.engine.values["x"], 0))

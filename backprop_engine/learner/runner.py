@@ -179,6 +179,7 @@ class Learner:
         self._lock = threading.Lock()
         self._child: _Child | None = None
         self._broken = _CLOSED
+        self._interrupted = False  # interrupt() stopped the call running
         self._start()
 
     def _start(self) -> None:
@@ -262,10 +263,20 @@ class Learner:
                 raise
             if status == "ok":
                 return Call(**reply)
-            error = (f"did not return within {self.timeout:g} s: stopped" if status == "timeout"
-                     else reply)
+            error = ("stopped (escape) before it returned" if self._interrupted else
+                     f"did not return within {self.timeout:g} s: stopped" if status == "timeout" else reply)
+            self._interrupted = False
             self._replace()
             return Call(None, error=error)
+
+    def interrupt(self) -> None:
+        """From another thread: stop the call running now (the learner's code
+        takes too long); it returns an error saying so, and the next call
+        starts a new child."""
+        child = self._child
+        if child is not None and self._lock.locked():
+            self._interrupted = True
+            child.proc.kill()
 
     def _exchange(self, type_: str, inputs: tuple, dout):
         inputs = tuple(np.asarray(a) for a in inputs)

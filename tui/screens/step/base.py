@@ -23,6 +23,8 @@ class StepBase(MainScreen):
     position: reactive[int] = reactive(0, repaint=False)
     """Steps done in the engine's plan; drives every pane."""
     ends: reactive[tuple[bool, bool]] = reactive((True, False), repaint=False, bindings=True)
+    moving: reactive[bool] = reactive(False, repaint=False, bindings=True)
+    """With --layers: a move is running the learner's code in a thread (escape stops it)."""
     """At the start, at the end: Previous and Next are greyed there."""
     training: reactive[bool] = reactive(False, repaint=False, bindings=True)
     """A training worker is running: the keys that change the scenario wait."""

@@ -41,6 +41,8 @@ from .status_text import status_text
 from .understanding import UnderstandingKeys
 
 PANES = ("graph", "step", "values")
+MOVES = ("next", "previous", "start", "end")  # (and a click on a node: on_pane_clicked)
+WAIT_NOTE_AFTER = 0.3  # seconds of the learner's code before the step says it waits
 FLOAT_NOTE = ("Floats are binary fractions, and most decimals (1.1, 0.1) have none exact: a product "
               "such as 200 × 1.1 lands on the float next to the decimal one. Here {name} is {full} in "
               "full, shown as {short} at {digits} significant digits. The book's buy_apple.py prints "
@@ -217,9 +219,11 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys):
             return  # a stopped timer's tick that was already queued: done for this step
         self._prefetched = key
         e, here = self.engine, self.engine.position
+        # with --layers, only steps already computed: a new one runs the learner's code
+        last = len(e) if self.app.learner is None else len(e.steps())
         try:
             for there in (here + 1, here - 1):
-                if 0 <= there <= len(e):
+                if 0 <= there <= last:
                     e.seek(there)
                     self._prepare_view()
         finally:
@@ -229,6 +233,10 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys):
     def check_action(self, action: str, parameters) -> bool | None:
         if self.app.screen is not self:
             return False  # under a dialog: its keys are the ones that work, and the footer shows none of these
+        if action == "stop_learner":
+            return self.moving  # else escape is the app's (it closes the note)
+        if self.moving and action in MOVES:
+            return None  # one move at a time: the learner's code is running
         if action in ("next", "end"):
             return None if self.engine.at_end else True
         if action in ("previous", "start"):
@@ -240,7 +248,9 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys):
         return True  # (without [data], v , and . say why they do nothing)
 
     def offers(self, action: str) -> bool:
-        """Whether the help lists the action: v , . only with [data]."""
+        """Whether the help lists the action: v , . only with [data]; escape's stop with --layers."""
+        if action == "stop_learner":
+            return self.app.learner is not None
         return action not in ("sample", "training_view") or self.engine.scenario.data is not None
 
     # -- a narrow footer --------------------------------------------------------------
@@ -269,13 +279,45 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys):
         Binding("end", "end", "End", priority=True, show=False, group=ENDS),
         Binding("tab", "app.focus_next", "Next pane", show=False, key_display="tab  ↑ ↓  pgup pgdn",
                 tooltip="move to a pane (graph, step, values), then scroll it"),
+        Binding("escape", "stop_learner", "Stop", show=False, priority=True,
+                tooltip="with --layers: stop your layer's code while it runs"),
     ]
 
     def move(self, move) -> None:
-        move()
+        """Make the move; with --layers, in a thread: the learner's code may
+        take long or hang, and the keys must answer meanwhile (escape stops it)."""
+        if self.app.learner is None:
+            move()
+            self._moved()
+            return
+        self.moving = True
+        said = self.tr("waiting for your layer's code (the file given to --layers); escape stops it")
+        waiting = self.set_timer(WAIT_NOTE_AFTER, lambda: self.notify(said, timeout=30))
+
+        def in_thread() -> None:
+            try:
+                move()
+            finally:
+                self.app.call_from_thread(done)
+
+        def done() -> None:
+            waiting.stop()
+            notes = self.query_one(NoteBar)
+            if notes.said and notes.said[-1].message == said:
+                notes.clear()  # it waits no more
+            self.moving = False
+            self._moved()
+
+        self.run_worker(in_thread, thread=True, group="move")
+
+    def _moved(self) -> None:
         self.position = self.engine.position
         self.ends = self.engine.at_start, self.engine.at_end
         self.panes["step"].scroll_home(animate=False)  # a new step from its title
+
+    def action_stop_learner(self) -> None:
+        """escape while the learner's code runs: stop it (the step goes on with the built-in layer)."""
+        self.app.learner.interrupt()
 
     def action_next(self) -> None:
         if not self.asks_first():
