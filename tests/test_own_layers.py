@@ -436,3 +436,31 @@ async def test_a_hanging_layer_leaves_the_keys_working_and_escape_stops_it(tmp_p
             assert not s.moving and s.engine.position == 1
             assert "✗ your Relu.forward failed: stopped (escape) before it returned" in " ".join(text(app, "step").split())
             np.testing.assert_array_equal(s.engine.values["y"], np.maximum(s.engine.values["x"], 0))
+
+
+FAILS = '''
+class Relu:
+    def forward(self, x):
+        raise RuntimeError("not written yet")
+
+    def backward(self, dout):
+        return dout
+'''
+
+
+async def test_a_training_run_your_code_stops_says_why_and_changes_nothing(tmp_path):
+    """digits with a Relu that raises: t in the training view stops at once; the view says why, and the
+    step screen's status does not say "edited" (no iteration was done)."""
+    from tui.screens.training import TrainingScreen
+    (tmp_path / "fails.py").write_text(FAILS, encoding="utf-8")
+    with Learner(str(tmp_path / "fails.py")) as learner:
+        app = BackpropApp(own_layers(load(bundled()["digits"]), learner), learner=learner)
+        async with app.run_test(size=SIZE) as pilot:
+            await press(pilot, "v")
+            assert isinstance(app.screen, TrainingScreen)
+            await press(pilot, "t")
+            await pilot.pause(0.2)
+            state = str(app.screen.query_one("#run-state").render())
+            assert state.startswith("stopped: ") and "not written yet" in state, state
+            await press(pilot, "escape")
+            assert not steps(app).changed and "edited" not in text(app, "status")

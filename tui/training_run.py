@@ -67,6 +67,7 @@ class MiniBatchRun:
         self.target = start  # the iteration the run goes to
         self.running = False  # a worker runs
         self.pause = threading.Event()  # set: the worker stops after the iteration under way
+        self.stopped = ""  # --layers: why the learner's code stopped the run (shown until the next run)
 
     @property
     def iteration(self) -> int:
@@ -93,6 +94,8 @@ class MiniBatchRun:
         """What the run does now, and its style (the keys as the training view has them, or not)."""
         if self.diverged:
             return tr("diverged: lower the lr ([ on the step screen)"), "bold red"
+        if self.stopped and not self.running:
+            return tr("stopped: {error}", error=self.stopped), "bold red"
         if self.running:
             return (tr("pausing…"), "yellow") if self.pause.is_set() else (tr("running"), "green")
         if not self.paused:
@@ -244,19 +247,20 @@ class TrainingRun:
     def _start_batches(self, scenario: Scenario) -> None:
         run = self.batches
         run.pause.clear()
+        run.stopped = ""
         run.running = True
         self._start(partial(self._batches, scenario, run, self.source()[1]))
 
     def _batches(self, scenario: Scenario, run: MiniBatchRun, lr: float) -> None:
         # a thread, as _descend; inf and nan are results the screens show
         sgd = MiniBatchSGD(scenario, lr)
-        pace = EPOCH_SECONDS / run.per_epoch
+        pace, begun = EPOCH_SECONDS / run.per_epoch, sgd.iteration
         try:
             self._iterate(sgd, run, pace)
         except LayerFailed as e:  # --layers: the learner's code failed; stop where it did
-            run.target = sgd.iteration
+            run.target, run.stopped = sgd.iteration, str(e)
             self._from_thread(self._failed, e)
-        self._from_thread(self._batches_done, scenario, run, sgd.scenario)
+        self._from_thread(self._batches_done, scenario, run, sgd.scenario if sgd.iteration > begun else scenario)
 
     def _iterate(self, sgd: MiniBatchSGD, run: MiniBatchRun, pace: float) -> None:
         """Iterations until the run's target or a pause; the losses and the
@@ -277,7 +281,8 @@ class TrainingRun:
     def _batches_done(self, source: Scenario, run: MiniBatchRun, scenario: Scenario) -> None:
         """``scenario``: the params trained, x and t the batch of the next iteration."""
         run.running = False
-        self._tell(TrainingRun.Trained, source, scenario)
+        if scenario is not source:  # (an iteration was done: a run stopped at its first has changed nothing)
+            self._tell(TrainingRun.Trained, source, scenario)
         if self.batches is run and run.iteration < run.target and not run.pause.is_set():
             self._start_batches(scenario)  # t or T pressed as the last iteration ended
             return
