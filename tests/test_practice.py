@@ -14,7 +14,7 @@ from backprop_engine import Engine, bundled, load, run
 from backprop_engine.scenario import from_dict, to_toml
 from backprop_engine.train import train
 from backprop_engine.quiz import quiz_entries
-from tests.conftest import SIZE, notifications, rendered, steps, text
+from tests.conftest import SIZE, notifications, press, rendered, steps, text
 from tui.app import BackpropApp
 from tui.dialogs.confirm import ConfirmDialog
 from tui.dialogs.edit import EditDialog
@@ -255,10 +255,7 @@ async def _save_over_existing(in_tmp, answer: str) -> Path:
     existing.write_text("mine, not to be lost\n")
     app = BackpropApp(load(bundled()["apple"]))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("s")
-        await pilot.pause()
-        await pilot.press("enter")
-        await pilot.pause()
+        await press(pilot, "s", "enter")
         assert isinstance(app.screen, ConfirmDialog)
         assert app.screen.query_one("#confirm-box").size.width >= 40  # not collapsed to nothing
         assert "apple-edited.toml exists. Replace it?" in str(app.screen.query_one("Static").content)
@@ -281,10 +278,7 @@ async def test_saving_over_a_scenario_says_what_replacing_it_loses(in_tmp):
     existing.write_text(mine, encoding="utf-8")
     app = BackpropApp(load(bundled()["digits"]))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("s")
-        await pilot.pause()
-        await pilot.press("enter")
-        await pilot.pause()
+        await press(pilot, "s", "enter")
         question = " ".join(str(app.screen.query_one("Static").content).split())
         assert isinstance(app.screen, ConfirmDialog)
         assert question.startswith("digits-edited.toml exists. Replacing it loses its 7 comment lines; [expect] b1 "
