@@ -411,8 +411,8 @@ class Relu:
 
 async def test_a_hanging_layer_leaves_the_keys_working_and_escape_stops_it(tmp_path):
     """Your Relu.forward sleeps for a minute: the step says it waits, ? still opens the help (and escape
-    closes it), n is not taken twice, and escape stops the code: the step says so, in well under the
-    5 s timeout, and goes on with the built-in layer's numbers."""
+    closes it), a second n waits its turn, and escape stops the code and the n queued: the step says
+    so, in well under the 5 s timeout, and goes on with the built-in layer's numbers."""
     import time
     from tui.dialogs.help import HelpDialog
     (tmp_path / "hangs.py").write_text(HANGS, encoding="utf-8")
@@ -423,7 +423,7 @@ async def test_a_hanging_layer_leaves_the_keys_working_and_escape_stops_it(tmp_p
             await pilot.pause(0.5)
             s = steps(app)
             assert s.moving and any("waiting for your layer's code" in n.message for n in s.query_one("NoteBar").said)
-            await pilot.press("n")  # not taken while the code runs
+            await pilot.press("n")  # queued while the code runs; escape drops it with the run
             await pilot.press("question_mark")
             assert isinstance(app.screen, HelpDialog)
             await pilot.press("escape")
@@ -464,3 +464,17 @@ async def test_a_training_run_your_code_stops_says_why_and_changes_nothing(tmp_p
             assert state.startswith("stopped: ") and "not written yet" in state, state
             await press(pilot, "escape")
             assert not steps(app).changed and "edited" not in text(app, "status")
+
+
+async def test_keys_pressed_while_your_code_runs_are_taken_in_turn():
+    """With --layers, n n n pressed at once are three steps, each after the one before."""
+    with Learner(BOOK) as learner:
+        app = BackpropApp(own_layers(load(bundled()["affine_softmax"]), learner), learner=learner)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("n", "n", "n")
+            for _ in range(50):
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+                if steps(app).position == 3:
+                    break
+            assert steps(app).position == 3 and not steps(app).moving

@@ -41,7 +41,6 @@ from .status_text import status_text
 from .understanding import UnderstandingKeys
 
 PANES = ("graph", "step", "values")
-MOVES = ("next", "previous", "start", "end")  # (and a click on a node: on_pane_clicked)
 WAIT_NOTE_AFTER = 0.3  # seconds of the learner's code before the step says it waits
 FLOAT_NOTE = ("Floats are binary fractions, and most decimals (1.1, 0.1) have none exact: a product "
               "such as 200 × 1.1 lands on the float next to the decimal one. Here {name} is {full} in "
@@ -78,6 +77,7 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys):
         self.set_reactive(StepScreen.lr, scenario.lr)
         self.set_reactive(StepScreen.drawn, drawn)
         self._explained_floats = False
+        self._queued: list = []  # with --layers: moves asked while one runs the learner's code
         self._prefetch_timer: Timer | None = None  # the prefetch after the last key
         self._prefetched: tuple | None = None  # the view key of the step last prefetched around
         self._panes: dict[str, Pane] = {}
@@ -235,8 +235,6 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys):
             return False  # under a dialog: its keys are the ones that work, and the footer shows none of these
         if action == "stop_learner":
             return self.moving  # else escape is the app's (it closes the note)
-        if self.moving and action in MOVES:
-            return None  # one move at a time: the learner's code is running
         if action in ("next", "end"):
             return None if self.engine.at_end else True
         if action in ("previous", "start"):
@@ -290,6 +288,9 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys):
             move()
             self._moved()
             return
+        if self.moving:
+            self._queued.append(move)  # n pressed twice: the second after the first
+            return
         self.moving = True
         said = self.tr("waiting for your layer's code (the file given to --layers); escape stops it")
         waiting = self.set_timer(WAIT_NOTE_AFTER, lambda: self.notify(said, timeout=30))
@@ -307,6 +308,8 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys):
                 notes.clear()  # it waits no more
             self.moving = False
             self._moved()
+            if self._queued:
+                self.move(self._queued.pop(0))
 
         self.run_worker(in_thread, thread=True, group="move")
 
@@ -316,7 +319,9 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys):
         self.panes["step"].scroll_home(animate=False)  # a new step from its title
 
     def action_stop_learner(self) -> None:
-        """escape while the learner's code runs: stop it (the step goes on with the built-in layer)."""
+        """escape while the learner's code runs: stop it (the step goes on with the built-in layer),
+        and the moves asked meanwhile."""
+        self._queued.clear()
         self.app.learner.interrupt()
 
     def action_next(self) -> None:
@@ -385,6 +390,7 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys):
         return self.engine.scenario, self.lr
 
     def use(self, scenario: Scenario, keep_position: bool) -> None:
+        self._queued.clear()  # moves asked of the engine this one replaces
         engine = Engine(scenario)
         target = min(self.engine.position, len(engine)) if keep_position else 0
         self.engine = engine
