@@ -57,20 +57,22 @@ class SaveDialog(Dialog[Path | None]):
         elif not path.parent.is_dir():
             self._say(self.tr("not saved: no folder {folder}", folder=path.parent))
         elif path.exists():
+            text = self.text(path)  # once: the question and the write are about the same text
+
             def answered(yes: bool) -> None:
                 if yes:
-                    self._write(path)
+                    self._write(path, text)
                 else:
                     self._say(self.tr("not replaced: choose another name"))
-            self.app.push_screen(ConfirmDialog(self._replace_question(path)), answered)
+            self.app.push_screen(ConfirmDialog(self._replace_question(path, text)), answered)
         else:
-            self._write(path)
+            self._write(path, self.text(path))
 
-    def _replace_question(self, path: Path) -> str:
-        """"Replace it?", after what the file holds that the new text would lose."""
+    def _replace_question(self, path: Path, text: str) -> str:
+        """"Replace it?", after what the file holds that ``text`` would lose."""
         tr = self.tr
         try:
-            lost = lost_in_replacing(path.read_text(encoding="utf-8"), self.text(path))
+            lost = lost_in_replacing(path.read_text(encoding="utf-8"), text)
         except (OSError, UnicodeDecodeError):
             lost = {}
         parts = []
@@ -88,9 +90,9 @@ class SaveDialog(Dialog[Path | None]):
             said.append(tr("It adds {tables}.", tables=", ".join(f"[{t}]" for t in lost["added"])))
         return " ".join([*said, tr("Replace it?")])
 
-    def _write(self, path: Path) -> None:
+    def _write(self, path: Path, text: str) -> None:
         try:
-            path.write_text(self.text(path), encoding="utf-8")
+            path.write_text(text, encoding="utf-8")
         except OSError as e:
             self._say(self.tr("not saved: {path}: {reason}", path=path, reason=e.strerror))
             return
