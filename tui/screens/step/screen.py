@@ -78,6 +78,7 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys):
         self.set_reactive(StepScreen.drawn, drawn)
         self._explained_floats = False
         self._queued: list = []  # with --layers: moves asked while one runs the learner's code
+        self._footer: tuple | None = None  # the language and the keys hidden that the footer was made for
         self._prefetch_timer: Timer | None = None  # the prefetch after the last key
         self._prefetched: tuple | None = None  # the view key of the step last prefetched around
         self._panes: dict[str, Pane] = {}
@@ -265,7 +266,10 @@ class StepScreen(GraphKeys, UnderstandingKeys, PracticeKeys, SampleKeys):
         hidden = set()
         while mine and sum(map(self._cells, mine)) > room:
             hidden.add(mine.pop().action)
-        translate_bindings(self, self.tr, frozenset(hidden))
+        footer = self.tr, frozenset(hidden)
+        if footer != self._footer:  # (a resize mostly leaves it as it is: no new footer then)
+            self._footer = footer
+            translate_bindings(self, *footer)
 
     # -- moving -------------------------------------------------------------------
     BINDINGS = [
