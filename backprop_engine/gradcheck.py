@@ -103,11 +103,6 @@ def loss_and_sides(scenario: Scenario, exact: bool = False, zero_at=None, both: 
     return f
 
 
-def book_loss(scenario: Scenario, exact: bool = True):
-    """The book's form's function (``loss_and_sides``): exact by default."""
-    return loss_and_sides(scenario, exact)
-
-
 # -- the sampled check ------------------------------------------------------------
 
 @dataclass(frozen=True)

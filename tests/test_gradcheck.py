@@ -18,7 +18,7 @@ import pytest
 
 from backprop_engine import bundled, load, run
 from backprop_engine import gradcheck
-from backprop_engine.gradcheck import (ExpectCheck, book_check, book_check_steps, book_loss, check_expect,
+from backprop_engine.gradcheck import (ExpectCheck, book_check, book_check_steps, check_expect,
                                        check_gradients, loss_and_sides, nudge, numerical_gradient, sample_entries)
 from backprop_engine.layers import Mul
 from backprop_engine.scenario import from_dict
@@ -99,15 +99,18 @@ def cross_entropy(rows, labels) -> float:
     return total / len(rows)
 
 
-def test_the_book_loss_is_the_exact_cross_entropy_by_default():
-    """book_loss(sc) without exact: log-softmax, no 1e-7; exact=False: the layer's own log(y + 1e-7)."""
+def test_the_exact_loss_is_the_cross_entropy_without_the_1e_7():
+    """exact: log-softmax, no 1e-7; exact=False: the layer's own log(y + 1e-7); both: the two from
+    one forward pass, as the book's check takes them."""
     x = [[2.0, 1.0, 0.1], [0.5, 2.5, -1.0]]
     sc = scenario({"x": x}, [layer("SoftmaxWithLoss", ["x", "t"], "L")],
                   constants={"t": [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]})
-    exact, masks = book_loss(sc)(sc.leaves)
+    exact, masks = loss_and_sides(sc, exact=True)(sc.leaves)
     assert masks == [] and exact == pytest.approx(cross_entropy(x, [0, 2]), rel=1e-14)
-    layered, _ = book_loss(sc, exact=False)(sc.leaves)
+    layered, _ = loss_and_sides(sc)(sc.leaves)
     assert layered == float(run(sc).values["L"]) and abs(layered - exact) > 1e-8
+    pair, _ = loss_and_sides(sc, exact=True, both=True)(sc.leaves)
+    assert pair.tolist() == [layered, exact]
 
 
 BIG = [[1000.0, 990.0, 980.0], [0.0, -1.0, -2.0]]
@@ -121,7 +124,7 @@ BIG = [[1000.0, 990.0, 980.0], [0.0, -1.0, -2.0]]
 def test_the_exact_loss_takes_labels_one_hot_rows_a_1d_x_and_large_scores(x, t, labels):
     """Labels or one-hot t, a batch or a 1-D x, scores of 1000 beside scores of 0: the mean cross-entropy."""
     sc = scenario({"x": x}, [layer("SoftmaxWithLoss", ["x", "t"], "L")], constants={"t": t})
-    got, _ = book_loss(sc)(sc.leaves)
+    got, _ = loss_and_sides(sc, exact=True)(sc.leaves)
     rows = x if isinstance(x[0], list) else [x]
     assert got == pytest.approx(cross_entropy(rows, labels), rel=1e-14)
 
@@ -130,7 +133,7 @@ def test_the_exact_loss_is_times_dout():
     """A dout of 2 on the loss doubles the function the numerical side differentiates."""
     sc = scenario({"x": [[0.3, -0.2, 1.5]]}, [layer("SoftmaxWithLoss", ["x", "t"], "L")], constants={"t": [1]},
                   dout=2.0)
-    got, _ = book_loss(sc)(sc.leaves)
+    got, _ = loss_and_sides(sc, exact=True)(sc.leaves)
     assert got == pytest.approx(2 * cross_entropy([[0.3, -0.2, 1.5]], [1]), rel=1e-14)
 
 
